@@ -1,0 +1,45 @@
+# The G60 credit exchange gateway. `make demo` and `make test` are the two commands a newcomer needs; both
+# install the Debian packages they need first (make deps).
+SHELL := /bin/bash
+SWIFT ?= swift
+DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
+SWIFT_TEST_FLAGS ?=
+
+.PHONY: all deps build test demo clean help
+
+all: build
+
+help:
+	@echo "make demo   run the main job end to end (installs missing Debian packages first)"
+	@echo "make test   build and run every test (installs missing Debian packages first)"
+	@echo "make build  debug build of g60-gateway"
+	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
+
+# Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "make deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "make deps: missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
+	@bash Contracts/check.sh
+
+demo: deps
+	@bash scripts/demo.sh
+
+clean:
+	rm -rf .build

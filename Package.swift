@@ -1,0 +1,63 @@
+// swift-tools-version: 6.0
+// The G60 credit exchange gateway. No Swift package dependencies: only the toolchain and Debian C libraries
+// (OpenSSL 3, libcurl, SQLite 3) through system-library targets. See ../shared/ARCHITECTURE.md for the graph.
+import PackageDescription
+
+let package = Package(
+    name: "g60-gateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "g60-gateway", targets: ["g60-gateway"])
+    ],
+    targets: [
+        // C libraries from Debian -dev packages.
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // Tiny C targets for what Swift cannot import: function-like macros, variadics, epoll/accept4.
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"], path: "Sources/COpenSSLShims"),
+        .target(name: "CCurlShims", dependencies: ["CCurl"], path: "Sources/CCurlShims"),
+        .target(name: "CSocketShims", path: "Sources/CSocketShims"),
+
+        // Swift modules; dependencies point down only.
+        .target(name: "GatewayCore", path: "Sources/GatewayCore"),
+        .target(
+            name: "GatewayCrypto", dependencies: ["GatewayCore", "COpenSSL", "COpenSSLShims"],
+            path: "Sources/GatewayCrypto"),
+        .target(
+            name: "GatewayStore", dependencies: ["GatewayCore", "CSQLite"], path: "Sources/GatewayStore"),
+        .target(name: "GatewayMapping", dependencies: ["GatewayCore"], path: "Sources/GatewayMapping"),
+        .target(
+            name: "GatewayDispatch", dependencies: ["GatewayCore", "GatewayStore"],
+            path: "Sources/GatewayDispatch"),
+        .target(
+            name: "GatewayHTTP",
+            dependencies: ["CSocketShims", "COpenSSL", "COpenSSLShims", "CCurl", "CCurlShims"],
+            path: "Sources/GatewayHTTP"),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "GatewayCore", "GatewayCrypto", "GatewayStore", "GatewayMapping", "GatewayDispatch", "GatewayHTTP",
+            ],
+            path: "Sources/Gateway"),
+        .target(name: "GatewayCLI", dependencies: ["Gateway"], path: "Sources/GatewayCLI"),
+        .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
+        .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
+
+        // Tests: one target per module.
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
+        .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayTesting"]),
+        .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping", "GatewayTesting"]),
+        .testTarget(name: "GatewayDispatchTests", dependencies: ["GatewayDispatch", "GatewayTesting"]),
+        .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", "GatewayTesting"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "GatewayTesting"]),
+        .testTarget(name: "GatewayCLITests", dependencies: ["GatewayCLI", "GatewayTesting"]),
+    ]
+)

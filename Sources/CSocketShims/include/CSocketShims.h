@@ -1,0 +1,10 @@
+// epoll and accept4, which Glibc's Swift module map does not expose. Include only headers that Glibc's module
+// map does not cover (see ENGINEERING-NOTES.md: including <sys/socket.h> here hides SOCK_STREAM elsewhere).
+#ifndef G60_CSOCKET_SHIMS_H
+#define G60_CSOCKET_SHIMS_H
+#include <sys/epoll.h>
+
+struct sockaddr;
+// accept4 is a GNU extension; the .c file defines _GNU_SOURCE.
+int CG60_accept4(int fd, struct sockaddr *addr, unsigned int *len, int flags);
+#endif

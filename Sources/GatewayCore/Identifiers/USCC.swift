@@ -1,0 +1,100 @@
+/// 统一社会信用代码 (unified social credit code), GB 32100-2015.
+///
+/// Layout (DOMAIN.md §6.1): position 1 registration authority, 2 entity type, 3–8 administrative division,
+/// 9–17 the organisation code (GB 11714, with its own check character), 18 the check character over the 31-character
+/// alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` with weights 3^(i−1) mod 31.
+public enum USCC {
+    public static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
+    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// The check character for a 17-character body, or nil when a character is outside the alphabet.
+    public static func checkCharacter<S: StringProtocol>(forBody body: S) -> Character? {
+        let bytes = Array(body.utf8)
+        guard bytes.count == 17 else { return nil }
+        var sum = 0
+        for (i, byte) in bytes.enumerated() {
+            guard let v = alphabet.firstIndex(of: byte) else { return nil }
+            sum += v * weights[i]
+        }
+        return Character(Unicode.Scalar(alphabet[(31 - sum % 31) % 31]))
+    }
+
+    /// Checks a USCC: length, alphabet, authority and type (when a table is given), division digits, check
+    /// character, and the embedded organisation code (a warning unless `strictEmbeddedOrgCode`).
+    public static func check(
+        _ input: String, authorities: USCCAuthorityTable? = nil, strictEmbeddedOrgCode: Bool = false
+    ) -> IdentifierCheck {
+        let code = TextNormalization.identifier(input)
+        let bytes = Array(code.utf8)
+        var problems: [Problem] = []
+        func done() -> IdentifierCheck {
+            if !problems.hasErrors { problems += normalizationWarnings(input: input, normalized: code, field: "uscc") }
+            return IdentifierCheck(kind: .uscc, input: input, normalized: code, problems: problems)
+        }
+        guard code.unicodeScalars.count == 18, bytes.count == 18 else {
+            problems.append(.error("uscc", "uscc.length", "'\(code)' has \(code.count) characters; a USCC has 18"))
+            return done()
+        }
+        if let bad = bytes.firstIndex(where: { !alphabet.contains($0) }) {
+            let char = Character(Unicode.Scalar(bytes[bad]))
+            problems.append(
+                .error(
+                    "uscc", "uscc.character",
+                    "'\(code)' has '\(char)' at position \(bad + 1); I, O, Z, S, V and non-alphanumerics never occur in a USCC"))
+            return done()
+        }
+        if let table = authorities {
+            let authority = String(Character(Unicode.Scalar(bytes[0])))
+            let type = String(Character(Unicode.Scalar(bytes[1])))
+            if let entry = table.authority(authority) {
+                if !entry.types.keys.contains(type) {
+                    problems.append(
+                        .error(
+                            "uscc", "uscc.type",
+                            "'\(code)': entity type '\(type)' is not defined for authority '\(authority)' (\(entry.name))"))
+                }
+            } else {
+                problems.append(
+                    .error("uscc", "uscc.authority", "'\(code)': '\(authority)' is not a registration-authority code"))
+            }
+        }
+        if !bytes[2..<8].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            problems.append(.error("uscc", "uscc.region", "'\(code)': positions 3–8 must be a six-digit division code"))
+        }
+        let expected = checkCharacter(forBody: code.prefix(17))!
+        let actual = Character(Unicode.Scalar(bytes[17]))
+        if expected != actual {
+            problems.append(
+                .error("uscc", "uscc.checksum", "'\(code)' ends in '\(actual)' but its check character is '\(expected)'"))
+        }
+        if !problems.hasErrors {
+            let org = String(decoding: bytes[8..<17], as: UTF8.self)
+            for p in OrganizationCode.checkProblems(org, field: "uscc.orgcode") {
+                problems.append(
+                    Problem(
+                        field: p.field, code: p.code,
+                        message: "embedded organisation code: " + p.message,
+                        severity: strictEmbeddedOrgCode ? .error : .warning))
+            }
+        }
+        return done()
+    }
+}
+
+/// The registration-authority and entity-type codes of USCC positions 1–2, loaded from
+/// `Contracts/codes/uscc-authorities.json`.
+public struct USCCAuthorityTable: Codable, Hashable, Sendable {
+    public struct Authority: Codable, Hashable, Sendable {
+        public var code: String
+        public var name: String
+        public var nameEn: String?
+        /// Entity-type code → name.
+        public var types: [String: String]
+    }
+
+    public var authorities: [Authority]
+
+    public init(authorities: [Authority]) { self.authorities = authorities }
+
+    public func authority(_ code: String) -> Authority? { authorities.first { $0.code == code } }
+}

@@ -1,0 +1,275 @@
+/// Checks a canonical record against the national field rules and the code tables, returning every problem at
+/// once (never stopping at the first), each with the field path, a stable code and a message.
+///
+/// Codes: `field.required`, `code.unknown`, `date.order`, `date.future`, `money.negative`, the identifier codes
+/// under the field they concern (`subject.uscc.checksum`), and kind-specific ones such as
+/// `penalty.fineAmount.missingForCategory`. Contracts/records/README.md lists them all.
+public struct RecordValidator: Sendable {
+    public let codes: CodeTables
+    public let identifiers: IdentifierChecker
+    /// "Today" for checks against the future; injected so tests and replays are deterministic.
+    public let today: CivilDate?
+
+    public init(codes: CodeTables, strictEmbeddedOrgCode: Bool = false, today: CivilDate? = nil) {
+        self.codes = codes
+        self.identifiers = IdentifierChecker(
+            authorities: codes.usccAuthorities, strictEmbeddedOrgCode: strictEmbeddedOrgCode)
+        self.today = today
+    }
+
+    public func validate(_ record: CanonicalRecord) -> [Problem] {
+        var v = Collector(validator: self)
+        if record.sourcePartner.isEmpty { v.required("sourcePartner") }
+        switch record.body {
+        case .license(let l): v.license(l, subject: record.subject)
+        case .penalty(let p): v.penalty(p, subject: record.subject)
+        case .dishonestDebtor(let d): v.debtor(d, subject: record.subject)
+        case .listEntry(let e): v.listEntry(e, subject: record.subject)
+        case .retraction(let r): v.retraction(r, subject: record.subject)
+        }
+        return v.problems
+    }
+}
+
+/// Accumulates problems while walking one record.
+private struct Collector {
+    let validator: RecordValidator
+    var problems: [Problem] = []
+
+    var codes: CodeTables { validator.codes }
+
+    mutating func add(_ field: String, _ code: String, _ message: String, warning: Bool = false) {
+        problems.append(Problem(field: field, code: code, message: message, severity: warning ? .warning : .error))
+    }
+
+    mutating func required(_ field: String) {
+        add(field, "field.required", "\(field) is required and missing")
+    }
+
+    mutating func text(_ value: String?, _ field: String) {
+        if value.map({ TextNormalization.trim($0).isEmpty }) ?? true { required(field) }
+    }
+
+    mutating func code(_ value: String?, table: String, _ field: String, required isRequired: Bool = true) {
+        guard let value, !value.isEmpty else {
+            if isRequired { required(field) }
+            return
+        }
+        if !codes[table].contains(value) {
+            let known = codes[table].entries.map(\.code).joined(separator: ", ")
+            add(field, "code.unknown", "\(field) '\(value)' is not a code of \(table).json (known: \(known))")
+        }
+    }
+
+    mutating func order(_ earlier: CivilDate?, _ earlierField: String, _ later: CivilDate?, _ laterField: String) {
+        guard let earlier, let later, later < earlier else { return }
+        add(laterField, "date.order", "\(laterField) \(later) is before \(earlierField) \(earlier)")
+    }
+
+    mutating func notFuture(_ date: CivilDate, _ field: String) {
+        guard let today = validator.today, date > today else { return }
+        add(field, "date.future", "\(field) \(date) is after today (\(today))")
+    }
+
+    mutating func identifier(_ value: String?, kind: IdentifierKind, field: String, required isRequired: Bool) {
+        guard let value, !value.isEmpty else {
+            if isRequired { required(field) }
+            return
+        }
+        if kind == .uscc, USCC.isPlaceholder(value) {
+            if isRequired {
+                add(field, "\(field).placeholder", "\(field) '\(value)' is the all-zero placeholder, not a code")
+            }
+            return
+        }
+        let check = validator.identifiers.check(value, as: kind, today: validator.today)
+        for p in check.problems {
+            // Identifier codes are `uscc.checksum`; here they sit under the field: `subject.uscc.checksum`.
+            let suffix = p.code.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) ?? p.code
+            problems.append(Problem(field: field, code: "\(field).\(suffix)", message: p.message, severity: p.severity))
+        }
+    }
+
+    mutating func authority(_ a: Authority, _ field: String, usccRequired: Bool) {
+        text(a.name, "\(field).name")
+        identifier(a.uscc, kind: .uscc, field: "\(field).uscc", required: usccRequired)
+    }
+
+    mutating func subject(_ s: Subject, organisationNeedsRepresentative: Bool) {
+        code(s.category, table: "subject-categories", "subject.category")
+        text(s.name, "subject.name")
+        switch s.category {
+        case "naturalPerson":
+            if let uscc = s.uscc, !uscc.isEmpty {
+                add("subject.uscc", "subject.uscc.notForNaturalPerson",
+                    "a natural person has no USCC, yet '\(uscc)' is given", warning: true)
+            }
+            if let identity = s.identity {
+                personIdentity(identity, field: "subject.identity")
+            } else {
+                required("subject.identity")
+            }
+        case "legalEntity", "individualBusiness":
+            identifier(s.uscc, kind: .uscc, field: "subject.uscc", required: true)
+            if organisationNeedsRepresentative { text(s.legalRepresentative, "subject.legalRepresentative") }
+            if let rep = s.legalRepresentativeIdentity {
+                personIdentity(rep, field: "subject.legalRepresentativeIdentity")
+            }
+        default:
+            break
+        }
+        if let org = s.organizationCode, !org.isEmpty {
+            identifier(org, kind: .orgcode, field: "subject.organizationCode", required: false)
+        }
+    }
+
+    mutating func personIdentity(_ p: PersonIdentity, field: String) {
+        let type = p.documentType
+        if !type.hasPrefix("other:") { code(type, table: "id-document-types", "\(field).documentType") }
+        if !p.exact {
+            add("\(field).number", "\(field).masked",
+                "\(field) '\(p.masked)' is masked: kept as published, but the subject cannot be matched exactly",
+                warning: true)
+            return
+        }
+        if let clear = p.clearNumber {
+            if type == "residentIdCard" {
+                let check = ResidentID.check(clear, today: validator.today)
+                for problem in check.problems {
+                    let suffix = problem.code.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) ?? problem.code
+                    // Messages must not repeat the clear number: they travel in row reports.
+                    problems.append(
+                        Problem(
+                            field: "\(field).number", code: "\(field).\(suffix)",
+                            message: "identity number \(p.masked): " + describe(problem.code),
+                            severity: problem.severity))
+                }
+            } else if TextNormalization.trim(clear).isEmpty {
+                required("\(field).number")
+            }
+        } else if p.hash == nil {
+            required("\(field).number")
+        }
+    }
+
+    func describe(_ code: String) -> String {
+        switch code {
+        case "ric.checksum": return "the check character does not match"
+        case "ric.birthDate": return "the birth date is not a real date, before 1880, or in the future"
+        case "ric.length": return "an identity number has 18 characters (or 15 for the legacy form)"
+        case "ric.character": return "17 digits and a final digit or X are expected"
+        case "ric.region": return "an address code never starts with 0"
+        case "ric.legacy15": return "a 15-digit legacy number, upgraded to 18 digits"
+        case "ric.normalized": return "spaces trimmed, full-width or lower-case characters converted"
+        default: return code
+        }
+    }
+
+    mutating func license(_ l: LicenseDecision, subject s: Subject) {
+        subject(s, organisationNeedsRepresentative: true)
+        text(l.documentTitle, "license.documentTitle")
+        text(l.decisionNumber, "license.decisionNumber")
+        code(l.category, table: "license-categories", "license.category")
+        if l.category == "other" { text(l.categoryDetail, "license.categoryDetail") }
+        text(l.content, "license.content")
+        code(l.status, table: "license-status", "license.status", required: false)
+        authority(l.authority, "license.authority", usccRequired: true)
+        authority(l.sourceUnit, "license.sourceUnit", usccRequired: true)
+        notFuture(l.decisionDate, "license.decisionDate")
+        order(l.validFrom, "license.validFrom", l.validUntil.date, "license.validUntil")
+        order(l.decisionDate, "license.decisionDate", l.validUntil.date, "license.validUntil")
+    }
+
+    mutating func penalty(_ p: PenaltyDecision, subject s: Subject) {
+        subject(s, organisationNeedsRepresentative: true)
+        text(p.decisionNumber, "penalty.decisionNumber")
+        text(p.violationType, "penalty.violationType")
+        text(p.facts, "penalty.facts")
+        text(p.legalBasis, "penalty.legalBasis")
+        text(p.content, "penalty.content")
+        if p.categories.isEmpty { required("penalty.categories") }
+        let table = codes["penalty-categories"]
+        var requiredFields: [String: String] = [:]
+        for (i, category) in p.categories.enumerated() {
+            code(category, table: "penalty-categories", "penalty.categories[\(i)]")
+            for field in table.entry(category)?.requires ?? [] { requiredFields[field] = category }
+        }
+        let present: [String: Bool] = [
+            "fineAmount": p.fineAmount != nil,
+            "confiscatedAmount": p.confiscatedAmount != nil,
+            "suspendedOrRevokedLicense": !(p.suspendedOrRevokedLicense.map { TextNormalization.trim($0).isEmpty } ?? true),
+        ]
+        for (field, category) in requiredFields.sorted(by: { $0.key < $1.key }) where present[field] != true {
+            let name = table.entry(category)?.name ?? category
+            add("penalty.\(field)", "penalty.\(field).missingForCategory",
+                "penalty.\(field) is required because the categories include \(category) (\(name))")
+        }
+        for (field, amount) in [("penalty.fineAmount", p.fineAmount), ("penalty.confiscatedAmount", p.confiscatedAmount)] {
+            if let amount, amount.fen < 0 { add(field, "money.negative", "\(field) \(amount) is negative") }
+        }
+        code(p.severity, table: "severity-tiers", "penalty.severity", required: false)
+        authority(p.authority, "penalty.authority", usccRequired: true)
+        authority(p.sourceUnit, "penalty.sourceUnit", usccRequired: true)
+        notFuture(p.decisionDate, "penalty.decisionDate")
+        order(p.decisionDate, "penalty.decisionDate", p.validUntil.date, "penalty.validUntil")
+        order(p.decisionDate, "penalty.decisionDate", p.publicityEndDate, "penalty.publicityEndDate")
+    }
+
+    mutating func debtor(_ d: DishonestDebtorListing, subject s: Subject) {
+        subject(s, organisationNeedsRepresentative: false)
+        text(d.caseNumber, "dishonestDebtor.caseNumber")
+        text(d.court, "dishonestDebtor.court")
+        text(d.enforcementBasisNumber, "dishonestDebtor.enforcementBasisNumber")
+        text(d.basisIssuer, "dishonestDebtor.basisIssuer")
+        text(d.obligation, "dishonestDebtor.obligation")
+        code(d.performance, table: "debtor-performance", "dishonestDebtor.performance")
+        if d.performance == "partial" { text(d.unperformedPart, "dishonestDebtor.unperformedPart") }
+        if d.situations.isEmpty { required("dishonestDebtor.situations") }
+        for (i, situation) in d.situations.enumerated() {
+            code(situation, table: "debtor-situations", "dishonestDebtor.situations[\(i)]")
+        }
+        if let sex = d.sex, sex != "male", sex != "female" {
+            add("dishonestDebtor.sex", "code.unknown", "dishonestDebtor.sex '\(sex)' is not male or female")
+        }
+        // 法释〔2017〕7号 Art. 4: minors are never listed.
+        var minor = d.age.map { $0 < 18 } ?? false
+        if let clear = s.identity?.clearNumber, s.identity?.documentType == "residentIdCard",
+            let birth = ResidentID.birthDate(clear), birth.adding(years: 18) > d.publishedDate
+        {
+            minor = true
+        }
+        if minor {
+            add("dishonestDebtor", "dishonestDebtor.minor",
+                "the debtor was under 18 when published; minors are never listed (法释〔2017〕7号 Art. 4)")
+        }
+        notFuture(d.publishedDate, "dishonestDebtor.publishedDate")
+        order(d.caseFilingDate, "dishonestDebtor.caseFilingDate", d.publishedDate, "dishonestDebtor.publishedDate")
+    }
+
+    mutating func listEntry(_ e: ListEntry, subject s: Subject) {
+        subject(s, organisationNeedsRepresentative: false)
+        code(e.listKind, table: "list-kinds", "listEntry.listKind")
+        text(e.listName, "listEntry.listName")
+        if let listCode = e.listCode {
+            code(listCode, table: "lists", "listEntry.listCode")
+            if let entry = codes["lists"].entry(listCode), let kind = entry.mapsTo?.first, kind != e.listKind {
+                add("listEntry.listKind", "listEntry.listKind.mismatch",
+                    "list \(listCode) (\(entry.name)) is a \(kind) list, but listKind is \(e.listKind)")
+            }
+        }
+        text(e.basis, "listEntry.basis")
+        authority(e.authority, "listEntry.authority", usccRequired: false)
+        notFuture(e.listedDate, "listEntry.listedDate")
+        order(e.listedDate, "listEntry.listedDate", e.validUntil?.date, "listEntry.validUntil")
+    }
+
+    mutating func retraction(_ r: Retraction, subject s: Subject) {
+        subject(s, organisationNeedsRepresentative: false)
+        if r.targetKind == .retraction {
+            add("retraction.targetKind", "retraction.targetKind.invalid", "a retraction cannot retract a retraction")
+        }
+        text(r.targetNumber, "retraction.targetNumber")
+        code(r.reason, table: "retraction-reasons", "retraction.reason")
+        authority(r.authority, "retraction.authority", usccRequired: false)
+    }
+}

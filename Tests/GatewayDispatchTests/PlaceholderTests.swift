@@ -1,0 +1,7 @@
+import GatewayCore
+import GatewayDispatch
+import Testing
+
+@Test func retractionsAreNotTriggers() {
+    #expect(!GatewayDispatchModule.triggeringKinds.contains(.retraction))
+}
