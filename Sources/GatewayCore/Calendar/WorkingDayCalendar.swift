@@ -11,12 +11,24 @@ public struct WorkingDayCalendar: Sendable {
         public struct Day: Codable, Sendable, Hashable {
             public var date: CivilDate
             public var name: String
+
+            public init(date: CivilDate, name: String) {
+                self.date = date
+                self.name = name
+            }
         }
 
         public var year: Int
         public var source: String
         public var holidays: [Day]
         public var workdays: [Day]
+
+        public init(year: Int, source: String, holidays: [Day], workdays: [Day]) {
+            self.year = year
+            self.source = source
+            self.holidays = holidays
+            self.workdays = workdays
+        }
     }
 
     /// The 7-working-day publication window of dual-publicity decisions (国办发〔2015〕51号, DOMAIN.md §1.1).

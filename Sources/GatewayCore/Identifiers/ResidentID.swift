@@ -49,10 +49,11 @@ public enum ResidentID {
 
     /// Checks a number; `today` (when given) rejects birth dates in the future.
     public static func check(_ input: String, today: CivilDate? = nil) -> IdentifierCheck {
-        var code = TextNormalization.identifier(input)
+        let typed = TextNormalization.identifier(input)
+        var code = typed
         var problems: [Problem] = []
         func done() -> IdentifierCheck {
-            if !problems.hasErrors { problems += normalizationWarnings(input: input, normalized: code, field: "ric") }
+            if !problems.hasErrors { problems += normalizationWarnings(input: input, normalized: typed, field: "ric") }
             return IdentifierCheck(kind: .ric, input: input, normalized: code, problems: problems)
         }
         if isMasked(code) {
