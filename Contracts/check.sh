@@ -14,3 +14,9 @@ for p in files:
 print(f"contract files: {len(files) - bad} passed, {bad} failed")
 sys.exit(1 if bad else 0)
 PY
+# The contract's valid examples match the record schemas (needs PyPI jsonschema; said plainly when absent).
+if python3 -c 'import jsonschema, referencing' 2>/dev/null; then
+  python3 Contracts/records/validate.py Contracts/records/examples/valid.jsonl && echo "record examples: match the schemas"
+else
+  echo "record examples: NOT checked against the schemas (pip install jsonschema to check them)"
+fi
