@@ -140,6 +140,7 @@ func everySingleCharacterMutationOfARICFails(code: String) {
     let ric = checker.checkAnyKind("11010519491231002X")
     #expect(ric.valid.map(\.kind) == [.ric])
     #expect(checker.checkAnyKind("11010519491231002Y").best.kind == .ric)
+    #expect(checker.checkAnyKind("3208191960****6833").best.errors.map(\.code) == ["ric.masked"])
 }
 
 @Test func maskedDisplayFormHidesTheMiddle() {

@@ -61,6 +61,8 @@ public struct IdentifierChecker: Sendable {
         switch normalized.count {
         case 9: likely = .orgcode
         case 15: likely = .ric
+        case 18 where ResidentID.isMasked(normalized):
+            likely = .ric
         case 18:
             let body = normalized.utf8.prefix(17)
             likely = body.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) && !normalized.hasPrefix("9") ? .ric : .uscc
