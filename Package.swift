@@ -34,7 +34,7 @@ let package = Package(
             name: "GatewayStore", dependencies: ["GatewayCore", "CSQLite"], path: "Sources/GatewayStore"),
         .target(name: "GatewayMapping", dependencies: ["GatewayCore"], path: "Sources/GatewayMapping"),
         .target(
-            name: "GatewayDispatch", dependencies: ["GatewayCore", "GatewayStore"],
+            name: "GatewayDispatch", dependencies: ["GatewayCore"],
             path: "Sources/GatewayDispatch"),
         .target(
             name: "GatewayHTTP",

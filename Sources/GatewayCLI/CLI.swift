@@ -41,6 +41,7 @@ public enum CLI {
         IDCommand.self,
         CalendarCommand.self,
         RecordCommand.self,
+        RulesCommand.self,
         VersionCommand.self,
     ]
 
