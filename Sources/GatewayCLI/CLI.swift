@@ -42,6 +42,7 @@ public enum CLI {
         CalendarCommand.self,
         RecordCommand.self,
         RulesCommand.self,
+        ConfigCommand.self,
         VersionCommand.self,
     ]
 
