@@ -23,19 +23,20 @@ public enum TrustTravel {
     /// The measure-code prefix of trust-travel benefits in the catalogue.
     public static let measurePrefix = "g60.travel."
 
-    /// The match key for a lookup: a USCC → `uscc:…`; a resident identity number → `id:<keyed hash>` (the clear
-    /// number is hashed here and goes no further). Nil with a reason when the input identifies nobody exactly.
-    public static func subjectKey(for input: String, checker: IdentifierChecker, keyring: SubjectKeyring)
-        -> (key: String?, reason: String?)
+    /// The match keys for a lookup: a USCC → `uscc:…`; a resident identity number → `id:<keyed hash>` (the clear
+    /// number is hashed here and goes no further). An 18-character input can be valid as both (about one identity
+    /// number in 31 also passes the USCC check), so every valid reading is returned and the caller looks up each.
+    /// Empty with a reason when the input identifies nobody exactly.
+    public static func subjectKeys(for input: String, checker: IdentifierChecker, keyring: SubjectKeyring)
+        -> (keys: [String], reason: String?)
     {
-        let uscc = checker.check(input, as: .uscc)
-        if uscc.isValid { return ("uscc:" + uscc.normalized, nil) }
+        var keys: [String] = []
         let ric = checker.check(input, as: .ric)
-        if ric.isValid {
-            return ("id:" + keyring.hash(documentType: "residentIdCard", number: ric.normalized), nil)
-        }
-        if ResidentID.isMasked(input) { return (nil, "subject.masked") }
-        return (nil, "subject.invalid")
+        if ric.isValid { keys.append("id:" + keyring.hash(documentType: "residentIdCard", number: ric.normalized)) }
+        let uscc = checker.check(input, as: .uscc)
+        if uscc.isValid { keys.append("uscc:" + uscc.normalized) }
+        if !keys.isEmpty { return (keys, nil) }
+        return ([], ResidentID.isMasked(input) ? "subject.masked" : "subject.invalid")
     }
 
     /// The answer from a subject's current decisions: eligible when at least one trust-travel measure is active
