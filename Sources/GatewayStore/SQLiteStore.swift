@@ -151,3 +151,10 @@ public final class SQLiteStore: @unchecked Sendable {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Runs `body` on the writer connection inside a group-commit transaction (tests: simulate a full disk).
+    func withWriterForTesting(_ body: @escaping (SQLiteConnection) throws -> Void) throws {
+        try committer.write { try body($0.db) }
+    }
+}

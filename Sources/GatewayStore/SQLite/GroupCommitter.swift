@@ -103,15 +103,16 @@ final class GroupCommitter: @unchecked Sendable {
                 try db.exec("RELEASE item")
                 ticket.result = .success(value)
                 succeeded.append(ticket)
-            } catch {
-                ticket.result = .failure(error)
+            } catch let workError {
+                ticket.result = .failure(workError)
                 context.headPosition = savedPosition
                 context.headHash = savedHash
                 do {
                     try db.exec("ROLLBACK TO item; RELEASE item")
                 } catch {
-                    // The transaction is gone (SQLite rolls back on some I/O and full-disk errors).
-                    return fail(batch: batch, error, rollback: true)
+                    // The whole transaction is gone (SQLite rolls it back on some I/O and full-disk errors):
+                    // every write of the batch fails with the original cause; none was acknowledged.
+                    return fail(batch: batch, workError, rollback: true)
                 }
             }
         }
