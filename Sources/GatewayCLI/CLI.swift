@@ -42,6 +42,9 @@ public enum CLI {
         CalendarCommand.self,
         RecordCommand.self,
         VersionCommand.self,
+        LogCommand.self,
+        QueuesCommand.self,
+        DLQCommand.self,
     ]
 
     static var help: String {
