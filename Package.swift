@@ -54,6 +54,11 @@ let package = Package(
         .executableTarget(
             name: "g60-store-crash-child", dependencies: ["GatewayStore"], path: "Sources/StoreCrashChild"),
 
+        // Benchmarks (not part of `make test`): `make bench-store`.
+        .executableTarget(
+            name: "g60-store-bench", dependencies: ["GatewayCore", "GatewayStore"], path: "Benchmarks/store",
+            exclude: ["README.md"]),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
