@@ -1,7 +1,8 @@
 // g60-store-bench: durable acknowledged envelopes/s and records/s of GatewayStore, single and concurrent
 // writers, next to raw SQLite insert rates measured in the same run on the same disk. Run with `make bench-store`.
 //
-// Usage: g60-store-bench [--dir DIR] [--scale F]   (DIR default Benchmarks/out/store; F scales every count)
+// Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes]
+//   DIR default Benchmarks/out/store (same disk as the checkout, not tmpfs); F scales every count.
 import Foundation
 import GatewayCore
 import GatewayStore
@@ -9,6 +10,7 @@ import Synchronization
 
 var dir = "Benchmarks/out/store"
 var scale = 1.0
+var only = ""
 var argi = 1
 while argi < CommandLine.arguments.count {
     let a = CommandLine.arguments[argi]
@@ -16,8 +18,9 @@ while argi < CommandLine.arguments.count {
     switch a {
     case "--dir": dir = v
     case "--scale": scale = Double(v) ?? 1
+    case "--only": only = v
     default:
-        print("usage: g60-store-bench [--dir DIR] [--scale F]")
+        print("usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes]")
         exit(2)
     }
     argi += 2
@@ -72,11 +75,23 @@ let rowBytes = sampleJSON.count
 let provenance = Provenance(partner: "jiaxing", messageID: "bench", rowNumber: 1, receivedAt: Date())
 
 let rawRows = scaled(100_000)
-let raw = try StoreBenchmarkSupport.rawBatchedInserts(path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes)
-report(String(format: "raw SQLite batched inserts   %9.0f rows/s   (%d rows of %d B payload, 1,000 per transaction, WAL, synchronous=FULL)", raw, rawRows, rowBytes))
+let raw = try StoreBenchmarkSupport.rawBatchedInserts(
+    path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: false)
+report(String(format: "raw SQLite batched inserts, sequential keys %9.0f rows/s (%d rows of %d B, 1,000 per transaction, WAL, synchronous=FULL)", raw, rawRows, rowBytes))
+let rawRandom = try StoreBenchmarkSupport.rawBatchedInserts(
+    path: fresh("rawr.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: true)
+report(String(format: "raw SQLite batched inserts, hashed keys     %9.0f rows/s (same, keys like record ids: random order)", rawRandom))
 let singleCommits = try StoreBenchmarkSupport.rawSingleRowCommits(path: fresh("single.db"), rows: scaled(2_000))
 report(String(format: "raw SQLite single-row commits %8.0f commits/s (the disk's durable commit rate)", singleCommits))
 
+if only != "envelopes" {
+do {
+    // The share of the cost that is canonical JSON (JSONEncoder, .sortedKeys), the content comparison form.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let t = try seconds { for r in records { _ = try encoder.encode(r) } }
+    report(String(format: "canonical JSON encoding only, 1 thread %9.0f records/s (no database)", Double(recordCount) / t))
+}
 do {
     let store = try SQLiteStore(path: fresh("records1.db"))
     let t = try seconds {
@@ -111,6 +126,8 @@ do {
     let rate = Double(recordCount) / t
     report(String(format: "store records, %d writers       %9.0f records/s (%.0f %% of raw; batches of 250, group commit)", writers, rate, 100 * rate / raw))
 }
+}
+if only != "records" {
 
 let single = scaled(2_000)
 do {
@@ -139,4 +156,5 @@ for writers in [8, 32, 128] {
     let verified = try store.verifyChain()
     report(String(format: "acked envelopes, %3d writers   %9.0f envelopes/s (group commit; chain of %d verifies: %@; failures %d)",
         writers, Double(per * writers) / t, verified.entriesChecked, verified.isIntact ? "yes" : "NO", failures.load(ordering: .relaxed)))
+}
 }

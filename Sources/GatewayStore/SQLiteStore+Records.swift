@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import Synchronization
 
 extension SQLiteStore: RecordStore {
     /// The canonical JSON of a record, the form versions are compared and stored in (sorted keys; the clear
@@ -8,6 +9,27 @@ extension SQLiteStore: RecordStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(record), as: UTF8.self)
+    }
+
+    /// Canonical JSON of many records; large batches are encoded on every core (JSONEncoder dominates the cost).
+    static func canonicalJSONs(_ records: [CanonicalRecord]) throws -> [String] {
+        let chunk = 128
+        guard records.count > chunk else { return try records.map(canonicalJSON) }
+        let chunks = (records.count + chunk - 1) / chunk
+        let results = Mutex<[Int: Result<[String], Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let slice = records[(c * chunk)..<min(records.count, (c + 1) * chunk)]
+            let result = Result { try slice.map(canonicalJSON) }
+            results.withLock { $0[c] = result }
+        }
+        let all = results.withLock { $0 }
+        var out: [String] = []
+        out.reserveCapacity(records.count)
+        for c in 0..<chunks {
+            guard let result = all[c] else { preconditionFailure("encoding chunk \(c) has no result") }
+            out += try result.get()
+        }
+        return out
     }
 
     static func decodeRecord(_ json: String, id: String) throws -> CanonicalRecord {
@@ -22,8 +44,8 @@ extension SQLiteStore: RecordStore {
 
     public func putRecords(_ records: [(record: CanonicalRecord, provenance: Provenance)]) throws -> [RecordPutResult] {
         // Encoding happens in the caller's thread; the writer only compares and writes.
-        var prepared: [(CanonicalRecord, Provenance, String, String)] = []
-        prepared.reserveCapacity(records.count)
+        var ids: [String] = []
+        ids.reserveCapacity(records.count)
         for (record, provenance) in records {
             guard let id = record.id, !id.isEmpty else {
                 throw StoreError(
@@ -31,8 +53,10 @@ extension SQLiteStore: RecordStore {
                     "record at row \(provenance.rowNumber) of message \(provenance.messageID) from \(provenance.partner) "
                         + "has no id; assign it (CanonicalRecord.assignID) before storing")
             }
-            prepared.append((record, provenance, id, try Self.canonicalJSON(record)))
+            ids.append(id)
         }
+        let jsons = try Self.canonicalJSONs(records.map(\.record))
+        let prepared = records.indices.map { (records[$0].record, records[$0].provenance, ids[$0], jsons[$0]) }
         let nowMillis = Millis.from(now)
         return try committer.write { ctx in
             try prepared.map { record, provenance, id, json in
@@ -52,9 +76,12 @@ extension SQLiteStore: RecordStore {
                     [.text(hash), .text(identity.documentType), .text(clear)])
             }
         }
-        let current = try db.first("SELECT current_version, content FROM records WHERE record_id = ?", [.text(id)]) {
-            (Int($0.int(0)), $0.text(1))
-        }
+        let current = try db.first(
+            """
+            SELECT r.current_version, v.content FROM records r
+            JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version WHERE r.record_id = ?
+            """, [.text(id)]
+        ) { (Int($0.int(0)), $0.text(1)) }
         let version: Int
         let change: RecordChange
         if let current {
@@ -64,19 +91,19 @@ extension SQLiteStore: RecordStore {
             version = current.0 + 1
             change = .corrected
             try db.run(
-                "UPDATE records SET current_version = ?, content = ?, updated_at = ? WHERE record_id = ?",
-                [.int(Int64(version)), .text(json), .int(nowMillis), .text(id)])
+                "UPDATE records SET current_version = ?, updated_at = ? WHERE record_id = ?",
+                [.int(Int64(version)), .int(nowMillis), .text(id)])
         } else {
             version = 1
             change = .created
             try db.run(
                 """
-                INSERT INTO records (record_id, kind, source_partner, natural_number, current_version, content, updated_at)
-                VALUES (?, ?, ?, ?, 1, ?, ?)
+                INSERT INTO records (record_id, kind, source_partner, natural_number, current_version, updated_at)
+                VALUES (?, ?, ?, ?, 1, ?)
                 """,
                 [
                     .text(id), .text(record.kind.rawValue), .text(record.sourcePartner),
-                    .text(normalized(record.naturalNumber)), .text(json), .int(nowMillis),
+                    .text(normalized(record.naturalNumber)), .int(nowMillis),
                 ])
         }
         try db.run(
@@ -158,7 +185,7 @@ extension SQLiteStore: RecordStore {
         let row = try read { db in
             try db.first(
                 """
-                SELECT r.current_version, r.content, r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by,
+                SELECT r.current_version, v.content, r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by,
                        v.partner, v.message_id, v.row_number, v.received_at
                 FROM records r JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version
                 WHERE r.record_id = ?

@@ -72,7 +72,8 @@ public final class SQLiteStore: @unchecked Sendable {
         guard mode?.lowercased() == "wal" else {
             throw StoreError(StoreError.cannotOpen, "\(path): cannot switch to WAL (journal mode is \(mode ?? "?"))")
         }
-        try writer.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
+        // A 64 MB page cache: record ids are hashes, so inserts touch index pages all over the file.
+        try writer.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536")
         try Self.migrate(writer, path: path)
         let context = WriteContext(db: writer, headPosition: 0, headHash: HashChain.genesis)
         try context.reloadHead()

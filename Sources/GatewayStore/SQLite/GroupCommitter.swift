@@ -32,7 +32,11 @@ final class WriteContext {
 final class GroupCommitter: @unchecked Sendable {
     private final class Ticket {
         let work: (WriteContext) throws -> Any
+        /// Published under the lock, and only after the batch's COMMIT (or its failure): a follower woken by an
+        /// earlier broadcast must never see a result of a transaction that is still open.
         var result: Result<Any, Error>?
+        /// The leader's working copy while the batch runs.
+        var pending: Result<Any, Error>?
         init(_ work: @escaping (WriteContext) throws -> Any) { self.work = work }
     }
 
@@ -65,6 +69,7 @@ final class GroupCommitter: @unchecked Sendable {
                 condition.unlock()
                 let refuse = commit(batch)
                 condition.lock()
+                for t in batch { t.result = t.pending }
                 if let refuse { refusal = refuse }
                 committing = false
                 condition.broadcast()
@@ -90,7 +95,7 @@ final class GroupCommitter: @unchecked Sendable {
         do {
             try db.exec("BEGIN IMMEDIATE")
         } catch {
-            for ticket in batch { ticket.result = .failure(error) }
+            for ticket in batch { ticket.pending = .failure(error) }
             return nil
         }
         var succeeded: [Ticket] = []
@@ -101,10 +106,10 @@ final class GroupCommitter: @unchecked Sendable {
                 try db.exec("SAVEPOINT item")
                 let value = try ticket.work(context)
                 try db.exec("RELEASE item")
-                ticket.result = .success(value)
+                ticket.pending = .success(value)
                 succeeded.append(ticket)
             } catch let workError {
-                ticket.result = .failure(workError)
+                ticket.pending = .failure(workError)
                 context.headPosition = savedPosition
                 context.headHash = savedHash
                 do {
@@ -125,7 +130,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func fail(batch: [Ticket], _ error: Error, rollback: Bool) -> StoreError? {
-        for ticket in batch { ticket.result = .failure(error) }
+        for ticket in batch { ticket.pending = .failure(error) }
         if rollback { try? context.db.exec("ROLLBACK") }
         do {
             try context.reloadHead()

@@ -47,13 +47,15 @@ enum Schema {
             source_partner TEXT NOT NULL,
             natural_number TEXT NOT NULL,
             current_version INTEGER NOT NULL,
-            content TEXT NOT NULL,
             updated_at INTEGER NOT NULL,
             withdrawn_reason TEXT,
             withdrawn_effective TEXT,
             withdrawn_by TEXT
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX records_natural ON records (source_partner, kind, natural_number);
+        -- Every version's canonical JSON; the current one is records.current_version (stored once, not copied).
+        -- A rowid table (rows are appended in arrival order) with a small unique index, rather than WITHOUT ROWID:
+        -- the JSON rows are large and record ids are hashes, so a clustered key would rewrite pages all over.
         CREATE TABLE record_versions (
             record_id TEXT NOT NULL,
             version INTEGER NOT NULL,
@@ -61,9 +63,9 @@ enum Schema {
             partner TEXT NOT NULL,
             message_id TEXT NOT NULL,
             row_number INTEGER NOT NULL,
-            received_at INTEGER NOT NULL,
-            PRIMARY KEY (record_id, version)
-        ) WITHOUT ROWID;
+            received_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX record_versions_key ON record_versions (record_id, version);
         -- Clear identity numbers, never in record JSON. Not yet encrypted at rest (a later issue).
         CREATE TABLE identity_numbers (
             identity_hash TEXT PRIMARY KEY,
