@@ -115,3 +115,7 @@ public protocol QueueStore: Sendable {
     /// The audit trail of one item, oldest first.
     func auditTrail(itemID: Int64) throws -> [QueueAuditEntry]
 }
+
+/// Everything the gateway needs from its durable store; `SQLiteStore` is the embedded implementation, and a
+/// PostgreSQL one for several nodes sharing a database would conform to the same three protocols.
+public typealias DurableStore = MessageLog & RecordStore & QueueStore
