@@ -23,7 +23,9 @@ enum DLQCommand: Command {
         guard let sub = args.positional.first else { throw UsageError("expected 'dlq list' or 'dlq replay'") }
         switch sub {
         case "list":
-            guard args.positional.count == 1, !args.has("--all") else { throw UsageError("dlq list takes only --partner") }
+            guard args.positional.count == 1, !args.has("--all") else {
+                throw UsageError("dlq list takes only --partner")
+            }
             let store = try LogCommand.openStore(LogCommand.databasePath(args))
             let items = try store.deadItems(partner: args.value("--partner"))
             var rows = [["ID", "PARTNER", "DIRECTION", "KIND", "RECORD@VERSION", "ATTEMPTS", "REASON", "LAST-ERROR"]]
@@ -62,7 +64,9 @@ enum DLQCommand: Command {
             let actor = args.value("--actor") ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
             let store = try LogCommand.openStore(LogCommand.databasePath(args))
             let replayed = try store.replay(selection, actor: "operator:" + actor)
-            io.out("replayed \(replayed.count) item(s)" + (replayed.isEmpty ? "" : ": " + replayed.map(String.init).joined(separator: " ")))
+            io.out(
+                "replayed \(replayed.count) item(s)"
+                    + (replayed.isEmpty ? "" : ": " + replayed.map(String.init).joined(separator: " ")))
             return replayed.isEmpty ? .negative : .ok
         default:
             throw UsageError("unknown dlq subcommand '\(sub)'")
@@ -75,8 +79,10 @@ enum DLQCommand: Command {
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         return rows.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ")
         }
     }
 }

@@ -23,7 +23,8 @@ enum LogCommand: Command {
         let store: SQLiteStore
         do {
             store = try openStore(path)
-        } catch let error as StoreError where error.code == StoreError.corrupt || error.code == StoreError.schemaTooNew {
+        } catch let error as StoreError where error.code == StoreError.corrupt || error.code == StoreError.schemaTooNew
+        {
             io.err("g60-gateway log: \(error)")
             return .negative
         }

@@ -15,7 +15,8 @@ extension SQLiteStore: MessageLog {
             sequence: row.optionalInt(6), recordCount: Int(row.int(7)), payloadDigest: row.text(8),
             issuedAt: Millis.date(row.int(9)))
         return LogEntry(
-            position: row.int(0), direction: direction, header: header, raw: row.blob(11), receipt: row.optionalBlob(12),
+            position: row.int(0), direction: direction, header: header, raw: row.blob(11),
+            receipt: row.optionalBlob(12),
             loggedAt: Millis.date(row.int(10)), previousHash: row.blob(13), entryHash: row.blob(14))
     }
 
@@ -55,7 +56,8 @@ extension SQLiteStore: MessageLog {
                     .int(position), .text(submission.direction.rawValue), .text(header.messageID), .text(header.sender),
                     .text(header.recipient), .text(header.kind), header.sequence.map { .int($0) } ?? .null,
                     .int(Int64(header.recordCount)), .text(header.payloadDigest), .int(Millis.from(header.issuedAt)),
-                    .int(loggedAt), .blob(submission.raw), .blob(rawDigest), submission.receipt.map { .blob($0) } ?? .null,
+                    .int(loggedAt), .blob(submission.raw), .blob(rawDigest),
+                    submission.receipt.map { .blob($0) } ?? .null,
                     .blob(ctx.headHash), .blob(entryHash),
                 ])
             try ctx.db.run(
@@ -131,7 +133,9 @@ extension SQLiteStore: MessageLog {
                     return
                 }
                 if entry.previousHash != previous {
-                    fail("its previous-hash does not match the hash of the entry before it (removed, inserted or swapped)")
+                    fail(
+                        "its previous-hash does not match the hash of the entry before it (removed, inserted or swapped)"
+                    )
                     return
                 }
                 let rawDigest = chain.hash(entry.raw)
@@ -141,7 +145,8 @@ extension SQLiteStore: MessageLog {
                 }
                 let recomputed = chain.entryHash(
                     previous: previous, position: position, direction: entry.direction, header: entry.header,
-                    loggedAtMillis: row.int(10), rawDigest: rawDigest, receiptDigest: entry.receipt.map { chain.hash($0) })
+                    loggedAtMillis: row.int(10), rawDigest: rawDigest,
+                    receiptDigest: entry.receipt.map { chain.hash($0) })
                 if recomputed != entry.entryHash {
                     fail("its contents do not match its hash (header, receipt or time edited)")
                     return
@@ -157,11 +162,13 @@ extension SQLiteStore: MessageLog {
                 if headPosition != expectedPosition - 1 || (headPosition > 0 && head?.1 != previous) {
                     broken = .init(
                         position: expectedPosition,
-                        reason: "the log head says \(headPosition) entries but the chain ends at \(expectedPosition - 1) "
+                        reason:
+                            "the log head says \(headPosition) entries but the chain ends at \(expectedPosition - 1) "
                             + "(newest entries removed, or head edited)")
                 }
             }
-            return ChainVerification(entriesChecked: checked, checkpointPosition: checkpoint?.0 ?? 0, firstBroken: broken)
+            return ChainVerification(
+                entriesChecked: checked, checkpointPosition: checkpoint?.0 ?? 0, firstBroken: broken)
         }
     }
 
@@ -170,21 +177,26 @@ extension SQLiteStore: MessageLog {
         let nowMillis = Millis.from(now)
         return try committer.write { ctx in
             let db = ctx.db
-            let lastCheckpoint = try db.first("SELECT max(through_position) FROM log_checkpoint") { $0.optionalInt(0) } ?? nil
+            let lastCheckpoint =
+                try db.first("SELECT max(through_position) FROM log_checkpoint") { $0.optionalInt(0) } ?? nil
             // The longest prefix of entries logged before the cutoff, stopping before any entry an unfinished
             // inbound work item still points at.
-            let firstKept = try db.first("SELECT min(position) FROM message_log WHERE logged_at >= ?", [.int(cutoffMillis)]) {
-                $0.optionalInt(0)
-            } ?? nil
-            let firstOpen = try db.first(
-                "SELECT min(log_position) FROM queue_items WHERE log_position IS NOT NULL AND state NOT IN ('delivered')"
-            ) { $0.optionalInt(0) } ?? nil
+            let firstKept =
+                try db.first("SELECT min(position) FROM message_log WHERE logged_at >= ?", [.int(cutoffMillis)]) {
+                    $0.optionalInt(0)
+                } ?? nil
+            let firstOpen =
+                try db.first(
+                    "SELECT min(log_position) FROM queue_items WHERE log_position IS NOT NULL AND state NOT IN ('delivered')"
+                ) { $0.optionalInt(0) } ?? nil
             var through = ctx.headPosition
             if let firstKept { through = min(through, firstKept - 1) }
             if let firstOpen { through = min(through, firstOpen - 1) }
             let previous = lastCheckpoint ?? 0
             guard through > previous else { return PruneResult(removed: 0, checkpointPosition: previous) }
-            guard let hash = try db.first("SELECT entry_hash FROM message_log WHERE position = ?", [.int(through)], { $0.blob(0) })
+            guard
+                let hash = try db.first(
+                    "SELECT entry_hash FROM message_log WHERE position = ?", [.int(through)], { $0.blob(0) })
             else {
                 throw StoreError(StoreError.corrupt, "log entry \(through) is missing; run 'g60-gateway log verify'")
             }

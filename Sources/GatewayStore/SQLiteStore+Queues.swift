@@ -277,7 +277,8 @@ extension SQLiteStore: QueueStore {
                     else { throw StoreError(StoreError.notFound, "there is no queue item \(id)") }
                     guard case .dead = row.0.state else {
                         throw StoreError(
-                            StoreError.invalidTransition, "queue item \(id) is \(row.0.state.name), not dead; nothing replayed")
+                            StoreError.invalidTransition,
+                            "queue item \(id) is \(row.0.state.name), not dead; nothing replayed")
                     }
                     rows.append(row)
                 }
@@ -296,7 +297,8 @@ extension SQLiteStore: QueueStore {
     public func auditTrail(itemID: Int64) throws -> [QueueAuditEntry] {
         try read { db in
             try db.all(
-                "SELECT item_id, at, action, actor, detail FROM queue_audit WHERE item_id = ? ORDER BY id", [.int(itemID)]
+                "SELECT item_id, at, action, actor, detail FROM queue_audit WHERE item_id = ? ORDER BY id",
+                [.int(itemID)]
             ) { row in
                 QueueAuditEntry(
                     itemID: row.int(0), at: Millis.date(row.int(1)), action: row.text(2), actor: row.text(3),

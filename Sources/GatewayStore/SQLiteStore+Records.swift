@@ -131,7 +131,8 @@ extension SQLiteStore: RecordStore {
             {
                 try withdraw(db, target: id, reason: pending.1, effective: pending.2, by: pending.0)
                 try db.run(
-                    "UPDATE retractions SET target_record_id = ? WHERE retraction_id = ?", [.text(id), .text(pending.0)])
+                    "UPDATE retractions SET target_record_id = ? WHERE retraction_id = ?",
+                    [.text(id), .text(pending.0)])
             }
         }
         return RecordPutResult(recordID: id, version: version, change: change, withdrewRecordID: withdrew)
@@ -266,7 +267,9 @@ extension SQLiteStore: RecordStore {
 
     public func clearIdentityNumber(hash: String) throws -> String? {
         try read { db in
-            try db.first("SELECT clear_number FROM identity_numbers WHERE identity_hash = ?", [.text(hash)]) { $0.text(0) }
+            try db.first("SELECT clear_number FROM identity_numbers WHERE identity_hash = ?", [.text(hash)]) {
+                $0.text(0)
+            }
         }
     }
 }

@@ -106,7 +106,8 @@ public final class SQLiteStore: @unchecked Sendable {
             objects = try db.first("SELECT count(*) FROM sqlite_master") { $0.int(0) } ?? 0
         } catch let error as StoreError where error.code == StoreError.corrupt {
             throw StoreError(
-                StoreError.corrupt, "\(path) is not a G60 store: not an SQLite database, or damaged", underlying: error.underlying)
+                StoreError.corrupt, "\(path) is not a G60 store: not an SQLite database, or damaged",
+                underlying: error.underlying)
         }
         if applicationID != Int64(Schema.applicationID) && (applicationID != 0 || objects > 0) {
             throw StoreError(
@@ -129,7 +130,8 @@ public final class SQLiteStore: @unchecked Sendable {
             }
             if problems != ["ok"] {
                 throw StoreError(
-                    StoreError.corrupt, "\(path) fails its integrity check: " + problems.prefix(3).joined(separator: "; "))
+                    StoreError.corrupt,
+                    "\(path) fails its integrity check: " + problems.prefix(3).joined(separator: "; "))
             }
         }
     }

@@ -14,16 +14,20 @@ import Synchronization
 func write(_ line: String) {
     let bytes = Array((line + "\n").utf8)
     bytes.withUnsafeBytes { buffer in
+        guard let base = buffer.baseAddress else { return }
         var offset = 0
         while offset < buffer.count {
-            let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            let n = Glibc.write(1, base + offset, buffer.count - offset)
             if n <= 0 { exit(3) }
             offset += n
         }
     }
 }
 
-var db = "", prefix = "run", count = 100, threads = 4
+var db = ""
+var prefix = "run"
+var count = 100
+var threads = 4
 var resend: [String] = []
 var i = 1
 let argv = CommandLine.arguments
@@ -73,7 +77,9 @@ let (total, runPrefix) = (count, prefix)
 let mapperStop = Atomic<Bool>(false)
 let mapper = Thread {
     while !mapperStop.load(ordering: .relaxed) {
-        guard let items = try? store.lease(direction: .inbound, partner: nil, limit: 8, owner: "mapper-\(getpid())", duration: 2)
+        guard
+            let items = try? store.lease(
+                direction: .inbound, partner: nil, limit: 8, owner: "mapper-\(getpid())", duration: 2)
         else { continue }
         for item in items {
             if (try? store.complete(itemID: item.id, owner: "mapper-\(getpid())")) != nil { write("D \(item.id)") }

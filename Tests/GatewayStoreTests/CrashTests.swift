@@ -29,7 +29,8 @@ import Testing
         let bundleDir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
         candidates.append(bundleDir.appendingPathComponent("g60-store-crash-child"))
         candidates.append(Bundle.main.bundleURL.appendingPathComponent("g60-store-crash-child"))
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("g60-store-crash-child"))
+        candidates.append(
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("g60-store-crash-child"))
         candidates.append(TestSupport.packageRoot.appendingPathComponent(".build/debug/g60-store-crash-child"))
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
@@ -109,9 +110,11 @@ import Testing
             let ids = entries.map(\.header.messageID)
             #expect(Set(ids).count == ids.count, "seed \(seed) round \(round): an envelope is logged twice")
             let missing = acknowledged.subtracting(ids)
-            #expect(missing.isEmpty, "seed \(seed) round \(round): acknowledged but lost: \(missing.sorted().prefix(5))")
+            #expect(
+                missing.isEmpty, "seed \(seed) round \(round): acknowledged but lost: \(missing.sorted().prefix(5))")
             let verification = try store.verifyChain()
-            #expect(verification.isIntact, "seed \(seed) round \(round): \(String(describing: verification.firstBroken))")
+            #expect(
+                verification.isIntact, "seed \(seed) round \(round): \(String(describing: verification.firstBroken))")
         }
         #expect(kills == 20, "seed \(seed): only \(kills) of 20 runs were killed")
         #expect(acknowledged.count > 20)

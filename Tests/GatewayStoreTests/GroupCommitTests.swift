@@ -20,7 +20,9 @@ import Testing
                     if case .duplicate = try store.append(Fixture.envelope("t\(t)-\(i)", enqueue: true)) {
                         failures.withLock { $0.append("t\(t)-\(i) reported as duplicate") }
                     }
-                    if i % 10 == 9, case .duplicate = try store.append(Fixture.envelope("t\(t)-\(i - 5)", enqueue: true)) {
+                    if i % 10 == 9,
+                        case .duplicate = try store.append(Fixture.envelope("t\(t)-\(i - 5)", enqueue: true))
+                    {
                         duplicates.withLock { $0 += 1 }
                     }
                 } catch {
@@ -33,7 +35,9 @@ import Testing
         #expect(try store.logCount() == threads * perThread)
         let positions = try store.logEntries(after: 0, limit: 10_000).map(\.position)
         #expect(positions == Array(1...Int64(threads * perThread)))
-        #expect(try store.verifyChain() == ChainVerification(entriesChecked: threads * perThread, checkpointPosition: 0, firstBroken: nil))
+        #expect(
+            try store.verifyChain()
+                == ChainVerification(entriesChecked: threads * perThread, checkpointPosition: 0, firstBroken: nil))
         #expect(try store.queueSummary().first?.depth == threads * perThread)
     }
 

@@ -161,7 +161,8 @@ import Testing
         var result = try store.pruneExpiredLog()
         #expect(result.removed == 4)
         #expect(result.checkpointPosition == 4)
-        #expect(try store.verifyChain() == ChainVerification(entriesChecked: 4, checkpointPosition: 4, firstBroken: nil))
+        #expect(
+            try store.verifyChain() == ChainVerification(entriesChecked: 4, checkpointPosition: 4, firstBroken: nil))
         let items = try store.lease(direction: .inbound, partner: nil, limit: 10, owner: "w", duration: 60)
         try store.complete(itemID: try #require(items.first).id, owner: "w")
         result = try store.pruneExpiredLog()
@@ -191,7 +192,8 @@ import Testing
         #expect(
             plain.entryHash(
                 previous: HashChain.genesis, position: 1, direction: .inbound, header: e.header,
-                loggedAtMillis: Millis.from(e.loggedAt), rawDigest: rawDigest, receiptDigest: e.receipt.map { SHA256.hash($0) })
+                loggedAtMillis: Millis.from(e.loggedAt), rawDigest: rawDigest,
+                receiptDigest: e.receipt.map { SHA256.hash($0) })
                 != e.entryHash)
         // Opened with the default hash, the chain no longer verifies: the function is part of the database.
         let other = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: clock))

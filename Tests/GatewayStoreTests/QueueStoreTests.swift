@@ -46,14 +46,17 @@ import Testing
         let clock = TestClock()
         let store = try makeStore(dir, clock)
         let id = try #require(try store.enqueue([record("hefei", "rec_1")]).first)
-        #expect(try store.lease(direction: .outbound, partner: nil, limit: 1, owner: "crashed", duration: 30).count == 1)
+        #expect(
+            try store.lease(direction: .outbound, partner: nil, limit: 1, owner: "crashed", duration: 30).count == 1)
         clock.advance(29)
         #expect(try store.lease(direction: .outbound, partner: nil, limit: 1, owner: "w", duration: 30).isEmpty)
         clock.advance(1)
         let again = try store.lease(direction: .outbound, partner: nil, limit: 1, owner: "w", duration: 30)
         #expect(again.map(\.id) == [id])
         #expect(again.first?.attempts == 2)
-        #expect(throws: StoreError(StoreError.invalidTransition, "")) { try store.complete(itemID: id, owner: "crashed") }
+        #expect(throws: StoreError(StoreError.invalidTransition, "")) {
+            try store.complete(itemID: id, owner: "crashed")
+        }
         try store.complete(itemID: id, owner: "w")
         #expect(try store.queueItem(id: id)?.state == .delivered(at: clock.now))
     }
@@ -65,7 +68,9 @@ import Testing
         let store = try makeStore(dir, clock)
         let id = try #require(try store.enqueue([record("wuhu", "rec_1")]).first)
         _ = try store.lease(direction: .outbound, partner: nil, limit: 1, owner: "w", duration: 30)
-        #expect(try store.fail(itemID: id, owner: "w", error: "HTTP 503 from wuhu") == .retryScheduled(notBefore: clock.now + 10))
+        #expect(
+            try store.fail(itemID: id, owner: "w", error: "HTTP 503 from wuhu")
+                == .retryScheduled(notBefore: clock.now + 10))
         var summary = try #require(try store.queueSummary().first)
         #expect(summary.inRetry == 1 && summary.depth == 1)
         #expect(summary.lastError == "HTTP 503 from wuhu")

@@ -63,7 +63,8 @@ import Testing
         defer { dir.cleanup() }
         let store = try makeStore(dir)
         let number = "11010519491231002X"
-        let record = Fixture.penalty(uscc: nil, identity: PersonIdentity(documentType: "residentIdCard", clearNumber: number))
+        let record = Fixture.penalty(
+            uscc: nil, identity: PersonIdentity(documentType: "residentIdCard", clearNumber: number))
         _ = try store.putRecords([(record, Fixture.provenance("m1", row: 1))])
         let hash = try #require(record.subject.identity?.hash)
         #expect(try store.clearIdentityNumber(hash: hash) == number)

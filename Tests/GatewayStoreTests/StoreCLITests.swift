@@ -31,7 +31,10 @@ import Testing
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 
     @Test func logVerifyExitsZeroThenOneAfterTampering() throws {
@@ -63,8 +66,10 @@ import Testing
         let store = try SQLiteStore(
             path: db, options: Fixture.options(clock: clock, policy: RetryPolicy(maxAttempts: 1, jitter: 0)))
         let ids = try store.enqueue([
-            QueueItemSubmission(direction: .outbound, partner: "hefei", kind: "record", recordID: "rec_1", recordVersion: 2),
-            QueueItemSubmission(direction: .outbound, partner: "wuhu", kind: "record", recordID: "rec_2", recordVersion: 1),
+            QueueItemSubmission(
+                direction: .outbound, partner: "hefei", kind: "record", recordID: "rec_1", recordVersion: 2),
+            QueueItemSubmission(
+                direction: .outbound, partner: "wuhu", kind: "record", recordID: "rec_2", recordVersion: 1),
         ])
         for item in try store.lease(direction: .outbound, partner: nil, limit: 10, owner: "w", duration: 30) {
             _ = try store.fail(itemID: item.id, owner: "w", error: "HTTP 502 from \(item.partner)")

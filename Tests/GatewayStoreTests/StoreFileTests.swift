@@ -48,7 +48,9 @@ import Testing
         let path = dir.path("s.db")
         do {
             let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
-            for i in 0..<200 { _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "x", count: 500))) }
+            for i in 0..<200 {
+                _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "x", count: 500)))
+            }
             let raw = try SQLiteConnection(path: path, create: false)
             try raw.exec("PRAGMA wal_checkpoint(TRUNCATE)")
         }
@@ -80,7 +82,9 @@ import Testing
         defer { dir.cleanup() }
         var options = Fixture.options(clock: TestClock())
         options.createIfMissing = false
-        #expect(throws: StoreError(StoreError.cannotOpen, "")) { try SQLiteStore(path: dir.path("none.db"), options: options) }
+        #expect(throws: StoreError(StoreError.cannotOpen, "")) {
+            try SQLiteStore(path: dir.path("none.db"), options: options)
+        }
         #expect(!FileManager.default.fileExists(atPath: dir.path("none.db")))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+
 @testable import GatewayStore
 
 /// A clock tests move by hand.
@@ -37,7 +38,9 @@ struct TempDirectory {
 }
 
 enum Fixture {
-    static func options(clock: TestClock, random: Double = 0.5, policy: RetryPolicy = RetryPolicy()) -> SQLiteStoreOptions {
+    static func options(clock: TestClock, random: Double = 0.5, policy: RetryPolicy = RetryPolicy())
+        -> SQLiteStoreOptions
+    {
         SQLiteStoreOptions(clock: { clock.now }, random: { random }, retryPolicy: policy)
     }
 
@@ -48,7 +51,8 @@ enum Fixture {
         let raw = Array((body ?? "{\"envelope\":\"\(id)\",\"payload\":\"abc\"}").utf8)
         let header = EnvelopeHeader(
             messageID: id, sender: sender, recipient: "songjiang", kind: "records", sequence: 7, recordCount: 1,
-            payloadDigest: "sha256:" + SHA256.hash(raw).hexString, issuedAt: Date(timeIntervalSince1970: 1_795_000_000.123))
+            payloadDigest: "sha256:" + SHA256.hash(raw).hexString,
+            issuedAt: Date(timeIntervalSince1970: 1_795_000_000.123))
         return EnvelopeSubmission(
             direction: direction, header: header, raw: raw, receipt: Array("receipt-\(id)".utf8),
             enqueueForMapping: enqueue)
@@ -86,6 +90,8 @@ enum Fixture {
     }
 
     static func provenance(_ message: String, row: Int, partner: String = "jiaxing") -> Provenance {
-        Provenance(partner: partner, messageID: message, rowNumber: row, receivedAt: Date(timeIntervalSince1970: 1_795_000_000))
+        Provenance(
+            partner: partner, messageID: message, rowNumber: row, receivedAt: Date(timeIntervalSince1970: 1_795_000_000)
+        )
     }
 }

@@ -21,7 +21,10 @@ struct HashChain {
         func field(_ s: String) {
             let utf8 = Array(s.utf8)
             let n = UInt32(truncatingIfNeeded: utf8.count)
-            bytes += [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
+            bytes += [
+                UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
+                UInt8(truncatingIfNeeded: n),
+            ]
             bytes += utf8
         }
         field(String(position))

@@ -78,7 +78,9 @@ public struct QuarantinedRow: Hashable, Sendable {
     public var problemsJSON: String
     public var receivedAt: Date
 
-    public init(partner: String, messageID: String, rowNumber: Int, raw: [UInt8], problemsJSON: String, receivedAt: Date) {
+    public init(
+        partner: String, messageID: String, rowNumber: Int, raw: [UInt8], problemsJSON: String, receivedAt: Date
+    ) {
         self.partner = partner
         self.messageID = messageID
         self.rowNumber = rowNumber

@@ -14,7 +14,9 @@ final class WriteContext {
     }
 
     func reloadHead() throws {
-        let head = try db.first("SELECT position, entry_hash FROM log_head WHERE singleton = 1") { ($0.int(0), $0.blob(1)) }
+        let head = try db.first("SELECT position, entry_hash FROM log_head WHERE singleton = 1") {
+            ($0.int(0), $0.blob(1))
+        }
         headPosition = head?.0 ?? 0
         headHash = head?.1 ?? HashChain.genesis
     }
@@ -80,7 +82,9 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
         switch ticket.result {
         case .success(let value)?:
-            guard let typed = value as? T else { preconditionFailure("group commit returned a value of the wrong type") }
+            guard let typed = value as? T else {
+                preconditionFailure("group commit returned a value of the wrong type")
+            }
             return typed
         case .failure(let error)?:
             throw error

@@ -171,9 +171,11 @@ final class SQLiteConnection {
         let shortContext = context.count > 80 ? String(context.prefix(80)) + "…" : context
         switch primary {
         case SQLITE_FULL:
-            return StoreError(StoreError.diskFull, "the disk holding the store is full; the write was rolled back", underlying: text)
+            return StoreError(
+                StoreError.diskFull, "the disk holding the store is full; the write was rolled back", underlying: text)
         case SQLITE_BUSY, SQLITE_LOCKED:
-            return StoreError(StoreError.locked, "the store database is locked by another process or connection", underlying: text)
+            return StoreError(
+                StoreError.locked, "the store database is locked by another process or connection", underlying: text)
         case SQLITE_NOTADB:
             return StoreError(StoreError.corrupt, "the file is not an SQLite database", underlying: text)
         case SQLITE_CORRUPT:
