@@ -55,24 +55,19 @@ extension SQLiteStore: RecordStore {
     static func normalized(_ s: String) -> String { TextNormalization.trim(TextNormalization.halfWidth(s)) }
 
     public func putRecords(_ records: [(record: CanonicalRecord, provenance: Provenance)]) throws -> [RecordPutResult] {
-        // Encoding happens in the caller's thread; the writer only compares and writes.
-        var ids: [String] = []
-        ids.reserveCapacity(records.count)
-        for (record, provenance) in records {
-            guard let id = record.id, !id.isEmpty else {
-                throw StoreError(
-                    StoreError.invalidArgument,
-                    "record at row \(provenance.rowNumber) of message \(provenance.messageID) from \(provenance.partner) "
-                        + "has no id; assign it (CanonicalRecord.assignID) before storing")
-            }
-            ids.append(id)
-        }
-        let jsons = try Self.canonicalJSONs(records.map(\.record))
-        let prepared = records.indices.map { (records[$0].record, records[$0].provenance, ids[$0], jsons[$0]) }
+        // Encoding happens in the caller's thread (on every core for large batches); the writer compares and writes.
+        try putPreparedRecords(try PreparedRecord.prepare(records))
+    }
+
+    /// Stores records whose canonical JSON the caller already computed (e.g. in its mapping workers, off the
+    /// writer's critical path); otherwise as `putRecords`.
+    public func putPreparedRecords(_ records: [PreparedRecord]) throws -> [RecordPutResult] {
         let nowMillis = Millis.from(now)
         return try committer.write { ctx in
-            try prepared.map { record, provenance, id, json in
-                try Self.put(ctx.db, record: record, id: id, json: json, provenance: provenance, nowMillis: nowMillis)
+            try records.map { r in
+                try Self.put(
+                    ctx.db, record: r.record, id: r.recordID, json: r.canonicalJSON, provenance: r.provenance,
+                    nowMillis: nowMillis)
             }
         }
     }

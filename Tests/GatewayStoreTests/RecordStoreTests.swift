@@ -122,4 +122,25 @@ import Testing
         #expect(try store.quarantined(partner: "wuhu", messageID: "m1", rowNumber: 2) == [rows[1]])
         #expect(try store.quarantined(partner: "hefei", messageID: nil, rowNumber: nil).isEmpty)
     }
+
+    @Test func preparedRecordsBehaveLikePutRecords() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try makeStore(dir)
+        // More than one encoding chunk (128), so the parallel path is taken.
+        let records = (0..<300).map { Fixture.penalty(decision: "嘉执罚〔2026〕\($0)号") }
+        let prepared = try PreparedRecord.prepare(records.map { ($0, Fixture.provenance("m1", row: 1)) })
+        #expect(prepared.map(\.recordID) == records.map { $0.id ?? "" })
+        #expect(try prepared[7].canonicalJSON == SQLiteStore.canonicalJSON(records[7]))
+        #expect(try store.putPreparedRecords(prepared).allSatisfy { $0.change == .created })
+        #expect(
+            try store.putRecords(records.map { ($0, Fixture.provenance("m2", row: 1)) }).allSatisfy {
+                $0.change == .unchanged
+            })
+        var noID = records[0]
+        noID.id = nil
+        #expect(throws: StoreError(StoreError.invalidArgument, "")) {
+            try PreparedRecord.prepare([(noID, Fixture.provenance("m3", row: 5))])
+        }
+    }
 }

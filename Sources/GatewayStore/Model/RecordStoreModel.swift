@@ -95,6 +95,8 @@ public protocol RecordStore: Sendable {
     /// Stores records (each with its id already assigned) in one committed transaction. A record equal to its
     /// current version adds nothing; changed content adds a version; a retraction withdraws its target.
     func putRecords(_ records: [(record: CanonicalRecord, provenance: Provenance)]) throws -> [RecordPutResult]
+    /// As `putRecords`, for records the caller prepared (encoded) already.
+    func putPreparedRecords(_ records: [PreparedRecord]) throws -> [RecordPutResult]
     /// The current state of a record, or nil.
     func record(id: String) throws -> StoredRecord?
     /// Every version of a record, oldest first.
@@ -105,4 +107,45 @@ public protocol RecordStore: Sendable {
     func quarantined(partner: String, messageID: String?, rowNumber: Int?) throws -> [QuarantinedRow]
     /// The clear identity number stored for an identity hash (`hmac-sha256:…`), or nil.
     func clearIdentityNumber(hash: String) throws -> String?
+}
+
+/// A record ready for the record store: its id checked and its canonical JSON (JSONEncoder, sorted keys; the form
+/// versions are compared and stored in) computed, so that the encoding can run in the caller's threads.
+public struct PreparedRecord: Sendable {
+    public let record: CanonicalRecord
+    public let provenance: Provenance
+    public let recordID: String
+    /// The canonical JSON; never holds a clear identity number.
+    public let canonicalJSON: String
+
+    /// Checks the id and encodes one record.
+    public init(_ record: CanonicalRecord, provenance: Provenance) throws {
+        try self.init(record, provenance: provenance, canonicalJSON: nil)
+    }
+
+    private init(_ record: CanonicalRecord, provenance: Provenance, canonicalJSON: String?) throws {
+        guard let id = record.id, !id.isEmpty else {
+            throw StoreError(
+                StoreError.invalidArgument,
+                "record at row \(provenance.rowNumber) of message \(provenance.messageID) from \(provenance.partner) "
+                    + "has no id; assign it (CanonicalRecord.assignID) before storing")
+        }
+        self.record = record
+        self.provenance = provenance
+        self.recordID = id
+        self.canonicalJSON = try canonicalJSON ?? SQLiteStore.canonicalJSON(record)
+    }
+
+    /// Prepares many records; large batches are encoded on every core.
+    public static func prepare(_ records: [(record: CanonicalRecord, provenance: Provenance)]) throws
+        -> [PreparedRecord]
+    {
+        for (record, provenance) in records where (record.id ?? "").isEmpty {
+            _ = try PreparedRecord(record, provenance: provenance, canonicalJSON: "")  // throws the id error
+        }
+        let jsons = try SQLiteStore.canonicalJSONs(records.map(\.record))
+        return try records.indices.map {
+            try PreparedRecord(records[$0].record, provenance: records[$0].provenance, canonicalJSON: jsons[$0])
+        }
+    }
 }
