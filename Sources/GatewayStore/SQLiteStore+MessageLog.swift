@@ -213,3 +213,35 @@ extension SQLiteStore: MessageLog {
         try pruneLog(loggedBefore: now.addingTimeInterval(-options.logRetention))
     }
 }
+
+extension SQLiteStore {
+    /// The message id under which a partner's receipt for our outbound `messageID` is logged.
+    public static func receiptMessageID(for messageID: String) -> String { "receipt:" + messageID }
+
+    /// Logs the signed receipt a partner returned for an outbound envelope, as its own inbound entry (kind
+    /// `receipt`, message id `receipt:<outbound id>`): the chain stays append-only, because an outbound entry is
+    /// logged before it is sent and cannot change afterwards. Idempotent like every append.
+    ///
+    /// - Throws: `store.notFound` when no outbound envelope `messageID` to `partner` was logged.
+    public func appendOutboundReceipt(messageID: String, partner: String, receipt: [UInt8]) throws -> AppendOutcome {
+        guard
+            let sent = try read({ db in
+                try db.first(
+                    "SELECT sender FROM message_log WHERE direction = 'out' AND recipient = ? AND message_id = ?",
+                    [.text(partner), .text(messageID)], { $0.text(0) })
+            })
+        else {
+            throw StoreError(
+                StoreError.notFound, "no outbound envelope \(messageID) to \(partner) is logged; receipt not recorded")
+        }
+        let header = EnvelopeHeader(
+            messageID: Self.receiptMessageID(for: messageID), sender: partner, recipient: sent, kind: "receipt",
+            recordCount: 0, payloadDigest: "", issuedAt: now)
+        return try append(EnvelopeSubmission(direction: .inbound, header: header, raw: receipt))
+    }
+
+    /// The receipt a partner returned for our outbound `messageID`, or nil while none arrived.
+    public func outboundReceipt(messageID: String, partner: String) throws -> [UInt8]? {
+        try logEntry(direction: .inbound, sender: partner, messageID: Self.receiptMessageID(for: messageID))?.raw
+    }
+}

@@ -199,4 +199,33 @@ import Testing
         let other = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: clock))
         #expect(try other.verifyChain().isIntact == false)
     }
+
+    @Test func outboundReceiptIsLoggedAsItsOwnEntry() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
+        var out = Fixture.envelope("o1", sender: "songjiang", direction: .outbound)
+        out.header.recipient = "hefei"
+        out.receipt = nil
+        _ = try store.append(out)
+        #expect(try store.outboundReceipt(messageID: "o1", partner: "hefei") == nil)
+        #expect(throws: StoreError(StoreError.notFound, "")) {
+            try store.appendOutboundReceipt(messageID: "o1", partner: "wuhu", receipt: [1])
+        }
+        guard
+            case .appended(let entry) = try store.appendOutboundReceipt(
+                messageID: "o1", partner: "hefei", receipt: [1, 2])
+        else {
+            Issue.record("the first receipt must be appended")
+            return
+        }
+        #expect(entry.header.kind == "receipt" && entry.header.recipient == "songjiang")
+        guard case .duplicate = try store.appendOutboundReceipt(messageID: "o1", partner: "hefei", receipt: [1, 2])
+        else {
+            Issue.record("the same receipt again must be a duplicate")
+            return
+        }
+        #expect(try store.outboundReceipt(messageID: "o1", partner: "hefei") == [1, 2])
+        #expect(try store.verifyChain().entriesChecked == 2)
+    }
 }
