@@ -228,4 +228,15 @@ import Testing
         #expect(try store.outboundReceipt(messageID: "o1", partner: "hefei") == [1, 2])
         #expect(try store.verifyChain().entriesChecked == 2)
     }
+
+    @Test func twoStoresOnOneFileKeepOneChain() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let clock = TestClock()
+        let a = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: clock))
+        let b = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: clock))
+        for i in 0..<6 { _ = try (i % 2 == 0 ? a : b).append(Fixture.envelope("m\(i)")) }
+        #expect(try a.logEntries(after: 0, limit: 10).map(\.position) == Array(1...6))
+        #expect(try b.verifyChain().isIntact)
+    }
 }

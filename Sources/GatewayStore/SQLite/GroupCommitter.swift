@@ -98,8 +98,12 @@ final class GroupCommitter: @unchecked Sendable {
         let db = context.db
         do {
             try db.exec("BEGIN IMMEDIATE")
+            // Another process (a second gateway on the same file, an operator tool) may have appended since our
+            // last batch: take the chain head from the database, under the write lock, once per batch.
+            try context.reloadHead()
         } catch {
             for ticket in batch { ticket.pending = .failure(error) }
+            try? db.exec("ROLLBACK")
             return nil
         }
         var succeeded: [Ticket] = []
