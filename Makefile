@@ -43,3 +43,9 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+# Store benchmark (not part of `make test`): durable envelopes/s and records/s next to raw SQLite rates.
+.PHONY: bench-store
+bench-store: deps
+	$(SWIFT) build -c release --product g60-store-bench
+	.build/release/g60-store-bench

@@ -44,6 +44,9 @@ public enum CLI {
         RulesCommand.self,
         ConfigCommand.self,
         VersionCommand.self,
+        LogCommand.self,
+        QueuesCommand.self,
+        DLQCommand.self,
     ]
 
     static var help: String {
