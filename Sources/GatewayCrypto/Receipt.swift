@@ -135,7 +135,7 @@ public final class ReceiptIssuer: @unchecked Sendable {
             payloadDigest: computedPayloadDigest, status: status, errorCode: error?.code, errorMessage: error?.message,
             receivedAt: RFC3339Timestamp(date: clock.now()))
         let to = header.map(\.from) ?? "unknown"
-        let seq = sequence.add(1, ordering: .relaxed).newValue
+        let seq = sequence.add(1, ordering: .relaxed).oldValue
         return try signer.withLock { signer in
             try signer.sign(
                 to: to, kind: "receipt", schema: "g60.receipt.v1", contentType: "text/plain; charset=utf-8",
