@@ -46,7 +46,7 @@ let package = Package(
                 "GatewayCore", "GatewayCrypto", "GatewayStore", "GatewayMapping", "GatewayDispatch", "GatewayHTTP",
             ],
             path: "Sources/Gateway"),
-        .target(name: "GatewayCLI", dependencies: ["Gateway"], path: "Sources/GatewayCLI"),
+        .target(name: "GatewayCLI", dependencies: ["Gateway", "GatewayCrypto"], path: "Sources/GatewayCLI"),
         .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
         .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
 

@@ -42,6 +42,8 @@ public enum CLI {
         CalendarCommand.self,
         RecordCommand.self,
         VersionCommand.self,
+        PKICommand.self,
+        EnvelopeCommand.self,
     ]
 
     static var help: String {
