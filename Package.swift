@@ -50,6 +50,11 @@ let package = Package(
         .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
         .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
 
+        // Benchmarks: executables run by `make bench-<area>`, never by `make test`.
+        .executableTarget(
+            name: "g60-crypto-bench", dependencies: ["GatewayCrypto"], path: "Benchmarks/crypto",
+            exclude: ["run.sh"]),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),

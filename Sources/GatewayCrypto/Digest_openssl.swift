@@ -48,3 +48,30 @@ public enum Digest {
         return Array(out.prefix(Int(size)))
     }
 }
+
+/// A reusable digest context (one allocation for many digests). Not thread-safe: one per thread.
+final class DigestContext {
+    private let context: OpaquePointer
+    private let md: OpaquePointer
+
+    init(_ algorithm: DigestAlgorithm) throws {
+        guard let context = EVP_MD_CTX_new() else { throw OpenSSL.error("cannot allocate EVP_MD_CTX") }
+        self.context = context
+        md = FetchedDigest.of(algorithm).pointer
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    func hash(_ bytes: ArraySlice<UInt8>) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 64)
+        var size: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            out.withUnsafeMutableBufferPointer { buffer in
+                EVP_DigestInit_ex(context, md, nil) == 1 && EVP_DigestUpdate(context, input.baseAddress, input.count) == 1
+                    && EVP_DigestFinal_ex(context, buffer.baseAddress, &size) == 1
+            }
+        }
+        guard ok else { throw OpenSSL.error("digest failed") }
+        return Array(out.prefix(Int(size)))
+    }
+}

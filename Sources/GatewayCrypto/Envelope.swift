@@ -154,227 +154,316 @@ enum EnvelopeCodec {
         return out
     }
 
-    // MARK: value syntax
+    // MARK: value syntax (over bytes: the receive path builds no intermediate strings)
 
-    static func isLowerHex(_ s: Substring.UTF8View) -> Bool {
-        s.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
-    }
+    typealias Bytes = ArraySlice<UInt8>
 
-    static func isUUID(_ value: String) -> Bool {
-        let b = Array(value.utf8)
+    @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    @inline(__always) static func isLowerHexDigit(_ c: UInt8) -> Bool { isDigit(c) || (c >= 0x61 && c <= 0x66) }
+    @inline(__always) static func isLower(_ c: UInt8) -> Bool { c >= 0x61 && c <= 0x7A }
+    @inline(__always) static func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || isLower(c) || (c >= 0x41 && c <= 0x5A) }
+
+    static func isUUID(_ b: Bytes) -> Bool {
         guard b.count == 36 else { return false }
-        for (i, c) in b.enumerated() {
+        var i = 0
+        for c in b {
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard c == 0x2D else { return false }
             } else {
-                guard (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) else { return false }
+                guard isLowerHexDigit(c) else { return false }
             }
+            i += 1
         }
         return true
     }
 
-    static func isSlug(_ value: String) -> Bool {
-        let b = Array(value.utf8)
-        guard (1...32).contains(b.count), let first = b.first, first >= 0x61, first <= 0x7A else { return false }
-        return b.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    static func isSlug(_ b: Bytes) -> Bool {
+        guard (1...32).contains(b.count), let first = b.first, isLower(first) else { return false }
+        return b.allSatisfy { isLower($0) || isDigit($0) || $0 == 0x2D }
     }
 
-    static func isDecimal(_ value: String) -> Bool {
-        let b = Array(value.utf8)
-        guard (1...18).contains(b.count), b.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
-        return b.count == 1 || b[0] != 0x30
-    }
-
-    static func isToken(_ value: String, extra: Set<UInt8>, max: Int) -> Bool {
-        let b = Array(value.utf8)
-        guard (1...max).contains(b.count) else { return false }
-        return b.allSatisfy {
-            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || extra.contains($0)
+    static func decimal(_ b: Bytes) -> UInt64? {
+        guard (1...18).contains(b.count), b.count == 1 || b.first != 0x30 else { return nil }
+        var value: UInt64 = 0
+        for c in b {
+            guard isDigit(c) else { return nil }
+            value = value * 10 + UInt64(c - 0x30)
         }
+        return value
     }
 
-    static func parseDigest(_ value: String, header: String) throws -> PayloadDigest {
-        guard let colon = value.firstIndex(of: ":") else {
-            throw CryptoError(CryptoError.envelopeMalformed, "\(header): payload-digest '\(value)' has no algorithm tag")
+    static func isToken(_ b: Bytes, extra: (UInt8) -> Bool, max: Int) -> Bool {
+        (1...max).contains(b.count) && b.allSatisfy { isAlnum($0) || extra($0) }
+    }
+
+    static let digestTags: [(DigestAlgorithm, [UInt8])] = [(.sm3, Array("sm3:".utf8)), (.sha256, Array("sha256:".utf8))]
+    static let keyIDPrefix = Array("sha256:".utf8)
+
+    static func parseDigest(_ b: Bytes, who: () -> String) throws -> PayloadDigest {
+        guard let colon = b.firstIndex(of: 0x3A) else {
+            throw CryptoError(CryptoError.envelopeMalformed, "\(who()): payload-digest has no algorithm tag")
         }
-        let tag = String(value[..<colon])
-        let hex = value[value.index(after: colon)...]
-        guard let algorithm = DigestAlgorithm(rawValue: tag) else {
+        let tag = b[...colon]
+        guard let algorithm = digestTags.first(where: { $0.1.elementsEqual(tag) })?.0 else {
             throw CryptoError(
-                CryptoError.algorithmUnsupported, "\(header): payload digest algorithm '\(tag)' is not sm3 or sha256")
+                CryptoError.algorithmUnsupported,
+                "\(who()): payload digest algorithm '\(String(decoding: b[..<colon], as: UTF8.self))' is not sm3 or sha256")
         }
-        guard hex.utf8.count == 64, isLowerHex(hex.utf8) else {
-            throw CryptoError(CryptoError.envelopeMalformed, "\(header): payload-digest is not 64 lower-case hex digits")
+        let hex = b[(colon + 1)...]
+        guard hex.count == 64, hex.allSatisfy(isLowerHexDigit) else {
+            throw CryptoError(CryptoError.envelopeMalformed, "\(who()): payload-digest is not 64 lower-case hex digits")
         }
-        var bytes: [UInt8] = []
+        var bytes = [UInt8]()
         bytes.reserveCapacity(32)
-        var it = hex.utf8.makeIterator()
-        func nibble(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : c - 0x61 + 10 }
-        while let hi = it.next(), let lo = it.next() { bytes.append(nibble(hi) << 4 | nibble(lo)) }
+        var i = hex.startIndex
+        @inline(__always) func nibble(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : c - 0x61 + 10 }
+        while i < hex.endIndex {
+            bytes.append(nibble(hex[i]) << 4 | nibble(hex[i + 1]))
+            i += 2
+        }
         return PayloadDigest(algorithm: algorithm, bytes: bytes)
     }
 
+    /// Decodes standard base64 with padding, refusing any non-canonical text (stray bits, missing padding), so
+    /// that every bit of the signature line matters.
+    static func decodeBase64(_ b: Bytes) -> [UInt8]? {
+        guard !b.isEmpty, b.count % 4 == 0 else { return nil }
+        @inline(__always) func value(_ c: UInt8) -> UInt32? {
+            switch c {
+            case 0x41...0x5A: UInt32(c - 0x41)
+            case 0x61...0x7A: UInt32(c - 0x61 + 26)
+            case 0x30...0x39: UInt32(c - 0x30 + 52)
+            case 0x2B: 62
+            case 0x2F: 63
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(b.count / 4 * 3)
+        var i = b.startIndex
+        while i < b.endIndex {
+            let last = i + 4 == b.endIndex
+            guard let v0 = value(b[i]), let v1 = value(b[i + 1]) else { return nil }
+            let c2 = b[i + 2]
+            let c3 = b[i + 3]
+            if last && c2 == 0x3D {
+                guard c3 == 0x3D, v1 & 0x0F == 0 else { return nil }
+                out.append(UInt8(v0 << 2 | v1 >> 4))
+            } else if last && c3 == 0x3D {
+                guard let v2 = value(c2), v2 & 0x03 == 0 else { return nil }
+                out.append(UInt8(v0 << 2 | v1 >> 4))
+                out.append(UInt8((v1 & 0x0F) << 4 | v2 >> 2))
+            } else {
+                guard let v2 = value(c2), let v3 = value(c3) else { return nil }
+                let n = v0 << 18 | v1 << 12 | v2 << 6 | v3
+                out.append(UInt8(n >> 16))
+                out.append(UInt8((n >> 8) & 0xFF))
+                out.append(UInt8(n & 0xFF))
+            }
+            i += 4
+        }
+        return out
+    }
+
     /// Checks one field's value; throws with the field named.
-    static func checkValue(name: String, value: String, header: String) throws {
+    static func checkValue(name: String, value: Bytes, who: () -> String) throws {
         func bad(_ why: String) -> CryptoError {
-            CryptoError(CryptoError.envelopeMalformed, "\(header): field '\(name)' \(why)")
+            CryptoError(
+                CryptoError.envelopeMalformed,
+                "\(who()): field '\(name)' \(why): '\(String(decoding: value, as: UTF8.self))'")
         }
         switch name {
         case "g60-envelope":
-            guard value == String(EnvelopeHeader.version) else {
+            guard value.elementsEqual([0x31]) else {
                 throw CryptoError(
-                    CryptoError.versionUnsupported, "\(header): format version '\(value)' is not supported (only 1)")
+                    CryptoError.versionUnsupported,
+                    "\(who()): format version '\(String(decoding: value, as: UTF8.self))' is not supported (only 1)")
             }
         case "message-id", "in-reply-to":
-            guard isUUID(value) else { throw bad("is not a lower-case UUID: '\(value)'") }
+            guard isUUID(value) else { throw bad("is not a lower-case UUID") }
         case "from", "to":
-            guard isSlug(value) else { throw bad("is not a partner id (a-z, 0-9, '-'; 1-32 chars): '\(value)'") }
+            guard isSlug(value) else { throw bad("is not a partner id (a-z, 0-9, '-'; 1-32 chars)") }
         case "kind":
-            guard isToken(value, extra: [0x2E, 0x2D], max: 64), value.utf8.first.map({ $0 >= 0x61 && $0 <= 0x7A }) == true
-            else { throw bad("is not a message kind: '\(value)'") }
+            guard isToken(value, extra: { $0 == 0x2E || $0 == 0x2D }, max: 64), let first = value.first, isLower(first)
+            else { throw bad("is not a message kind") }
         case "schema":
-            guard isToken(value, extra: [0x2E, 0x2D, 0x5F, 0x3A, 0x2F], max: 128) else {
-                throw bad("is not a schema name: '\(value)'")
-            }
+            guard isToken(value, extra: { $0 == 0x2E || $0 == 0x2D || $0 == 0x5F || $0 == 0x3A || $0 == 0x2F }, max: 128)
+            else { throw bad("is not a schema name") }
         case "content-type":
-            guard isToken(value, extra: [0x2E, 0x2D, 0x5F, 0x2B, 0x2F, 0x3B, 0x3D, 0x20], max: 128),
-                value.contains("/"), value.first != " ", value.last != " "
-            else { throw bad("is not a media type: '\(value)'") }
+            guard
+                isToken(
+                    value,
+                    extra: {
+                        switch $0 {
+                        case 0x2E, 0x2D, 0x5F, 0x2B, 0x2F, 0x3B, 0x3D, 0x20: true
+                        default: false
+                        }
+                    }, max: 128),
+                value.contains(0x2F)
+            else { throw bad("is not a media type") }
         case "issued-at":
-            guard RFC3339Timestamp(value) != nil else { throw bad("is not an RFC 3339 date-time with offset: '\(value)'") }
+            guard RFC3339Timestamp(String(decoding: value, as: UTF8.self)) != nil else {
+                throw bad("is not an RFC 3339 date-time with offset")
+            }
         case "sequence", "record-count", "payload-length":
-            guard isDecimal(value) else { throw bad("is not a decimal number without leading zeros: '\(value)'") }
+            guard decimal(value) != nil else { throw bad("is not a decimal number without leading zeros") }
         case "payload-digest":
-            _ = try parseDigest(value, header: header)
+            _ = try parseDigest(value, who: who)
         case "signature-algorithm":
-            guard SignatureAlgorithm(rawValue: value) != nil else {
+            guard SignatureAlgorithm(rawValue: String(decoding: value, as: UTF8.self)) != nil else {
                 throw CryptoError(
                     CryptoError.algorithmUnsupported,
-                    "\(header): signature algorithm '\(value)' is not sm2-sm3, ecdsa-p256-sha256 or ed25519")
+                    "\(who()): signature algorithm '\(String(decoding: value, as: UTF8.self))' is not sm2-sm3, ecdsa-p256-sha256 or ed25519")
             }
         case "key-id":
-            guard value.hasPrefix("sha256:"), value.utf8.count == 71, isLowerHex(value.utf8.dropFirst(7)[...]) else {
-                throw bad("is not sha256:<64 lower-case hex> (a certificate fingerprint): '\(value)'")
+            guard value.count == 71, value.starts(with: keyIDPrefix), value.dropFirst(7).allSatisfy(isLowerHexDigit) else {
+                throw bad("is not sha256:<64 lower-case hex> (a certificate fingerprint)")
             }
         default:
             throw bad("is not a v1 field")
         }
     }
 
+    /// String form, for the signing path.
+    static func checkValue(name: String, value: String, header: String) throws {
+        try checkValue(name: name, value: Array(value.utf8)[...], who: { header })
+    }
+
     // MARK: parsing
 
+    static let wireNames: [[UInt8]] = (requiredNames + ["in-reply-to", "signature"]).map { Array($0.utf8) }
+
     static func parse(_ bytes: [UInt8], maxPayloadBytes: Int) throws -> Envelope {
-        var lines: [(name: String, value: String, start: Int)] = []
+        // Header lines as (line start, colon, line end) offsets, up to the first empty line.
+        var lines: [(start: Int, colon: Int, end: Int)] = []
+        lines.reserveCapacity(17)
         var position = 0
         var headerEnd = -1
-        var messageID: String?
-        var from: String?
-        var header: String { describe(messageID: messageID, from: from) }
-
-        // Split the header into lines up to the first empty line.
+        /// Names the envelope in messages, computed only when a message is needed.
+        func who() -> String {
+            func field(_ index: Int) -> String? {
+                guard index < lines.count else { return nil }
+                let line = lines[index]
+                guard bytes[line.start..<line.colon].elementsEqual(wireNames[index]) else { return nil }
+                return String(decoding: bytes[(line.colon + 2)..<line.end], as: UTF8.self)
+            }
+            return describe(messageID: field(1), from: field(2))
+        }
         while true {
             guard position < bytes.count else {
                 throw CryptoError(
-                    CryptoError.envelopeTruncated, "\(header): the header ends before its empty line (\(bytes.count) bytes)")
+                    CryptoError.envelopeTruncated, "\(who()): the header ends before its empty line (\(bytes.count) bytes)")
             }
             guard position < maxHeaderBytes else {
-                throw CryptoError(CryptoError.envelopeMalformed, "\(header): header longer than \(maxHeaderBytes) bytes")
+                throw CryptoError(CryptoError.envelopeMalformed, "\(who()): header longer than \(maxHeaderBytes) bytes")
             }
             var end = position
-            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            var colon = -1
+            while end < bytes.count {
+                let c = bytes[end]
+                if c == 0x0A { break }
+                guard c >= 0x20 && c <= 0x7E else {
+                    throw CryptoError(
+                        CryptoError.envelopeMalformed,
+                        "\(who()): header line \(lines.count + 1) has a byte outside printable ASCII (CR, tab, UTF-8?)")
+                }
+                if c == 0x3A && colon < 0 { colon = end }
+                end += 1
+            }
             guard end < bytes.count else {
-                throw CryptoError(CryptoError.envelopeTruncated, "\(header): the header is cut inside a line")
+                throw CryptoError(CryptoError.envelopeTruncated, "\(who()): the header is cut inside a line")
             }
             if end == position {
                 headerEnd = end
                 break
             }
-            let line = bytes[position..<end]
-            guard line.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else {
+            guard colon > position, colon + 2 < end, bytes[colon + 1] == 0x20, bytes[colon + 2] != 0x20,
+                bytes[end - 1] != 0x20
+            else {
                 throw CryptoError(
                     CryptoError.envelopeMalformed,
-                    "\(header): header line \(lines.count + 1) has a byte outside printable ASCII (CR, tab, UTF-8?)")
+                    "\(who()): header line \(lines.count + 1) is not 'name: value' (one space, no empty value)")
             }
-            guard let colon = line.firstIndex(of: 0x3A), colon + 1 < end, bytes[colon + 1] == 0x20 else {
-                throw CryptoError(CryptoError.envelopeMalformed, "\(header): header line \(lines.count + 1) is not 'name: value'")
-            }
-            let name = String(decoding: bytes[position..<colon], as: UTF8.self)
-            let value = String(decoding: bytes[(colon + 2)..<end], as: UTF8.self)
-            guard !value.isEmpty, value.first != " ", value.last != " " else {
-                throw CryptoError(
-                    CryptoError.envelopeMalformed, "\(header): field '\(name)' has an empty value or extra spaces")
-            }
-            if name == "message-id" { messageID = value }
-            if name == "from" { from = value }
-            lines.append((name, value, position))
+            lines.append((position, colon, end))
             position = end + 1
             if lines.count > requiredNames.count + 2 {
-                throw CryptoError(CryptoError.envelopeMalformed, "\(header): too many header lines")
+                throw CryptoError(CryptoError.envelopeMalformed, "\(who()): too many header lines")
             }
         }
+        @inline(__always) func name(_ i: Int) -> ArraySlice<UInt8> { bytes[lines[i].start..<lines[i].colon] }
+        @inline(__always) func value(_ i: Int) -> ArraySlice<UInt8> { bytes[(lines[i].colon + 2)..<lines[i].end] }
 
-        // Field order: the fixed list, optional in-reply-to, then signature last.
-        guard let first = lines.first, first.name == "g60-envelope" else {
-            throw CryptoError(CryptoError.envelopeMalformed, "\(header): the first line is not 'g60-envelope: 1'")
+        // Field order: the fixed list, optional in-reply-to, then the signature last.
+        guard !lines.isEmpty, name(0).elementsEqual(wireNames[0]) else {
+            throw CryptoError(CryptoError.envelopeMalformed, "\(who()): the first line is not 'g60-envelope: 1'")
         }
-        try checkValue(name: first.name, value: first.value, header: header)
-        guard let last = lines.last, last.name == "signature" else {
-            throw CryptoError(CryptoError.envelopeMalformed, "\(header): the last header line is not 'signature: ...'")
+        try checkValue(name: "g60-envelope", value: value(0), who: who)
+        let fieldCount = lines.count - 1
+        guard name(fieldCount).elementsEqual(wireNames[wireNames.count - 1]) else {
+            throw CryptoError(CryptoError.envelopeMalformed, "\(who()): the last header line is not 'signature: ...'")
         }
-        let fieldLines = lines.dropLast()
-        var expected = requiredNames
-        if fieldLines.count == requiredNames.count + 1 { expected.append("in-reply-to") }
-        guard fieldLines.count == expected.count else {
+        guard fieldCount == requiredNames.count || fieldCount == requiredNames.count + 1 else {
             throw CryptoError(
                 CryptoError.envelopeMalformed,
-                "\(header): \(fieldLines.count) header fields, expected \(requiredNames.count) or \(requiredNames.count + 1)")
+                "\(who()): \(fieldCount) header fields, expected \(requiredNames.count) or \(requiredNames.count + 1)")
         }
-        for (index, line) in fieldLines.enumerated() where line.name != expected[index] {
+        for index in 0..<fieldCount where !name(index).elementsEqual(wireNames[index]) {
             throw CryptoError(
                 CryptoError.envelopeMalformed,
-                "\(header): header line \(index + 1) is '\(line.name)', expected '\(expected[index])' (fixed order)")
+                "\(who()): header line \(index + 1) is '\(String(decoding: name(index), as: UTF8.self))', expected '\(String(decoding: wireNames[index], as: UTF8.self))' (fixed order)")
         }
-        // Algorithms before syntax of the rest, so an unknown algorithm gets its own code.
-        var values: [String: String] = [:]
-        for line in fieldLines { values[line.name] = line.value }
-        func value(_ name: String) -> String { values[name] ?? "" }
-        try checkValue(name: "signature-algorithm", value: value("signature-algorithm"), header: header)
-        for line in fieldLines { try checkValue(name: line.name, value: line.value, header: header) }
-
-        // Signature: canonical standard base64 (re-encoding must give the same text, so no bit of it is ignored).
-        guard let signatureData = Data(base64Encoded: last.value), !signatureData.isEmpty, signatureData.count <= 256,
-            signatureData.base64EncodedString() == last.value
-        else {
-            throw CryptoError(CryptoError.envelopeMalformed, "\(header): the signature is not canonical base64")
+        // The algorithm before the rest, so an unknown algorithm gets its own code.
+        let algorithmName = String(decoding: value(12), as: UTF8.self)
+        guard let algorithm = SignatureAlgorithm(rawValue: algorithmName) else {
+            throw CryptoError(
+                CryptoError.algorithmUnsupported,
+                "\(who()): signature algorithm '\(algorithmName)' is not sm2-sm3, ecdsa-p256-sha256 or ed25519")
         }
-
-        guard let issuedAt = RFC3339Timestamp(value("issued-at")), let sequence = UInt64(value("sequence")),
-            let recordCount = UInt64(value("record-count")), let payloadLength = Int(value("payload-length")),
-            let algorithm = SignatureAlgorithm(rawValue: value("signature-algorithm"))
-        else {
-            throw CryptoError(CryptoError.envelopeMalformed, "\(header): unreadable header values")
+        func malformed(_ index: Int, _ why: String) -> CryptoError {
+            CryptoError(
+                CryptoError.envelopeMalformed,
+                "\(who()): field '\(requiredNames[index])' \(why): '\(String(decoding: value(index), as: UTF8.self))'")
         }
-        let digest = try parseDigest(value("payload-digest"), header: header)
+        for index in [1, 2, 3, 4, 5, 6] { try checkValue(name: requiredNames[index], value: value(index), who: who) }
+        let issuedText = String(decoding: value(7), as: UTF8.self)
+        guard let issuedAt = RFC3339Timestamp(issuedText) else {
+            throw malformed(7, "is not an RFC 3339 date-time with offset")
+        }
+        guard let sequence = decimal(value(8)) else { throw malformed(8, "is not a decimal number without leading zeros") }
+        guard let recordCount = decimal(value(9)) else { throw malformed(9, "is not a decimal number without leading zeros") }
+        let digest = try parseDigest(value(10), who: who)
+        guard let payloadLength = decimal(value(11)).map({ Int($0) }) else {
+            throw malformed(11, "is not a decimal number without leading zeros")
+        }
+        try checkValue(name: "key-id", value: value(13), who: who)
+        var inReplyTo: String?
+        if fieldCount == requiredNames.count + 1 {
+            try checkValue(name: "in-reply-to", value: value(14), who: who)
+            inReplyTo = String(decoding: value(14), as: UTF8.self)
+        }
+        guard let signature = decodeBase64(value(fieldCount)), signature.count <= 256 else {
+            throw CryptoError(CryptoError.envelopeMalformed, "\(who()): the signature is not canonical base64")
+        }
+        func text(_ index: Int) -> String { String(decoding: value(index), as: UTF8.self) }
         let parsed = EnvelopeHeader(
-            messageID: value("message-id"), from: value("from"), to: value("to"), kind: value("kind"),
-            schema: value("schema"), contentType: value("content-type"), issuedAt: issuedAt, sequence: sequence,
-            recordCount: recordCount, payloadDigest: digest, payloadLength: payloadLength, signatureAlgorithm: algorithm,
-            keyID: value("key-id"), inReplyTo: values["in-reply-to"])
+            messageID: text(1), from: text(2), to: text(3), kind: text(4), schema: text(5), contentType: text(6),
+            issuedAt: issuedAt, sequence: sequence, recordCount: recordCount, payloadDigest: digest,
+            payloadLength: payloadLength, signatureAlgorithm: algorithm, keyID: text(13), inReplyTo: inReplyTo)
 
         guard payloadLength <= maxPayloadBytes else {
             throw CryptoError(
                 CryptoError.payloadTooLarge,
-                "\(header): payload-length \(payloadLength) is over the limit of \(maxPayloadBytes) bytes")
+                "\(who()): payload-length \(payloadLength) is over the limit of \(maxPayloadBytes) bytes")
         }
         let payloadStart = headerEnd + 1
         let actual = bytes.count - payloadStart
         guard actual == payloadLength else {
             throw CryptoError(
                 CryptoError.payloadLengthMismatch,
-                "\(header): payload-length says \(payloadLength) bytes, the envelope carries \(actual)")
+                "\(who()): payload-length says \(payloadLength) bytes, the envelope carries \(actual)")
         }
         return Envelope(
-            header: parsed, signature: Array(signatureData), signedBytes: Array(bytes[0..<last.start]),
+            header: parsed, signature: signature, signedBytes: Array(bytes[0..<lines[fieldCount].start]),
             payload: bytes[payloadStart...])
     }
 }

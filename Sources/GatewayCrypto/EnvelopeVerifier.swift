@@ -73,77 +73,110 @@ public final class EnvelopeVerifier {
         return .accepted(envelope)
     }
 
+    /// What the verifier keeps per key id: the certificate, its folder, a ready verification context, and the
+    /// last chain verdict with its expiry. One dictionary lookup per envelope.
+    private final class KeyEntry {
+        let folder: String
+        let certificate: Certificate
+        var verifier: MessageVerifier?
+        var verdictUntil = Date.distantPast
+        var verdict: CryptoError?
+
+        init(folder: String, certificate: Certificate) {
+            self.folder = folder
+            self.certificate = certificate
+        }
+    }
+
+    private var keys: [String: KeyEntry] = [:]
+    private var digestContexts: [DigestAlgorithm: DigestContext] = [:]
+
     /// The checks after parsing, in the README's order; throws the first failure.
     public func check(_ envelope: Envelope) throws {
         let h = envelope.header
-        let who = "envelope \(h.messageID) from \(h.from)"
+        func who() -> String { "envelope \(h.messageID) from \(h.from)" }
         if let node, h.to != node {
-            throw CryptoError(CryptoError.wrongRecipient, "\(who) is addressed to '\(h.to)', this node is '\(node)'")
+            throw CryptoError(CryptoError.wrongRecipient, "\(who()) is addressed to '\(h.to)', this node is '\(node)'")
         }
-        guard trust.knows(partner: h.from) else {
-            throw CryptoError(CryptoError.senderUnknown, "\(who): '\(h.from)' is not a partner of this exchange")
+        let entry: KeyEntry
+        if let cached = keys[h.keyID] {
+            entry = cached
+        } else {
+            guard trust.knows(partner: h.from) else {
+                throw CryptoError(CryptoError.senderUnknown, "\(who()): '\(h.from)' is not a partner of this exchange")
+            }
+            guard let (folder, certificate) = trust.certificate(keyID: h.keyID) else {
+                throw CryptoError(CryptoError.certificateUnknown, "\(who()): no certificate has key id \(h.keyID)")
+            }
+            entry = KeyEntry(folder: folder, certificate: certificate)
+            keys[h.keyID] = entry
         }
-        guard let (folder, certificate) = trust.certificate(keyID: h.keyID) else {
-            throw CryptoError(CryptoError.certificateUnknown, "\(who): no certificate has key id \(h.keyID)")
-        }
-        guard folder == h.from, certificate.partnerIDs.contains(h.from) else {
+        // A known key id with another sender: unknown sender first, then the mismatch.
+        guard entry.folder == h.from, entry.certificate.partnerIDs.contains(h.from) else {
+            guard trust.knows(partner: h.from) else {
+                throw CryptoError(CryptoError.senderUnknown, "\(who()): '\(h.from)' is not a partner of this exchange")
+            }
             throw CryptoError(
                 CryptoError.senderCertificateMismatch,
-                "\(who): key id \(h.keyID) belongs to '\(folder)' (certificate binds \(certificate.partnerIDs))")
+                "\(who()): key id \(h.keyID) belongs to '\(entry.folder)' (certificate binds \(entry.certificate.partnerIDs))")
         }
         let now = clock.now()
-        try checkChain(certificate, at: now, who: who)
-        let digest = Digest.hash(envelope.payload, using: h.payloadDigest.algorithm)
+        try checkChain(entry, at: now, who: who)
+        let algorithm = h.payloadDigest.algorithm
+        let digestContext = try digestContexts[algorithm] ?? {
+            let made = try DigestContext(algorithm)
+            digestContexts[algorithm] = made
+            return made
+        }()
+        let digest = try digestContext.hash(envelope.payload)
         guard digest == h.payloadDigest.bytes else {
             throw CryptoError(
                 CryptoError.payloadDigestMismatch,
-                "\(who): payload \(h.payloadDigest.algorithm.rawValue) digest is \(digest.hexString), header says \(h.payloadDigest)")
+                "\(who()): payload \(algorithm.rawValue) digest is \(digest.hexString), header says \(h.payloadDigest)")
         }
         let issued = h.issuedAt.secondsSince1970
         let nowSeconds = now.timeIntervalSince1970
         if issued > nowSeconds + policy.maxFutureSkew {
             throw CryptoError(
                 CryptoError.issuedInFuture,
-                "\(who): issued-at \(h.issuedAt) is \(Int(issued - nowSeconds)) s ahead of this node's clock (limit \(Int(policy.maxFutureSkew)) s)")
+                "\(who()): issued-at \(h.issuedAt) is \(Int(issued - nowSeconds)) s ahead of this node's clock (limit \(Int(policy.maxFutureSkew)) s)")
         }
         if issued < nowSeconds - policy.replayWindow {
             throw CryptoError(
                 CryptoError.tooOld,
-                "\(who): issued-at \(h.issuedAt) is older than the replay window of \(Int(policy.replayWindow / 86400)) days")
+                "\(who()): issued-at \(h.issuedAt) is older than the replay window of \(Int(policy.replayWindow / 86400)) days")
         }
-        let verifier = try messageVerifier(for: certificate)
+        let verifier = try entry.verifier ?? {
+            let made = try MessageVerifier(key: try entry.certificate.publicKey())
+            entry.verifier = made
+            return made
+        }()
         guard verifier.algorithm == h.signatureAlgorithm else {
             throw CryptoError(
                 CryptoError.signatureInvalid,
-                "\(who): signature-algorithm is \(h.signatureAlgorithm.rawValue) but key \(h.keyID) is \(verifier.algorithm.rawValue)")
+                "\(who()): signature-algorithm is \(h.signatureAlgorithm.rawValue) but key \(h.keyID) is \(verifier.algorithm.rawValue)")
         }
         guard verifier.isValid(signature: envelope.signature, for: envelope.signedBytes) else {
-            throw CryptoError(CryptoError.signatureInvalid, "\(who): the signature does not verify with key \(h.keyID)")
+            throw CryptoError(CryptoError.signatureInvalid, "\(who()): the signature does not verify with key \(h.keyID)")
         }
-    }
-
-    private func messageVerifier(for certificate: Certificate) throws -> MessageVerifier {
-        if let cached = verifiers[certificate.fingerprint] { return cached }
-        let verifier = try MessageVerifier(key: try certificate.publicKey())
-        verifiers[certificate.fingerprint] = verifier
-        return verifier
     }
 
     /// Chain verification is expensive (≈ 1k/s), so a verdict is reused for `policy.chainCacheLifetime`, never past
     /// the certificate's own validity window.
-    private func checkChain(_ certificate: Certificate, at now: Date, who: String) throws {
-        if let cached = chainVerdicts[certificate.fingerprint], now < cached.until, now >= certificate.notBefore {
-            if let error = cached.error { throw error }
+    private func checkChain(_ entry: KeyEntry, at now: Date, who: () -> String) throws {
+        let certificate = entry.certificate
+        if now < entry.verdictUntil, now >= certificate.notBefore {
+            if let error = entry.verdict { throw error }
             return
         }
         var verdict: CryptoError?
         do {
-            try trust.verifyChain(certificate, at: now, context: "\(who): ")
+            try trust.verifyChain(certificate, at: now, context: "\(who()): ")
         } catch let error as CryptoError {
             verdict = error
         }
-        let until = min(now.addingTimeInterval(policy.chainCacheLifetime), certificate.notAfter)
-        chainVerdicts[certificate.fingerprint] = (until, verdict)
+        entry.verdictUntil = min(now.addingTimeInterval(policy.chainCacheLifetime), certificate.notAfter)
+        entry.verdict = verdict
         if let verdict { throw verdict }
     }
 }
