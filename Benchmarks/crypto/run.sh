@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Envelope sign/verify throughput per algorithm next to `openssl speed` (same run). Used by `make bench-crypto`.
-# BENCH_SECONDS (default 3) per measurement, BENCH_PAYLOAD (default 256) payload bytes.
+# BENCH_SECONDS (default 1) of CPU time per measurement, BENCH_ROUNDS (default 5, best kept), BENCH_PAYLOAD (default 256 bytes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product g60-crypto-bench

@@ -89,10 +89,23 @@ public struct EnvelopeHeader: Sendable, Hashable {
     }
 
     /// Checks every value against the README's syntax; throws `envelope.malformed` (or the specific code).
+    ///
+    /// Typed fields (issued-at, numbers, digest, algorithm) are valid by construction; the free-text ones are
+    /// checked here.
     public func validate() throws {
-        let header = EnvelopeCodec.describe(messageID: messageID, from: from)
-        for (name, value) in fields {
-            try EnvelopeCodec.checkValue(name: name, value: value, header: header)
+        let id = messageID
+        let sender = from
+        var texts: [(String, String)] = [
+            ("message-id", messageID), ("from", from), ("to", to), ("kind", kind), ("schema", schema),
+            ("content-type", contentType), ("key-id", keyID),
+        ]
+        if let inReplyTo { texts.append(("in-reply-to", inReplyTo)) }
+        for (name, value) in texts {
+            var value = value
+            try value.withUTF8 { utf8 in
+                try EnvelopeCodec.checkValue(
+                    name: name, value: ArraySlice(utf8), who: { EnvelopeCodec.describe(messageID: id, from: sender) })
+            }
         }
     }
 }
@@ -322,11 +335,6 @@ enum EnvelopeCodec {
         default:
             throw bad("is not a v1 field")
         }
-    }
-
-    /// String form, for the signing path.
-    static func checkValue(name: String, value: String, header: String) throws {
-        try checkValue(name: name, value: Array(value.utf8)[...], who: { header })
     }
 
     // MARK: parsing

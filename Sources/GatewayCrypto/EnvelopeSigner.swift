@@ -33,7 +33,7 @@ public final class EnvelopeSigner {
     }
 
     /// A new lower-case UUID for `message-id`.
-    public static func newMessageID() -> String { UUID().uuidString.lowercased() }
+    public static func newMessageID() -> String { RandomUUID.make() }
 
     /// Builds and signs an envelope around `payload`.
     /// - Parameters:
