@@ -18,6 +18,18 @@ public enum VerificationOutcome: Sendable {
         }
     }
 
+    /// The receipt status this outcome gets.
+    public var status: ReceiptStatus {
+        switch self {
+        case .accepted: .accepted
+        case .duplicate: .duplicate
+        case .rejected: .rejected
+        }
+    }
+
+    /// The HTTP status of the answer (Contracts/envelope/v1/README.md, "HTTP binding").
+    public var httpStatus: Int { status.httpStatus(errorCode: error?.code) }
+
     /// The rejection, if any.
     public var error: CryptoError? {
         if case .rejected(let error, _) = self { return error }

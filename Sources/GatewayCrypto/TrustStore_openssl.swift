@@ -109,7 +109,9 @@ public final class TrustStore: @unchecked Sendable {
 
     /// Loads a trust folder: `root/cert.pem` and `roots/*.pem` (root CAs), `intermediates/*.pem`, `crl.pem` and
     /// `crls/*.pem`, and `<partner>/cert*.pem` for every other sub-folder (the folder name is the partner id).
-    public static func load(directory: URL) throws -> TrustStore {
+    /// - Parameter partnersDirectory: a `Partners/` folder; each `Partners/<slug>/cert*.pem` is added to that
+    ///   partner's certificates (the deployment layout of ARCHITECTURE.md), besides those of `directory`.
+    public static func load(directory: URL, partnersDirectory: URL? = nil) throws -> TrustStore {
         let fm = FileManager.default
         func pems(in folder: URL) -> [URL] {
             ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".pem") }.sorted()
@@ -142,12 +144,16 @@ public final class TrustStore: @unchecked Sendable {
         }
         var partners: [String: [Certificate]] = [:]
         let reserved: Set<String> = ["root", "roots", "intermediates", "crls"]
-        for name in ((try? fm.contentsOfDirectory(atPath: directory.path)) ?? []).sorted() where !reserved.contains(name) {
-            let folder = directory.appendingPathComponent(name)
-            guard fm.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else { continue }
-            let certs = pems(in: folder).filter { $0.lastPathComponent.hasPrefix("cert") }
-            guard !certs.isEmpty else { continue }
-            partners[name] = try certs.flatMap { try Certificate.load(file: $0) }
+        for base in [directory] + (partnersDirectory.map { [$0] } ?? []) {
+            for name in ((try? fm.contentsOfDirectory(atPath: base.path)) ?? []).sorted() where !reserved.contains(name) {
+                let folder = base.appendingPathComponent(name)
+                guard fm.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else { continue }
+                let certs = pems(in: folder).filter { $0.lastPathComponent.hasPrefix("cert") }
+                guard !certs.isEmpty else { continue }
+                let loaded = try certs.flatMap { try Certificate.load(file: $0) }
+                let known = Set((partners[name] ?? []).map(\.fingerprint))
+                partners[name, default: []] += loaded.filter { !known.contains($0.fingerprint) }
+            }
         }
         return try TrustStore(
             roots: roots, intermediates: intermediates, revocationLists: crls, certificatesByPartner: partners)

@@ -82,3 +82,33 @@ import Testing
         #expect(!cert.matches(pki.keys["jiaxing"]!))
     }
 }
+
+@Suite struct SignerInputTests {
+    @Test func messageIDsAreLowerCaseV4UUIDs() {
+        let ids = (0..<100).map { _ in EnvelopeSigner.newMessageID() }
+        #expect(Set(ids).count == 100)
+        for id in ids {
+            let b = Array(id.utf8)
+            #expect(b.count == 36 && b[14] == UInt8(ascii: "4") && "89ab".utf8.contains(b[19]), "\(id)")
+            #expect(id == id.lowercased())
+        }
+    }
+
+    @Test func signerRefusesValuesOutsideTheContract() throws {
+        let pki = try TestPKI(rootAlgorithm: .ed25519)
+        let signer = try pki.signer("hangzhou", clock: TestClock(testNow))
+        for (to, kind, schema, contentType) in [
+            ("G60-Hub", "records.batch", "s", "text/csv"), ("g60-hub", "Records", "s", "text/csv"),
+            ("g60-hub", "records.batch", "s p", "text/csv"), ("g60-hub", "records.batch", "s", "text/csv; charset=utf-8\n"),
+            ("g60-hub", "records.batch", "s", "csv"),
+        ] {
+            #expect(throws: CryptoError(CryptoError.envelopeMalformed, "")) {
+                try signer.sign(
+                    to: to, kind: kind, schema: schema, contentType: contentType, payload: [], recordCount: 0, sequence: 1)
+            }
+        }
+        #expect(throws: CryptoError(CryptoError.invalidArgument, "")) {
+            try EnvelopeSigner(from: "hangzhou", key: pki.keys["jiaxing"]!, certificate: pki.certs["hangzhou"]![0])
+        }
+    }
+}

@@ -45,6 +45,29 @@ import Testing
         #expect((outcome.error?.code ?? "accepted") == vector.expect, "\(vector.file): \(String(describing: outcome.error))")
     }
 
+    /// Certificates from a `Partners/<slug>/cert*.pem` folder join those of the trust folder: xuancheng, unknown
+    /// in vectors/trust, is accepted once its certificate is filed there.
+    @Test func partnersFolderAddsCertificates() throws {
+        let manifest = try Self.manifest()
+        let partners = try Shell.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: partners) }
+        try FileManager.default.createDirectory(
+            at: partners.appendingPathComponent("xuancheng"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: Self.folder.appendingPathComponent("keys/xuancheng-cert-not-in-trust.pem"),
+            to: partners.appendingPathComponent("xuancheng/cert.pem"))
+        let bytes = try Array(Data(contentsOf: Self.folder.appendingPathComponent("invalid/sender.unknown.envelope")))
+        let clock = TestClock(try #require(RFC3339Timestamp(manifest.now)).date)
+        let without = try TrustStore.load(directory: Self.folder.appendingPathComponent(manifest.trust))
+        let outcome = EnvelopeVerifier(node: "g60-hub", trust: without, clock: clock).verify(bytes)
+        #expect(outcome.error?.code == CryptoError.senderUnknown)
+        #expect(outcome.httpStatus == 403 && outcome.status == .rejected)
+        let with = try TrustStore.load(
+            directory: Self.folder.appendingPathComponent(manifest.trust), partnersDirectory: partners)
+        let accepted = EnvelopeVerifier(node: "g60-hub", trust: with, clock: clock).verify(bytes)
+        #expect(accepted.error == nil && accepted.httpStatus == 200)
+    }
+
     /// The valid vectors also verify with the openssl CLI script (signature, digest, length, chain to the root).
     @Test func validVectorsVerifyWithTheCLIScript() throws {
         guard Shell.hasOpenSSL else { return Shell.skipNotice("validVectorsVerifyWithTheCLIScript") }
