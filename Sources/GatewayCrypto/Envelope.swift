@@ -368,6 +368,10 @@ enum EnvelopeCodec {
             var end = position
             var colon = -1
             while end < bytes.count {
+                guard end < maxHeaderBytes else {
+                    throw CryptoError(
+                        CryptoError.envelopeMalformed, "\(who()): header longer than \(maxHeaderBytes) bytes")
+                }
                 let c = bytes[end]
                 if c == 0x0A { break }
                 guard c >= 0x20 && c <= 0x7E else {

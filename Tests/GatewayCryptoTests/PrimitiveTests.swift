@@ -112,3 +112,13 @@ import Testing
         }
     }
 }
+
+@Suite struct ParserLimitTests {
+    @Test func headerLimitAndTruncation() {
+        let long = Array(("g60-envelope: 1\nschema: " + String(repeating: "a", count: 9000) + "\n\n").utf8)
+        #expect(throws: CryptoError(CryptoError.envelopeMalformed, "")) { try Envelope.parse(long) }
+        let short = Array("g60-envelope: 1\nmessage-id: 6f1c2a3b-4d5e-4f60-8a7b-000000000001\n".utf8)
+        #expect(throws: CryptoError(CryptoError.envelopeTruncated, "")) { try Envelope.parse(short) }
+        #expect(throws: CryptoError(CryptoError.envelopeTruncated, "")) { try Envelope.parse([]) }
+    }
+}
