@@ -49,15 +49,14 @@ func opensslSpeed(_ name: String) -> (sign: Double, verify: Double)? {
     return (numbers[numbers.count - 2], numbers[numbers.count - 1])
 }
 
-
-
 // BENCH_PROFILE=sign|verify: only that envelope loop, P-256, for `seconds` (to run under `perf record`).
 if let mode = ProcessInfo.processInfo.environment["BENCH_PROFILE"] {
     let now = Date()
     let root = try CertificateAuthority.makeRoot(
         commonName: "bench root", algorithm: .p256, notBefore: now - 86400, notAfter: now + 86400 * 30)
     let key = try PrivateKey.generate(.p256)
-    let cert = try root.issue(partnerID: "jiaxing", publicKey: key.publicKey, notBefore: now - 86400, notAfter: now + 86400)
+    let cert = try root.issue(
+        partnerID: "jiaxing", publicKey: key.publicKey, notBefore: now - 86400, notAfter: now + 86400)
     let signer = try EnvelopeSigner(from: "jiaxing", key: key, certificate: cert, clock: SystemNow())
     let trust = try TrustStore(roots: [root.certificate], certificatesByPartner: ["jiaxing": [cert]])
     let verifier = EnvelopeVerifier(node: "g60-hub", trust: trust, clock: SystemNow())
@@ -79,10 +78,14 @@ if let mode = ProcessInfo.processInfo.environment["BENCH_PROFILE"] {
 
 let rounds = Int(ProcessInfo.processInfo.environment["BENCH_ROUNDS"] ?? "5") ?? 5
 let now = Date()
-print("payload \(payloadSize) bytes; best of \(rounds) rounds of \(seconds) s CPU time each, ours and `openssl speed` interleaved")
+print(
+    "payload \(payloadSize) bytes; best of \(rounds) rounds of \(seconds) s CPU time each, ours and `openssl speed` interleaved"
+)
 print("OpenSSL \(OpenSSLLibrary.versionText)")
 print("")
-print("| algorithm | envelope sign/s | bare sign/s | openssl speed sign/s | envelope verify/s | bare verify/s | openssl speed verify/s | envelope verify vs openssl |")
+print(
+    "| algorithm | envelope sign/s | bare sign/s | openssl speed sign/s | envelope verify/s | bare verify/s | openssl speed verify/s | envelope verify vs openssl |"
+)
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for (algorithm, speedName, partner) in [
     (SignatureAlgorithm.sm2, "sm2", "songjiang"), (.p256, "ecdsap256", "jiaxing"), (.ed25519, "ed25519", "hangzhou"),
@@ -91,9 +94,11 @@ for (algorithm, speedName, partner) in [
         let root = try CertificateAuthority.makeRoot(
             commonName: "bench root", algorithm: algorithm, notBefore: now - 86400, notAfter: now + 86400 * 30)
         let key = try PrivateKey.generate(algorithm)
-        let cert = try root.issue(partnerID: partner, publicKey: key.publicKey, notBefore: now - 86400, notAfter: now + 86400 * 30)
+        let cert = try root.issue(
+            partnerID: partner, publicKey: key.publicKey, notBefore: now - 86400, notAfter: now + 86400 * 30)
         let crl = try root.makeCRL(revoking: [], thisUpdate: now - 86400, nextUpdate: now + 86400 * 30)
-        let trust = try TrustStore(roots: [root.certificate], revocationLists: [crl], certificatesByPartner: [partner: [cert]])
+        let trust = try TrustStore(
+            roots: [root.certificate], revocationLists: [crl], certificatesByPartner: [partner: [cert]])
         let signer = try EnvelopeSigner(from: partner, key: key, certificate: cert, clock: SystemNow())
         var sequence: UInt64 = 0
         let envelopes = try (0..<64).map { i in
@@ -124,14 +129,18 @@ for (algorithm, speedName, partner) in [
             }
             // The bare signature operations on the same header bytes (no envelope work).
             let rawSign = try rate { _ = try rawSigner.sign(signedBytes) }
-            let rawVerify = rate { if !rawVerifier.isValid(signature: rawSignature, for: signedBytes) { failures += 1 } }
+            let rawVerify = rate {
+                if !rawVerifier.isValid(signature: rawSignature, for: signedBytes) { failures += 1 }
+            }
             let speed = opensslSpeed(speedName) ?? (0, 0)
             let round = [signRate, rawSign, speed.sign, verifyRate, rawVerify, speed.verify]
             best = zip(best, round).map { max($0, $1) }
         }
         if failures > 0 { print("WARNING: \(failures) verifications failed for \(algorithm.rawValue)") }
         let ratio = best[5] > 0 ? String(format: "%.0f %%", best[3] / best[5] * 100) : "n/a"
-        print("| \(algorithm.rawValue) | " + best.map { String(format: "%.0f", $0) }.joined(separator: " | ") + " | \(ratio) |")
+        print(
+            "| \(algorithm.rawValue) | " + best.map { String(format: "%.0f", $0) }.joined(separator: " | ")
+                + " | \(ratio) |")
     } catch {
         print("\(algorithm.rawValue): benchmark failed: \(error)")
     }

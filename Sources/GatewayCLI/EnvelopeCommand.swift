@@ -52,10 +52,13 @@ enum EnvelopeCommand: Command {
         guard args.positional.count == 1 else { throw UsageError("expected one PAYLOAD-FILE") }
         var digest: DigestAlgorithm?
         if let name = args.value("--digest") {
-            guard let parsed = DigestAlgorithm(rawValue: name) else { throw UsageError("--digest must be sm3 or sha256") }
+            guard let parsed = DigestAlgorithm(rawValue: name) else {
+                throw UsageError("--digest must be sm3 or sha256")
+            }
             digest = parsed
         }
-        guard let records = UInt64(args.value("--records") ?? "0"), let sequence = UInt64(args.value("--sequence") ?? "1")
+        guard let records = UInt64(args.value("--records") ?? "0"),
+            let sequence = UInt64(args.value("--sequence") ?? "1")
         else { throw UsageError("--records and --sequence must be whole numbers") }
         let keyPath = try required("--key")
         let certPath = try required("--cert")
@@ -100,12 +103,15 @@ enum EnvelopeCommand: Command {
         }
         var clock: any EnvelopeClock = SystemClock()
         if let v = args.value("--now") {
-            guard let t = RFC3339Timestamp(v) else { throw UsageError("--now must be RFC 3339, e.g. 2026-11-27T10:00:00+08:00") }
+            guard let t = RFC3339Timestamp(v) else {
+                throw UsageError("--now must be RFC 3339, e.g. 2026-11-27T10:00:00+08:00")
+            }
             clock = FixedClock(date: t.date)
         }
         let trust = try TrustStore.load(directory: URL(fileURLWithPath: trustPath))
         let bytes = try read(args.positional[0])
-        let outcome = EnvelopeVerifier(node: args.value("--node"), trust: trust, policy: policy, clock: clock).verify(bytes)
+        let outcome = EnvelopeVerifier(node: args.value("--node"), trust: trust, policy: policy, clock: clock).verify(
+            bytes)
         if let envelope = outcome.envelope {
             for (name, value) in envelope.header.fields { io.out("\(name): \(value)") }
             io.out("payload: \(envelope.payload.count) bytes")

@@ -21,7 +21,9 @@ enum PKICommand: Command {
         """
 
     /// The nine partner cities (ARCHITECTURE.md) and the node.
-    static let partners = ["songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei"]
+    static let partners = [
+        "songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei",
+    ]
     static let node = "g60-hub"
 
     static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
@@ -32,7 +34,8 @@ enum PKICommand: Command {
         guard let algorithm = SignatureAlgorithm(name: algorithmName) else {
             throw UsageError("--alg must be sm2, p256 or ed25519")
         }
-        let days = try Int(args.value("--days") ?? "365").flatMap { $0 > 0 ? $0 : nil }
+        let days =
+            try Int(args.value("--days") ?? "365").flatMap { $0 > 0 ? $0 : nil }
             ?? { throw UsageError("--days must be a positive whole number") }()
         let dir = URL(fileURLWithPath: dirPath)
         let fm = FileManager.default
@@ -50,7 +53,9 @@ enum PKICommand: Command {
         func write(_ bytes: [UInt8], _ relative: String, secret: Bool = false) throws {
             let url = dir.appendingPathComponent(relative)
             try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            guard fm.createFile(atPath: url.path, contents: Data(bytes), attributes: secret ? [.posixPermissions: 0o600] : nil)
+            guard
+                fm.createFile(
+                    atPath: url.path, contents: Data(bytes), attributes: secret ? [.posixPermissions: 0o600] : nil)
             else { throw CryptoError(CryptoError.invalidArgument, "cannot write \(url.path)") }
             io.out("wrote \(url.path)")
         }
@@ -58,7 +63,8 @@ enum PKICommand: Command {
         try write(try root.key.pem(), "root/key.pem", secret: true)
         for partner in [node] + partners {
             let key = try PrivateKey.generate(algorithm)
-            let cert = try root.issue(partnerID: partner, publicKey: key.publicKey, notBefore: notBefore, notAfter: notAfter)
+            let cert = try root.issue(
+                partnerID: partner, publicKey: key.publicKey, notBefore: notBefore, notAfter: notAfter)
             try write(try cert.pem(), "\(partner)/cert.pem")
             try write(try key.pem(), "\(partner)/key.pem", secret: true)
             io.out("  \(partner): key id \(cert.fingerprint)")

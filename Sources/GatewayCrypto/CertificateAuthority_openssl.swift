@@ -55,11 +55,17 @@ public final class CertificateAuthority: @unchecked Sendable {
         guard X509_CRL_set_version(crl, 1) == 1,
             X509_CRL_set_issuer_name(crl, X509_get_subject_name(certificate.pointer)) == 1
         else { throw OpenSSL.error("cannot set the CRL's issuer") }
-        try Self.withTime(thisUpdate) { t in guard X509_CRL_set1_lastUpdate(crl, t) == 1 else { throw OpenSSL.error("CRL lastUpdate") } }
-        try Self.withTime(nextUpdate) { t in guard X509_CRL_set1_nextUpdate(crl, t) == 1 else { throw OpenSSL.error("CRL nextUpdate") } }
+        try Self.withTime(thisUpdate) { t in
+            guard X509_CRL_set1_lastUpdate(crl, t) == 1 else { throw OpenSSL.error("CRL lastUpdate") }
+        }
+        try Self.withTime(nextUpdate) { t in
+            guard X509_CRL_set1_nextUpdate(crl, t) == 1 else { throw OpenSSL.error("CRL nextUpdate") }
+        }
         for cert in revoked {
             guard let entry = X509_REVOKED_new() else { throw OpenSSL.error("cannot allocate a CRL entry") }
-            var ok = X509_REVOKED_set_serialNumber(entry, X509_get0_serialNumber(cert.pointer).map { UnsafeMutablePointer(mutating: $0) }) == 1
+            var ok =
+                X509_REVOKED_set_serialNumber(
+                    entry, X509_get0_serialNumber(cert.pointer).map { UnsafeMutablePointer(mutating: $0) }) == 1
             try Self.withTime(thisUpdate) { t in ok = ok && X509_REVOKED_set_revocationDate(entry, t) == 1 }
             guard ok, X509_CRL_add0_revoked(crl, entry) == 1 else {
                 X509_REVOKED_free(entry)
@@ -107,7 +113,8 @@ public final class CertificateAuthority: @unchecked Sendable {
         guard BN_rand(bn, 127, 0, 0) == 1, BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x509)) != nil else {
             throw OpenSSL.error("cannot make a serial number")
         }
-        try withTime(notBefore) { t in guard X509_set1_notBefore(x509, t) == 1 else { throw OpenSSL.error("notBefore") } }
+        try withTime(notBefore) { t in guard X509_set1_notBefore(x509, t) == 1 else { throw OpenSSL.error("notBefore") }
+        }
         try withTime(notAfter) { t in guard X509_set1_notAfter(x509, t) == 1 else { throw OpenSSL.error("notAfter") } }
         guard let name = X509_NAME_new() else { throw OpenSSL.error("X509_NAME_new") }
         defer { X509_NAME_free(name) }

@@ -28,7 +28,9 @@ public final class Certificate: @unchecked Sendable {
         // SM2-signed certificates are verified with the exchange's distinguishing ID (OpenSSL 3.0 reads it from the
         // certificate object; without it X509_verify_cert would use an empty ID).
         if X509_get_signature_nid(pointer) == NID_SM2_with_SM3, let id = ASN1_OCTET_STRING_new() {
-            _ = SM2.distinguishingID.withUnsafeBufferPointer { ASN1_OCTET_STRING_set(id, $0.baseAddress, Int32($0.count)) }
+            _ = SM2.distinguishingID.withUnsafeBufferPointer {
+                ASN1_OCTET_STRING_set(id, $0.baseAddress, Int32($0.count))
+            }
             X509_set0_distinguishing_id(pointer, id)
         }
         der = try OpenSSL.der({ i2d_X509(pointer, $0) }, what: "certificate")
@@ -160,7 +162,9 @@ public final class RevocationList: @unchecked Sendable {
     public static func load(pem: [UInt8], source: String = "CRL") throws -> [RevocationList] {
         try OpenSSL.withReadBIO(pem) { bio in
             var list: [RevocationList] = []
-            while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) { list.append(RevocationList(takingOwnership: crl)) }
+            while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
+                list.append(RevocationList(takingOwnership: crl))
+            }
             ERR_clear_error()
             guard !list.isEmpty else { throw CryptoError(CryptoError.trustUnreadable, "\(source): no PEM CRL in it") }
             return list

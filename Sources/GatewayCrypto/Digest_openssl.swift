@@ -41,7 +41,8 @@ public enum Digest {
         var out = [UInt8](repeating: 0, count: 64)
         var size: UInt32 = 0
         let ok = out.withUnsafeMutableBufferPointer { buffer in
-            EVP_Digest(bytes.baseAddress, bytes.count, buffer.baseAddress, &size, FetchedDigest.of(algorithm).pointer, nil)
+            EVP_Digest(
+                bytes.baseAddress, bytes.count, buffer.baseAddress, &size, FetchedDigest.of(algorithm).pointer, nil)
         }
         // EVP_Digest only fails on allocation failure with a fetched, known digest.
         precondition(ok == 1, "EVP_Digest failed: \(OpenSSL.drainErrors())")
@@ -67,7 +68,8 @@ final class DigestContext {
         var size: UInt32 = 0
         let ok = bytes.withUnsafeBytes { input in
             out.withUnsafeMutableBufferPointer { buffer in
-                EVP_DigestInit_ex(context, md, nil) == 1 && EVP_DigestUpdate(context, input.baseAddress, input.count) == 1
+                EVP_DigestInit_ex(context, md, nil) == 1
+                    && EVP_DigestUpdate(context, input.baseAddress, input.count) == 1
                     && EVP_DigestFinal_ex(context, buffer.baseAddress, &size) == 1
             }
         }

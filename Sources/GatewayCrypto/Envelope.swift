@@ -209,7 +209,9 @@ enum EnvelopeCodec {
         (1...max).contains(b.count) && b.allSatisfy { isAlnum($0) || extra($0) }
     }
 
-    static let digestTags: [(DigestAlgorithm, [UInt8])] = [(.sm3, Array("sm3:".utf8)), (.sha256, Array("sha256:".utf8))]
+    static let digestTags: [(DigestAlgorithm, [UInt8])] = [
+        (.sm3, Array("sm3:".utf8)), (.sha256, Array("sha256:".utf8)),
+    ]
     static let keyIDPrefix = Array("sha256:".utf8)
 
     static func parseDigest(_ b: Bytes, who: () -> String) throws -> PayloadDigest {
@@ -220,7 +222,8 @@ enum EnvelopeCodec {
         guard let algorithm = digestTags.first(where: { $0.1.elementsEqual(tag) })?.0 else {
             throw CryptoError(
                 CryptoError.algorithmUnsupported,
-                "\(who()): payload digest algorithm '\(String(decoding: b[..<colon], as: UTF8.self))' is not sm3 or sha256")
+                "\(who()): payload digest algorithm '\(String(decoding: b[..<colon], as: UTF8.self))' is not sm3 or sha256"
+            )
         }
         let hex = b[(colon + 1)...]
         guard hex.count == 64, hex.allSatisfy(isLowerHexDigit) else {
@@ -300,7 +303,8 @@ enum EnvelopeCodec {
             guard isToken(value, extra: { $0 == 0x2E || $0 == 0x2D }, max: 64), let first = value.first, isLower(first)
             else { throw bad("is not a message kind") }
         case "schema":
-            guard isToken(value, extra: { $0 == 0x2E || $0 == 0x2D || $0 == 0x5F || $0 == 0x3A || $0 == 0x2F }, max: 128)
+            guard
+                isToken(value, extra: { $0 == 0x2E || $0 == 0x2D || $0 == 0x5F || $0 == 0x3A || $0 == 0x2F }, max: 128)
             else { throw bad("is not a schema name") }
         case "content-type":
             guard
@@ -326,10 +330,12 @@ enum EnvelopeCodec {
             guard SignatureAlgorithm(rawValue: String(decoding: value, as: UTF8.self)) != nil else {
                 throw CryptoError(
                     CryptoError.algorithmUnsupported,
-                    "\(who()): signature algorithm '\(String(decoding: value, as: UTF8.self))' is not sm2-sm3, ecdsa-p256-sha256 or ed25519")
+                    "\(who()): signature algorithm '\(String(decoding: value, as: UTF8.self))' is not sm2-sm3, ecdsa-p256-sha256 or ed25519"
+                )
             }
         case "key-id":
-            guard value.count == 71, value.starts(with: keyIDPrefix), value.dropFirst(7).allSatisfy(isLowerHexDigit) else {
+            guard value.count == 71, value.starts(with: keyIDPrefix), value.dropFirst(7).allSatisfy(isLowerHexDigit)
+            else {
                 throw bad("is not sha256:<64 lower-case hex> (a certificate fingerprint)")
             }
         default:
@@ -360,7 +366,8 @@ enum EnvelopeCodec {
         while true {
             guard position < bytes.count else {
                 throw CryptoError(
-                    CryptoError.envelopeTruncated, "\(who()): the header ends before its empty line (\(bytes.count) bytes)")
+                    CryptoError.envelopeTruncated,
+                    "\(who()): the header ends before its empty line (\(bytes.count) bytes)")
             }
             guard position < maxHeaderBytes else {
                 throw CryptoError(CryptoError.envelopeMalformed, "\(who()): header longer than \(maxHeaderBytes) bytes")
@@ -422,7 +429,8 @@ enum EnvelopeCodec {
         for index in 0..<fieldCount where !name(index).elementsEqual(wireNames[index]) {
             throw CryptoError(
                 CryptoError.envelopeMalformed,
-                "\(who()): header line \(index + 1) is '\(String(decoding: name(index), as: UTF8.self))', expected '\(String(decoding: wireNames[index], as: UTF8.self))' (fixed order)")
+                "\(who()): header line \(index + 1) is '\(String(decoding: name(index), as: UTF8.self))', expected '\(String(decoding: wireNames[index], as: UTF8.self))' (fixed order)"
+            )
         }
         // The algorithm before the rest, so an unknown algorithm gets its own code.
         let algorithmName = String(decoding: value(12), as: UTF8.self)
@@ -441,8 +449,12 @@ enum EnvelopeCodec {
         guard let issuedAt = RFC3339Timestamp(issuedText) else {
             throw malformed(7, "is not an RFC 3339 date-time with offset")
         }
-        guard let sequence = decimal(value(8)) else { throw malformed(8, "is not a decimal number without leading zeros") }
-        guard let recordCount = decimal(value(9)) else { throw malformed(9, "is not a decimal number without leading zeros") }
+        guard let sequence = decimal(value(8)) else {
+            throw malformed(8, "is not a decimal number without leading zeros")
+        }
+        guard let recordCount = decimal(value(9)) else {
+            throw malformed(9, "is not a decimal number without leading zeros")
+        }
         let digest = try parseDigest(value(10), who: who)
         guard let payloadLength = decimal(value(11)).map({ Int($0) }) else {
             throw malformed(11, "is not a decimal number without leading zeros")

@@ -18,7 +18,8 @@ public final class EnvelopeSigner {
     {
         guard certificate.matches(key) else {
             throw CryptoError(
-                CryptoError.invalidArgument, "the key for '\(from)' is not the key of certificate \(certificate.fingerprint)")
+                CryptoError.invalidArgument,
+                "the key for '\(from)' is not the key of certificate \(certificate.fingerprint)")
         }
         guard certificate.partnerIDs.contains(from) else {
             throw CryptoError(

@@ -79,7 +79,9 @@ public final class EnvelopeVerifier {
         } catch {
             return .rejected(CryptoError(CryptoError.envelopeMalformed, "\(error)"), envelope)
         }
-        if let seen, let receipt = seen.originalReceipt(from: envelope.header.from, messageID: envelope.header.messageID) {
+        if let seen,
+            let receipt = seen.originalReceipt(from: envelope.header.from, messageID: envelope.header.messageID)
+        {
             return .duplicate(envelope, originalReceipt: receipt)
         }
         return .accepted(envelope)
@@ -130,16 +132,19 @@ public final class EnvelopeVerifier {
             }
             throw CryptoError(
                 CryptoError.senderCertificateMismatch,
-                "\(who()): key id \(h.keyID) belongs to '\(entry.folder)' (certificate binds \(entry.certificate.partnerIDs))")
+                "\(who()): key id \(h.keyID) belongs to '\(entry.folder)' (certificate binds \(entry.certificate.partnerIDs))"
+            )
         }
         let now = clock.now()
         try checkChain(entry, at: now, who: who)
         let algorithm = h.payloadDigest.algorithm
-        let digestContext = try digestContexts[algorithm] ?? {
-            let made = try DigestContext(algorithm)
-            digestContexts[algorithm] = made
-            return made
-        }()
+        let digestContext =
+            try digestContexts[algorithm]
+            ?? {
+                let made = try DigestContext(algorithm)
+                digestContexts[algorithm] = made
+                return made
+            }()
         let digest = try digestContext.hash(envelope.payload)
         guard digest == h.payloadDigest.bytes else {
             throw CryptoError(
@@ -151,25 +156,31 @@ public final class EnvelopeVerifier {
         if issued > nowSeconds + policy.maxFutureSkew {
             throw CryptoError(
                 CryptoError.issuedInFuture,
-                "\(who()): issued-at \(h.issuedAt) is \(Int(issued - nowSeconds)) s ahead of this node's clock (limit \(Int(policy.maxFutureSkew)) s)")
+                "\(who()): issued-at \(h.issuedAt) is \(Int(issued - nowSeconds)) s ahead of this node's clock (limit \(Int(policy.maxFutureSkew)) s)"
+            )
         }
         if issued < nowSeconds - policy.replayWindow {
             throw CryptoError(
                 CryptoError.tooOld,
-                "\(who()): issued-at \(h.issuedAt) is older than the replay window of \(Int(policy.replayWindow / 86400)) days")
+                "\(who()): issued-at \(h.issuedAt) is older than the replay window of \(Int(policy.replayWindow / 86400)) days"
+            )
         }
-        let verifier = try entry.verifier ?? {
-            let made = try MessageVerifier(key: try entry.certificate.publicKey())
-            entry.verifier = made
-            return made
-        }()
+        let verifier =
+            try entry.verifier
+            ?? {
+                let made = try MessageVerifier(key: try entry.certificate.publicKey())
+                entry.verifier = made
+                return made
+            }()
         guard verifier.algorithm == h.signatureAlgorithm else {
             throw CryptoError(
                 CryptoError.signatureInvalid,
-                "\(who()): signature-algorithm is \(h.signatureAlgorithm.rawValue) but key \(h.keyID) is \(verifier.algorithm.rawValue)")
+                "\(who()): signature-algorithm is \(h.signatureAlgorithm.rawValue) but key \(h.keyID) is \(verifier.algorithm.rawValue)"
+            )
         }
         guard verifier.isValid(signature: envelope.signature, for: envelope.signedBytes) else {
-            throw CryptoError(CryptoError.signatureInvalid, "\(who()): the signature does not verify with key \(h.keyID)")
+            throw CryptoError(
+                CryptoError.signatureInvalid, "\(who()): the signature does not verify with key \(h.keyID)")
         }
     }
 

@@ -39,7 +39,9 @@ public final class PrivateKey: @unchecked Sendable {
     /// - Parameter source: named in the error message (a file path).
     public convenience init(pem: [UInt8], source: String = "private key") throws {
         let pkey = try OpenSSL.withReadBIO(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
-        guard let pkey else { throw OpenSSL.error(CryptoError.keyUnreadable, "\(source): not a readable PEM private key") }
+        guard let pkey else {
+            throw OpenSSL.error(CryptoError.keyUnreadable, "\(source): not a readable PEM private key")
+        }
         try self.init(takingOwnership: pkey, what: source)
     }
 
@@ -55,7 +57,9 @@ public final class PrivateKey: @unchecked Sendable {
             throw OpenSSL.error("cannot create a key generation context for \(algorithm.rawValue)")
         }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_keygen_init(ctx) == 1 else { throw OpenSSL.error("cannot start \(algorithm.rawValue) key generation") }
+        guard EVP_PKEY_keygen_init(ctx) == 1 else {
+            throw OpenSSL.error("cannot start \(algorithm.rawValue) key generation")
+        }
         if algorithm == .p256 {
             guard EVP_PKEY_CTX_set_group_name(ctx, CNames.p256) == 1 else { throw OpenSSL.error("cannot select P-256") }
         }
@@ -68,7 +72,8 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// The key as unencrypted PKCS#8 PEM.
     public func pem() throws -> [UInt8] {
-        try OpenSSL.writtenBytes({ PEM_write_bio_PrivateKey($0, pointer, nil, nil, 0, nil, nil) == 1 }, what: "private key PEM")
+        try OpenSSL.writtenBytes(
+            { PEM_write_bio_PrivateKey($0, pointer, nil, nil, 0, nil, nil) == 1 }, what: "private key PEM")
     }
 
     /// The matching public key (shares the same `EVP_PKEY`).
@@ -94,7 +99,9 @@ public final class PublicKey: @unchecked Sendable {
     /// Reads a PEM `PUBLIC KEY` (SubjectPublicKeyInfo).
     public convenience init(pem: [UInt8], source: String = "public key") throws {
         let pkey = try OpenSSL.withReadBIO(pem) { bio in PEM_read_bio_PUBKEY(bio, nil, nil, nil) }
-        guard let pkey else { throw OpenSSL.error(CryptoError.keyUnreadable, "\(source): not a readable PEM public key") }
+        guard let pkey else {
+            throw OpenSSL.error(CryptoError.keyUnreadable, "\(source): not a readable PEM public key")
+        }
         guard let algorithm = signatureAlgorithm(of: pkey) else {
             EVP_PKEY_free(pkey)
             throw CryptoError(CryptoError.keyUnreadable, "\(source): not an SM2, P-256 or Ed25519 key")

@@ -11,8 +11,12 @@ enum OpenSSL {
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            lines.append(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            if lines.count > 16 { ERR_clear_error(); break }
+            lines.append(
+                String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            if lines.count > 16 {
+                ERR_clear_error()
+                break
+            }
         }
         return lines
     }
@@ -48,11 +52,15 @@ enum OpenSSL {
         var data: UnsafeMutablePointer<CChar>?
         let count = CG60_BIO_get_mem_data(bio, &data)
         guard let data, count > 0 else { return [] }
-        return data.withMemoryRebound(to: UInt8.self, capacity: count) { Array(UnsafeBufferPointer(start: $0, count: count)) }
+        return data.withMemoryRebound(to: UInt8.self, capacity: count) {
+            Array(UnsafeBufferPointer(start: $0, count: count))
+        }
     }
 
     /// The DER bytes produced by an `i2d_*` function.
-    static func der(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32, what: String) throws -> [UInt8] {
+    static func der(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32, what: String) throws
+        -> [UInt8]
+    {
         var out: UnsafeMutablePointer<UInt8>?
         let length = encode(&out)
         guard length > 0, let out else { throw error("cannot encode \(what) as DER") }

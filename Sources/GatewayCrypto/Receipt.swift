@@ -80,10 +80,12 @@ public struct Receipt: Sendable, Hashable {
             let status = ReceiptStatus(rawValue: statusText), let receivedText = values["received-at"],
             let receivedAt = RFC3339Timestamp(receivedText)
         else {
-            throw CryptoError(CryptoError.envelopeMalformed, "receipt payload lacks envelope-digest, status or received-at")
+            throw CryptoError(
+                CryptoError.envelopeMalformed, "receipt payload lacks envelope-digest, status or received-at")
         }
         return Receipt(
-            receiptFor: optional("receipt-for"), envelopeDigest: envelopeDigest, payloadDigest: optional("payload-digest"),
+            receiptFor: optional("receipt-for"), envelopeDigest: envelopeDigest,
+            payloadDigest: optional("payload-digest"),
             status: status, errorCode: optional("error-code"), errorMessage: optional("error-message"),
             receivedAt: receivedAt)
     }
@@ -127,7 +129,10 @@ public final class ReceiptIssuer: @unchecked Sendable {
     {
         let header = envelope?.header
         let computedPayloadDigest = envelope.map { e in
-            PayloadDigest(algorithm: e.header.payloadDigest.algorithm, bytes: Digest.hash(e.payload, using: e.header.payloadDigest.algorithm)).description
+            PayloadDigest(
+                algorithm: e.header.payloadDigest.algorithm,
+                bytes: Digest.hash(e.payload, using: e.header.payloadDigest.algorithm)
+            ).description
         }
         let receipt = Receipt(
             receiptFor: header?.messageID,

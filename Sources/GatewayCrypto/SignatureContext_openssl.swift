@@ -96,7 +96,8 @@ final class SignatureContext {
         do { try prepare() } catch { return false }
         let ok = signature.withUnsafeBufferPointer { sig in
             EVP_DigestVerify(
-                work, sig.baseAddress, sig.count, message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
+                work, sig.baseAddress, sig.count, message.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                message.count)
         }
         if ok != 1 { ERR_clear_error() }
         return ok == 1

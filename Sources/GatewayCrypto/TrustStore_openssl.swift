@@ -49,7 +49,8 @@ public final class TrustStore: @unchecked Sendable {
             guard let issuer = try candidates.first(where: { try Self.crlSignatureIsValid(crl, issuer: $0) }) else {
                 throw CryptoError(
                     CryptoError.trustUnreadable,
-                    "a CRL's signature does not verify with any CA of the trust folder (\(candidates.count) named as issuer)")
+                    "a CRL's signature does not verify with any CA of the trust folder (\(candidates.count) named as issuer)"
+                )
             }
             verified.append((crl, issuer))
         }
@@ -94,7 +95,8 @@ public final class TrustStore: @unchecked Sendable {
             if X509_CRL_get0_by_cert(entry.crl.pointer, &revoked, cert) == 1 {
                 throw CryptoError(
                     CryptoError.certificateRevoked,
-                    index == 0 ? "\(subject) is revoked by its issuer's CRL" : "\(subject): an intermediate CA is revoked")
+                    index == 0
+                        ? "\(subject) is revoked by its issuer's CRL" : "\(subject): an intermediate CA is revoked")
             }
         }
     }
@@ -127,14 +129,17 @@ public final class TrustStore: @unchecked Sendable {
         if exists(rootCert) { roots += try Certificate.load(file: rootCert) }
         for file in pems(in: directory.appendingPathComponent("roots")) { roots += try Certificate.load(file: file) }
         guard !roots.isEmpty else {
-            throw CryptoError(CryptoError.trustUnreadable, "\(directory.path): no root CA (root/cert.pem or roots/*.pem)")
+            throw CryptoError(
+                CryptoError.trustUnreadable, "\(directory.path): no root CA (root/cert.pem or roots/*.pem)")
         }
         var intermediates: [Certificate] = []
         for file in pems(in: directory.appendingPathComponent("intermediates")) {
             intermediates += try Certificate.load(file: file)
         }
         var crlFiles = pems(in: directory.appendingPathComponent("crls"))
-        if exists(directory.appendingPathComponent("crl.pem")) { crlFiles.insert(directory.appendingPathComponent("crl.pem"), at: 0) }
+        if exists(directory.appendingPathComponent("crl.pem")) {
+            crlFiles.insert(directory.appendingPathComponent("crl.pem"), at: 0)
+        }
         var crls: [RevocationList] = []
         for file in crlFiles {
             guard let data = fm.contents(atPath: file.path) else {
@@ -145,7 +150,8 @@ public final class TrustStore: @unchecked Sendable {
         var partners: [String: [Certificate]] = [:]
         let reserved: Set<String> = ["root", "roots", "intermediates", "crls"]
         for base in [directory] + (partnersDirectory.map { [$0] } ?? []) {
-            for name in ((try? fm.contentsOfDirectory(atPath: base.path)) ?? []).sorted() where !reserved.contains(name) {
+            for name in ((try? fm.contentsOfDirectory(atPath: base.path)) ?? []).sorted() where !reserved.contains(name)
+            {
                 let folder = base.appendingPathComponent(name)
                 guard fm.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else { continue }
                 let certs = pems(in: folder).filter { $0.lastPathComponent.hasPrefix("cert") }
@@ -193,11 +199,13 @@ public final class TrustStore: @unchecked Sendable {
         case X509_V_ERR_CERT_HAS_EXPIRED:
             throw CryptoError(CryptoError.certificateExpired, "\(subject) expired at \(certificate.notAfter)")
         case X509_V_ERR_CERT_NOT_YET_VALID:
-            throw CryptoError(CryptoError.certificateNotYetValid, "\(subject) is valid only from \(certificate.notBefore)")
+            throw CryptoError(
+                CryptoError.certificateNotYetValid, "\(subject) is valid only from \(certificate.notBefore)")
         case X509_V_ERR_CERT_REVOKED:
             throw CryptoError(CryptoError.certificateRevoked, "\(subject) is revoked by its issuer's CRL")
         default:
-            throw CryptoError(CryptoError.certificateUntrusted, "\(subject) does not chain to a trusted root: \(reason)")
+            throw CryptoError(
+                CryptoError.certificateUntrusted, "\(subject) does not chain to a trusted root: \(reason)")
         }
     }
 }

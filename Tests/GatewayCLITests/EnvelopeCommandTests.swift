@@ -22,9 +22,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let pki = Captured()
         #expect(CLI.main(["pki", "init", "--dir", dir.path, "--alg", alg], io: pki.io) == 0)
-        for slug in ["root", "g60-hub", "songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei"] {
-            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(slug)/cert.pem").path), "\(slug)")
-            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(slug)/key.pem").path), "\(slug)")
+        for slug in [
+            "root", "g60-hub", "songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu",
+            "hefei",
+        ] {
+            #expect(
+                FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(slug)/cert.pem").path), "\(slug)")
+            #expect(
+                FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(slug)/key.pem").path), "\(slug)")
         }
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("crl.pem").path))
         #expect(pki.out.withLock { $0 }.contains("wrote \(dir.path)/crl.pem"))
@@ -37,13 +42,16 @@ import Testing
             [
                 "envelope", "sign", "--key", dir.appendingPathComponent("wuhu/key.pem").path, "--cert",
                 dir.appendingPathComponent("wuhu/cert.pem").path, "--from", "wuhu", "--to", "g60-hub", "--kind",
-                "records.batch", "--schema", "wuhu.csv.v1", "--content-type", "text/csv; charset=utf-8", "--records", "1",
+                "records.batch", "--schema", "wuhu.csv.v1", "--content-type", "text/csv; charset=utf-8", "--records",
+                "1",
                 "--out", envelope.path, payload.path,
             ], io: sign.io)
         #expect(signed == 0, "\(sign.err.withLock { $0 })")
 
         let verify = Captured()
-        #expect(CLI.main(["envelope", "verify", "--trust", dir.path, "--node", "g60-hub", envelope.path], io: verify.io) == 0)
+        #expect(
+            CLI.main(["envelope", "verify", "--trust", dir.path, "--node", "g60-hub", envelope.path], io: verify.io)
+                == 0)
         #expect(verify.out.withLock { $0 }.hasSuffix("valid\n"))
         #expect(verify.out.withLock { $0 }.contains("from: wuhu\n"))
 

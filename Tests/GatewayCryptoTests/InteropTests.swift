@@ -29,7 +29,8 @@ import Testing
         let dir = try Shell.tempDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let pki = try TestPKI(rootAlgorithm: algorithm)
-        let partner = ["sm2-sm3": "songjiang", "ecdsa-p256-sha256": "jiaxing", "ed25519": "hangzhou"][algorithm.rawValue]!
+        let partner = ["sm2-sm3": "songjiang", "ecdsa-p256-sha256": "jiaxing", "ed25519": "hangzhou"][
+            algorithm.rawValue]!
         let keyFile = dir.appendingPathComponent("key.pem")
         let certFile = dir.appendingPathComponent("cert.pem")
         let payloadFile = dir.appendingPathComponent("payload.json")

@@ -22,7 +22,8 @@ import Testing
     /// GB/T 32918.5-2017 Annex A (= GM/T 0003.5 example): the published (r, s) over "message digest" verifies only
     /// with the default distinguishing ID 1234567812345678, which proves the ID is really set.
     @Test func sm2StandardSignatureVerifiesWithDefaultID() throws {
-        let key = try PublicKey(pem: Array(Data(contentsOf: Self.kat.appendingPathComponent("gbt32918.5-annexA-public.pem"))))
+        let key = try PublicKey(
+            pem: Array(Data(contentsOf: Self.kat.appendingPathComponent("gbt32918.5-annexA-public.pem"))))
         #expect(key.algorithm == .sm2)
         let signature = try Array(Data(contentsOf: Self.kat.appendingPathComponent("gbt32918.5-annexA-signature.der")))
         let message = try Array(Data(contentsOf: Self.kat.appendingPathComponent("gbt32918.5-annexA-message.txt")))
@@ -99,12 +100,14 @@ import Testing
         let signer = try pki.signer("hangzhou", clock: TestClock(testNow))
         for (to, kind, schema, contentType) in [
             ("G60-Hub", "records.batch", "s", "text/csv"), ("g60-hub", "Records", "s", "text/csv"),
-            ("g60-hub", "records.batch", "s p", "text/csv"), ("g60-hub", "records.batch", "s", "text/csv; charset=utf-8\n"),
+            ("g60-hub", "records.batch", "s p", "text/csv"),
+            ("g60-hub", "records.batch", "s", "text/csv; charset=utf-8\n"),
             ("g60-hub", "records.batch", "s", "csv"),
         ] {
             #expect(throws: CryptoError(CryptoError.envelopeMalformed, "")) {
                 try signer.sign(
-                    to: to, kind: kind, schema: schema, contentType: contentType, payload: [], recordCount: 0, sequence: 1)
+                    to: to, kind: kind, schema: schema, contentType: contentType, payload: [], recordCount: 0,
+                    sequence: 1)
             }
         }
         #expect(throws: CryptoError(CryptoError.invalidArgument, "")) {

@@ -10,7 +10,8 @@ import Testing
         let clock = TestClock(testNow)
         let trust = try pki.trust()
         let hub = EnvelopeVerifier(node: "g60-hub", trust: trust, clock: clock)
-        let issuer = try ReceiptIssuer(node: "g60-hub", key: pki.hubKey, certificate: pki.hubCert, clock: clock, firstSequence: 100)
+        let issuer = try ReceiptIssuer(
+            node: "g60-hub", key: pki.hubKey, certificate: pki.hubCert, clock: clock, firstSequence: 100)
         let sent = try pki.signer("jiaxing", clock: clock).sign(
             to: "g60-hub", kind: "records.batch", schema: "s", contentType: "text/csv; charset=utf-8",
             payload: Array("x\n".utf8), recordCount: 1, sequence: 5)
@@ -34,7 +35,8 @@ import Testing
         var tampered = sent
         tampered[tampered.count - 2] ^= 0x20
         let rejected = hub.verify(tampered)
-        let rejectedReceipt = try Receipt.parse(try #require(atPartner.verify(try issuer.receipt(for: tampered, outcome: rejected)).envelope).payload)
+        let rejectedReceipt = try Receipt.parse(
+            try #require(atPartner.verify(try issuer.receipt(for: tampered, outcome: rejected)).envelope).payload)
         #expect(rejectedReceipt.status == .rejected)
         #expect(rejectedReceipt.errorCode == CryptoError.payloadDigestMismatch)
         #expect(rejectedReceipt.payloadDigest != receipt.payloadDigest)

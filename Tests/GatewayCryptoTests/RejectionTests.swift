@@ -15,7 +15,8 @@ import Testing
         try pki.add(partner: "suzhou", algorithm: .p256, bindTo: "hefei")
         pki.crls = [
             try pki.root.makeCRL(
-                revoking: [pki.certs["jinhua"]![0]], thisUpdate: testNow - TestPKI.day, nextUpdate: testNow + 7 * TestPKI.day)
+                revoking: [pki.certs["jinhua"]![0]], thisUpdate: testNow - TestPKI.day,
+                nextUpdate: testNow + 7 * TestPKI.day)
         ]
         return (pki, TestClock(testNow))
     }
@@ -35,7 +36,8 @@ import Testing
         return EnvelopeHeader(
             messageID: "1b4e28ba-2fa1-41d2-883f-0016d3cca427", from: from, to: "g60-hub", kind: "records.batch",
             schema: "test.v1", contentType: "application/json; charset=utf-8", issuedAt: RFC3339Timestamp(issuedAt)!,
-            sequence: 1, recordCount: 1, payloadDigest: PayloadDigest(of: payload, using: algorithm.defaultPayloadDigest),
+            sequence: 1, recordCount: 1,
+            payloadDigest: PayloadDigest(of: payload, using: algorithm.defaultPayloadDigest),
             payloadLength: payload.count, signatureAlgorithm: algorithm, keyID: cert.fingerprint)
     }
 
@@ -45,7 +47,9 @@ import Testing
     }
 
     /// (expected code, envelope bytes, policy) for one case.
-    static func build(_ code: String) throws -> (bytes: [UInt8], policy: ReceptionPolicy, trust: TrustStore, clock: TestClock) {
+    static func build(_ code: String) throws -> (
+        bytes: [UInt8], policy: ReceptionPolicy, trust: TrustStore, clock: TestClock
+    ) {
         let (pki, clock) = try exchange()
         var trust = try pki.trust()
         var policy = ReceptionPolicy()
@@ -92,7 +96,8 @@ import Testing
                 notAfter: testNow + 100 * TestPKI.day)
             var certs = pki.certs
             certs["xuancheng"] = [cert]
-            trust = try TrustStore(roots: [pki.root.certificate], revocationLists: pki.crls, certificatesByPartner: certs)
+            trust = try TrustStore(
+                roots: [pki.root.certificate], revocationLists: pki.crls, certificatesByPartner: certs)
             var h = header(from: "jiaxing", pki: pki)
             h.from = "xuancheng"
             h.keyID = cert.fingerprint
@@ -124,7 +129,8 @@ import Testing
 
     @Test func suspectSuzhouCertificateBindingAnotherPartnerIsAMismatch() throws {
         let (pki, clock) = try Self.exchange()
-        let bytes = try Self.rawSign(Self.header(from: "suzhou", pki: pki), payload: Self.payload, key: pki.keys["suzhou"]!)
+        let bytes = try Self.rawSign(
+            Self.header(from: "suzhou", pki: pki), payload: Self.payload, key: pki.keys["suzhou"]!)
         let outcome = EnvelopeVerifier(node: "g60-hub", trust: try pki.trust(), clock: clock).verify(bytes)
         #expect(outcome.error?.code == CryptoError.senderCertificateMismatch)
     }
@@ -134,7 +140,8 @@ import Testing
         let verifier = EnvelopeVerifier(node: "g60-hub", trust: try pki.trust(), clock: clock)
         for issued in ["2026-11-27T10:05:00+08:00", "2026-10-28T10:00:00+08:00", "2026-11-27T02:00:00Z"] {
             let bytes = try Self.rawSign(
-                Self.header(from: "songjiang", pki: pki, issuedAt: issued), payload: Self.payload, key: pki.keys["songjiang"]!)
+                Self.header(from: "songjiang", pki: pki, issuedAt: issued), payload: Self.payload,
+                key: pki.keys["songjiang"]!)
             #expect(verifier.verify(bytes).error == nil, "\(issued)")
         }
     }
@@ -164,11 +171,17 @@ import Testing
             payload: Self.payload, recordCount: 1, sequence: 3)
         let issuer = try ReceiptIssuer(node: "g60-hub", key: pki.hubKey, certificate: pki.hubCert, clock: clock)
         let first = verifier.verify(bytes)
-        guard case .accepted(let envelope) = first else { Issue.record("not accepted: \(first)"); return }
+        guard case .accepted(let envelope) = first else {
+            Issue.record("not accepted: \(first)")
+            return
+        }
         let receipt = try issuer.receipt(for: bytes, outcome: first)
         seen.remember(from: envelope.header.from, messageID: envelope.header.messageID, receipt: receipt)
         let second = verifier.verify(bytes)
-        guard case .duplicate(_, let original) = second else { Issue.record("not a duplicate: \(second)"); return }
+        guard case .duplicate(_, let original) = second else {
+            Issue.record("not a duplicate: \(second)")
+            return
+        }
         #expect(original == receipt)
         #expect(try issuer.receipt(for: bytes, outcome: second) == receipt)
     }

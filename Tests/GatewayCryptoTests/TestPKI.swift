@@ -31,9 +31,11 @@ struct TestPKI {
             notAfter: testNow + 3650 * Self.day)
         hubKey = try PrivateKey.generate(.sm2)
         hubCert = try root.issue(
-            partnerID: "g60-hub", publicKey: hubKey.publicKey, notBefore: testNow - Self.day, notAfter: testNow + 365 * Self.day)
+            partnerID: "g60-hub", publicKey: hubKey.publicKey, notBefore: testNow - Self.day,
+            notAfter: testNow + 365 * Self.day)
         certs["g60-hub"] = [hubCert]
-        for (partner, algorithm) in [("songjiang", SignatureAlgorithm.sm2), ("jiaxing", .p256), ("hangzhou", .ed25519)] {
+        for (partner, algorithm) in [("songjiang", SignatureAlgorithm.sm2), ("jiaxing", .p256), ("hangzhou", .ed25519)]
+        {
             try add(partner: partner, algorithm: algorithm)
         }
         crls = [try root.makeCRL(revoking: [], thisUpdate: testNow - Self.day, nextUpdate: testNow + 30 * Self.day)]
@@ -54,7 +56,9 @@ struct TestPKI {
         try TrustStore(roots: [root.certificate], revocationLists: crls, certificatesByPartner: certs)
     }
 
-    func signer(_ partner: String, keyName: String? = nil, certIndex: Int = 0, clock: TestClock) throws -> EnvelopeSigner {
+    func signer(_ partner: String, keyName: String? = nil, certIndex: Int = 0, clock: TestClock) throws
+        -> EnvelopeSigner
+    {
         try EnvelopeSigner(
             from: partner, key: keys[keyName ?? partner]!, certificate: certs[partner]![certIndex], clock: clock)
     }

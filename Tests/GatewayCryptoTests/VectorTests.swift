@@ -42,7 +42,9 @@ import Testing
         let clock = TestClock(try #require(RFC3339Timestamp(manifest.now)).date)
         let bytes = try Array(Data(contentsOf: Self.folder.appendingPathComponent(vector.file)))
         let outcome = EnvelopeVerifier(node: vector.node ?? manifest.node, trust: trust, clock: clock).verify(bytes)
-        #expect((outcome.error?.code ?? "accepted") == vector.expect, "\(vector.file): \(String(describing: outcome.error))")
+        #expect(
+            (outcome.error?.code ?? "accepted") == vector.expect, "\(vector.file): \(String(describing: outcome.error))"
+        )
     }
 
     /// Certificates from a `Partners/<slug>/cert*.pem` folder join those of the trust folder: xuancheng, unknown
