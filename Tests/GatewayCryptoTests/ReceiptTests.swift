@@ -50,6 +50,41 @@ import Testing
         #expect(try Receipt.parse(garbageReceipt.payload).errorCode == CryptoError.envelopeMalformed)
     }
 
+    @Test func senderConfirmsReceipts() throws {
+        let pki = try TestPKI(rootAlgorithm: .p256)
+        let clock = TestClock(testNow)
+        let trust = try pki.trust()
+        let hub = EnvelopeVerifier(node: "g60-hub", trust: trust, clock: clock)
+        let issuer = try ReceiptIssuer(node: "g60-hub", key: pki.hubKey, certificate: pki.hubCert, clock: clock)
+        let signer = try pki.signer("songjiang", clock: clock)
+        func send(_ text: String) throws -> [UInt8] {
+            try signer.sign(
+                to: "g60-hub", kind: "records.batch", schema: "s", contentType: "text/csv; charset=utf-8",
+                payload: Array(text.utf8), recordCount: 1, sequence: 1)
+        }
+        let first = try send("a\n")
+        let second = try send("b\n")
+        let receipt = try issuer.receipt(for: first, outcome: hub.verify(first))
+        let sender = EnvelopeVerifier(node: "songjiang", trust: trust, clock: clock)
+        #expect(try sender.confirmReceipt(receipt, for: first).status == .accepted)
+        #expect(throws: CryptoError(CryptoError.receiptMismatch, "")) {
+            try sender.confirmReceipt(receipt, for: second)
+        }
+        // Not a receipt: a records envelope from the hub.
+        let hubSigner = try EnvelopeSigner(from: "g60-hub", key: pki.hubKey, certificate: pki.hubCert, clock: clock)
+        let notice = try hubSigner.sign(
+            to: "songjiang", kind: "measures.notice", schema: "g60.receipt.v1",
+            contentType: "text/plain; charset=utf-8",
+            payload: [], recordCount: 0, sequence: 1)
+        #expect(throws: CryptoError(CryptoError.receiptInvalid, "")) { try sender.confirmReceipt(notice, for: first) }
+        // A receipt with a bad signature keeps its own code.
+        var tampered = receipt
+        tampered[tampered.count - 3] ^= 0x01
+        #expect(throws: CryptoError(CryptoError.payloadDigestMismatch, "")) {
+            try sender.confirmReceipt(tampered, for: first)
+        }
+    }
+
     @Test func httpStatusesFollowTheBinding() {
         #expect(ReceiptStatus.accepted.httpStatus(errorCode: nil) == 200)
         #expect(ReceiptStatus.duplicate.httpStatus(errorCode: nil) == 200)
