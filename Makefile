@@ -5,7 +5,7 @@ SWIFT ?= swift
 DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: all deps build test demo clean help
+.PHONY: all deps build test demo clean help bench-crypto
 
 all: build
 
@@ -14,6 +14,7 @@ help:
 	@echo "make test   build and run every test (installs missing Debian packages first)"
 	@echo "make build  debug build of g60-gateway"
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
+	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -40,6 +41,10 @@ test: deps
 
 demo: deps
 	@bash scripts/demo.sh
+
+# Envelope signing/verification per algorithm next to `openssl speed` (release build; not part of `make test`).
+bench-crypto: deps
+	@bash Benchmarks/crypto/run.sh
 
 clean:
 	rm -rf .build

@@ -46,7 +46,7 @@ let package = Package(
                 "GatewayCore", "GatewayCrypto", "GatewayStore", "GatewayMapping", "GatewayDispatch", "GatewayHTTP",
             ],
             path: "Sources/Gateway"),
-        .target(name: "GatewayCLI", dependencies: ["Gateway", "GatewayStore"], path: "Sources/GatewayCLI"),
+        .target(name: "GatewayCLI", dependencies: ["Gateway", "GatewayStore", "GatewayCrypto"], path: "Sources/GatewayCLI"),
         .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
         .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
 
@@ -58,6 +58,9 @@ let package = Package(
         .executableTarget(
             name: "g60-store-bench", dependencies: ["GatewayCore", "GatewayStore"], path: "Benchmarks/store",
             exclude: ["README.md"]),
+        .executableTarget(
+            name: "g60-crypto-bench", dependencies: ["GatewayCrypto"], path: "Benchmarks/crypto",
+            exclude: ["run.sh"]),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),

@@ -47,6 +47,8 @@ public enum CLI {
         LogCommand.self,
         QueuesCommand.self,
         DLQCommand.self,
+        PKICommand.self,
+        EnvelopeCommand.self,
     ]
 
     static var help: String {
