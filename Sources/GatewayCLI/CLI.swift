@@ -47,6 +47,7 @@ public enum CLI {
         LogCommand.self,
         QueuesCommand.self,
         DLQCommand.self,
+        ReportCommand.self,
     ]
 
     static var help: String {
