@@ -51,7 +51,9 @@ import Testing
             #expect(jiaxing.envelopes == 4)
             #expect(jiaxing.kinds.map(\.kind) == ["license", "penalty"])
             let penalty = try Self.kind(jiaxing, "penalty")
-            #expect(penalty.total == Self.figures(declared: 7, received: 7, accepted: 4, quarantined: 3, onTime: 3, late: 1))
+            #expect(
+                penalty.total == Self.figures(declared: 7, received: 7, accepted: 4, quarantined: 3, onTime: 3, late: 1)
+            )
             #expect(penalty.total.reportingRate == 1.0)
             #expect(penalty.total.complianceRate == 4.0 / 7.0)
             #expect(penalty.total.timelinessRate == 0.75)
@@ -72,7 +74,8 @@ import Testing
             // Rejection reasons: each code once per row; the warning does not count; ties by code.
             #expect(
                 penalty.topRejections == [
-                    ReasonCount(code: "field.required", rows: 2), ReasonCount(code: "mapping.date.unparseable", rows: 2),
+                    ReasonCount(code: "field.required", rows: 2),
+                    ReasonCount(code: "mapping.date.unparseable", rows: 2),
                 ])
             // P3 (decided 09-27, received on the make-up Saturday 10-12) is on time; P4 is one working day late.
             #expect(
@@ -104,7 +107,8 @@ import Testing
             let license = try Self.kind(hefei, "license")
             #expect(
                 license.total
-                    == Self.figures(declared: 4, received: 3, accepted: 3, quarantined: 0, onTime: 1, late: 1, undetermined: 1))
+                    == Self.figures(
+                        declared: 4, received: 3, accepted: 3, quarantined: 0, onTime: 1, late: 1, undetermined: 1))
             #expect(license.total.reportingRate == 0.75)
             #expect(license.total.complianceRate == 1.0)
             #expect(license.total.timelinessRate == 0.5)
@@ -146,7 +150,10 @@ import Testing
             let noData = ["hangzhou", "huzhou", "jinhua", "suzhou", "wuhu", "xuancheng"]
             // September (09-23 … 09-30): only Jiaxing reported: rates 1, 2/3, 1.
             let september = report.rankings[0]
-            #expect(september.entries.map(\.partner.slug) == ["jiaxing"] + ["hangzhou", "hefei", "huzhou", "jinhua", "songjiang"] + ["suzhou", "wuhu", "xuancheng"])
+            #expect(
+                september.entries.map(\.partner.slug) == ["jiaxing"] + [
+                    "hangzhou", "hefei", "huzhou", "jinhua", "songjiang",
+                ] + ["suzhou", "wuhu", "xuancheng"])
             #expect(september.entries.map(\.rank) == [1] + Array(repeating: nil, count: 8))
             #expect(abs((september.entries[0].score ?? 0) - 8.0 / 9.0) < 1e-12)
             // October: Songjiang 1 (1, 1, 1), Hefei 0.75 (0.75, 1, 0.5), Jiaxing 2/3 (1, 0.5, 0.5).
@@ -156,7 +163,10 @@ import Testing
             #expect(abs((october.entries[1].score ?? 0) - 0.75) < 1e-12)
             #expect(abs((october.entries[2].score ?? 0) - 2.0 / 3.0) < 1e-12)
             // The retraction of Hefei is not in the dual-publicity figures.
-            #expect(october.entries[1].figures == Self.figures(declared: 4, received: 3, accepted: 3, quarantined: 0, onTime: 1, late: 1, undetermined: 1))
+            #expect(
+                october.entries[1].figures
+                    == Self.figures(
+                        declared: 4, received: 3, accepted: 3, quarantined: 0, onTime: 1, late: 1, undetermined: 1))
             // Whole period: Jiaxing (1 + 4/7 + 3/4) / 3 ≈ 0.774 before Hefei 0.75.
             let period = report.rankings[2]
             #expect(period.entries.map(\.partner.slug) == ["songjiang", "jiaxing", "hefei"] + noData)
@@ -171,7 +181,8 @@ import Testing
                 store: f.store, calendar: f.calendar, from: ReportFixture.date("2025-01-20"),
                 to: ReportFixture.date("2025-02-16"))
             let huzhou = try Self.kind(try Self.section(report, "huzhou"), "license")
-            #expect(huzhou.total == Self.figures(declared: 3, received: 3, accepted: 2, quarantined: 1, onTime: 1, late: 1))
+            #expect(
+                huzhou.total == Self.figures(declared: 3, received: 3, accepted: 2, quarantined: 1, onTime: 1, late: 1))
             #expect(huzhou.weeks.map(\.label) == ["2025-W04", "2025-W05", "2025-W06", "2025-W07"])
             #expect(huzhou.weeks.map { $0.figures.received } == [0, 0, 0, 3])
             #expect(huzhou.months.map(\.label) == ["2025-01", "2025-02"])
@@ -199,7 +210,8 @@ import Testing
             #expect(root["from"] as? String == "2024-09-23" && root["to"] as? String == "2024-10-13")
             let partners = try #require(root["partners"] as? [[String: Any]])
             #expect(partners.count == 9)
-            let jiaxing = try #require(partners.first { ($0["partner"] as? [String: Any])?["slug"] as? String == "jiaxing" })
+            let jiaxing = try #require(
+                partners.first { ($0["partner"] as? [String: Any])?["slug"] as? String == "jiaxing" })
             let kinds = try #require(jiaxing["kinds"] as? [[String: Any]])
             let penalty = try #require(kinds.first { $0["kind"] as? String == "penalty" })
             let total = try #require(penalty["total"] as? [String: Any])
@@ -226,11 +238,19 @@ import Testing
             #expect(lines.first == DualPublicityReport.csvColumns.joined(separator: ","))
             // 20 partner-kind sections × (total + 3 weeks + 2 months) + 3 rankings × 9 cities + header.
             #expect(lines.count == 1 + 20 * 6 + 27)
-            #expect(lines.contains("total,period,2024-09-23,2024-10-13,jiaxing,嘉兴市,penalty,7,7,4,3,3,1,0,1.0000,0.5714,0.7500,,"))
+            #expect(
+                lines.contains(
+                    "total,period,2024-09-23,2024-10-13,jiaxing,嘉兴市,penalty,7,7,4,3,3,1,0,1.0000,0.5714,0.7500,,"))
             #expect(lines.contains("week,2024-W40,2024-09-30,2024-10-06,jiaxing,嘉兴市,penalty,0,0,0,0,0,0,0,,,,,"))
-            #expect(lines.contains("month,2024-10,2024-10-01,2024-10-13,hefei,合肥市,license,4,3,3,0,1,1,1,0.7500,1.0000,0.5000,,"))
-            #expect(lines.contains("ranking,2024-10,2024-10-01,2024-10-13,hefei,合肥市,license+penalty,4,3,3,0,1,1,1,0.7500,1.0000,0.5000,2,0.7500"))
-            #expect(lines.contains("ranking,period,2024-09-23,2024-10-13,suzhou,苏州市,license+penalty,0,0,0,0,0,0,0,,,,,"))
+            #expect(
+                lines.contains(
+                    "month,2024-10,2024-10-01,2024-10-13,hefei,合肥市,license,4,3,3,0,1,1,1,0.7500,1.0000,0.5000,,"))
+            #expect(
+                lines.contains(
+                    "ranking,2024-10,2024-10-01,2024-10-13,hefei,合肥市,license+penalty,4,3,3,0,1,1,1,0.7500,1.0000,0.5000,2,0.7500"
+                ))
+            #expect(
+                lines.contains("ranking,period,2024-09-23,2024-10-13,suzhou,苏州市,license+penalty,0,0,0,0,0,0,0,,,,,"))
             for line in lines { #expect(line.split(separator: ",", omittingEmptySubsequences: false).count == 19) }
             Self.expectNoPersonalData(text)
         }
@@ -292,6 +312,8 @@ import Testing
         #expect(DualPublicityReport.problemCodes("not json") == ["problems.unreadable"])
         #expect(DualPublicityReport.problemCodes(#"{"problems":[]}"#) == ["problems.unspecified"])
         #expect(
-            DualPublicityReport.problemCodes(#"[{"code":"b"},{"code":"a","severity":"error"},{"code":"b"}]"#) == ["b", "a"])
+            DualPublicityReport.problemCodes(#"[{"code":"b"},{"code":"a","severity":"error"},{"code":"b"}]"#) == [
+                "b", "a",
+            ])
     }
 }

@@ -106,7 +106,9 @@ final class ReportFixture {
                 category: "naturalPerson", name: Self.personName,
                 identity: PersonIdentity(documentType: "residentIdCard", clearNumber: Self.personIdentity))
             : Subject(category: "legalEntity", name: "某某贸易有限公司 \(name)", uscc: "91330100716105852F")
-        try put(name, CanonicalRecord(sourcePartner: partner, subject: subject, body: .penalty(body)), message, row, received)
+        try put(
+            name, CanonicalRecord(sourcePartner: partner, subject: subject, body: .penalty(body)), message, row,
+            received)
     }
 
     func license(_ name: String, partner: String, decided: String, message: String, row: Int, received: Date) throws {
@@ -116,7 +118,9 @@ final class ReportFixture {
             decisionDate: Self.date(decided), validFrom: Self.date(decided), validUntil: .date(Self.date("2030-01-01")),
             authority: authority, sourceUnit: authority)
         let subject = Subject(category: "legalEntity", name: "某某科技有限公司 \(name)", uscc: "91330100716105852F")
-        try put(name, CanonicalRecord(sourcePartner: partner, subject: subject, body: .license(body)), message, row, received)
+        try put(
+            name, CanonicalRecord(sourcePartner: partner, subject: subject, body: .license(body)), message, row,
+            received)
     }
 
     func retraction(_ name: String, of target: String, partner: String, message: String, row: Int, received: Date)
@@ -126,10 +130,13 @@ final class ReportFixture {
             targetKind: .license, targetNumber: "许〔\(target)〕号", targetRecordId: ids[target], reason: "creditRepair",
             effectiveDate: Self.date("2024-10-09"), authority: Authority(name: "信用办"))
         let subject = Subject(category: "legalEntity", name: "某某科技有限公司 \(target)", uscc: "91330100716105852F")
-        try put(name, CanonicalRecord(sourcePartner: partner, subject: subject, body: .retraction(r)), message, row, received)
+        try put(
+            name, CanonicalRecord(sourcePartner: partner, subject: subject, body: .retraction(r)), message, row,
+            received)
     }
 
-    private func put(_ name: String, _ record: CanonicalRecord, _ message: String, _ row: Int, _ received: Date) throws {
+    private func put(_ name: String, _ record: CanonicalRecord, _ message: String, _ row: Int, _ received: Date) throws
+    {
         var record = record
         record.assignID(keyring: .demo)
         ids[name] = record.id
@@ -161,7 +168,8 @@ final class ReportFixture {
         try penalty("P2", partner: "jiaxing", decided: "2024-09-20", message: "J1", row: 2, received: j1)
         try quarantine(
             partner: "jiaxing", message: "J1", row: 3, received: j1,
-            problems: #"{"row":3,"verdict":"rejected","problems":[{"field":"penalty.decisionDate","code":"mapping.date.unparseable","message":"x","severity":"error"}]}"#
+            problems:
+                #"{"row":3,"verdict":"rejected","problems":[{"field":"penalty.decisionDate","code":"mapping.date.unparseable","message":"x","severity":"error"}]}"#
         )
         // J4, seq 4 (before J2 arrives), Wed 2024-10-09: declares 2, both rows quarantined; its kind comes from the
         // schema name (xzcf). Row 1: field.required + mapping.date.unparseable; row 2: field.required and a
@@ -170,11 +178,14 @@ final class ReportFixture {
         try envelope("J4", from: "jiaxing", schema: "jiaxing.xzcf.v1", sequence: 4, count: 2, loggedAt: j4)
         try quarantine(
             partner: "jiaxing", message: "J4", row: 1, received: j4,
-            problems: #"{"problems":[{"code":"field.required","severity":"error"},{"code":"mapping.date.unparseable","severity":"error"},{"code":"field.required","severity":"error"}]}"#
+            problems:
+                #"{"problems":[{"code":"field.required","severity":"error"},{"code":"mapping.date.unparseable","severity":"error"},{"code":"field.required","severity":"error"}]}"#
         )
         try quarantine(
             partner: "jiaxing", message: "J4", row: 2, received: j4,
-            problems: #"[{"code":"field.required","severity":"error"},{"code":"mapping.code.unmapped","severity":"warning"}]"#)
+            problems:
+                #"[{"code":"field.required","severity":"error"},{"code":"mapping.code.unmapped","severity":"warning"}]"#
+        )
         // A receipt from Jiaxing, seq 5: an envelope and a sequence number, but no declared rows.
         try envelope(
             "J5", from: "jiaxing", kind: "receipt", schema: "g60.receipt.v1", sequence: 5, count: 0,
@@ -201,7 +212,8 @@ final class ReportFixture {
         try license("L3", partner: "hefei", decided: "2014-06-03", message: "H1", row: 3, received: h1)
         // H2, seq 11, 2024-10-09: a retraction of L1 (credit repair), its own kind, no timeliness rule.
         let h2 = Self.at("2024-10-09", 11)
-        try envelope("H2", from: "hefei", kind: "records.retract", schema: "hefei.xyxf.v1", sequence: 11, count: 1, loggedAt: h2)
+        try envelope(
+            "H2", from: "hefei", kind: "records.retract", schema: "hefei.xyxf.v1", sequence: 11, count: 1, loggedAt: h2)
         try retraction("R1", of: "L1", partner: "hefei", message: "H2", row: 1, received: h2)
 
         // Songjiang, penalties. S1, seq 1, Thu 2024-10-10: 2 rows decided Tue 10-08 → deadline Wed 10-16: on time.

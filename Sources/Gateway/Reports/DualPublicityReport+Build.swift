@@ -13,8 +13,9 @@ public struct DualPublicityReportOptions: Sendable {
     /// How many rejection reasons are listed per partner and kind.
     public var topReasons: Int
 
-    public init(partners: [ReportPartner] = ReportPartner.g60Cities, schemaKinds: [String: String] = [:], topReasons: Int = 5)
-    {
+    public init(
+        partners: [ReportPartner] = ReportPartner.g60Cities, schemaKinds: [String: String] = [:], topReasons: Int = 5
+    ) {
         self.partners = partners
         self.schemaKinds = schemaKinds
         self.topReasons = topReasons
@@ -197,9 +198,12 @@ private struct Builder {
     }
 
     mutating func add(envelope: InboundEnvelopeFacts) {
-        let kind = messageKinds[MessageKey(sender: envelope.sender, messageID: envelope.messageID)]
+        let kind =
+            messageKinds[MessageKey(sender: envelope.sender, messageID: envelope.messageID)]
             ?? DualPublicityReport.unclassified
-        cells[envelope.sender, default: [:]][kind, default: Cell()].update(day: DualPublicityReport.day(envelope.loggedAt)) {
+        cells[envelope.sender, default: [:]][kind, default: Cell()].update(
+            day: DualPublicityReport.day(envelope.loggedAt)
+        ) {
             $0.declared += envelope.recordCount
         }
     }
@@ -222,7 +226,8 @@ private struct Builder {
                     cell.late.append(
                         LateRow(
                             recordID: row.recordID, version: row.version, messageID: row.messageID,
-                            rowNumber: row.rowNumber, decisionDate: decision, deadline: deadline, receivedDate: received,
+                            rowNumber: row.rowNumber, decisionDate: decision, deadline: deadline,
+                            receivedDate: received,
                             workdaysLate: try? calendar.workdays(from: deadline, to: received)))
                 }
             } else {
@@ -234,7 +239,8 @@ private struct Builder {
     }
 
     mutating func add(quarantined row: QuarantinedRowFacts) {
-        let kind = messageKinds[MessageKey(sender: row.partner, messageID: row.messageID)]
+        let kind =
+            messageKinds[MessageKey(sender: row.partner, messageID: row.messageID)]
             ?? DualPublicityReport.unclassified
         var cell = cells[row.partner, default: [:]][kind, default: Cell()]
         cell.update(day: DualPublicityReport.day(row.receivedAt)) {
@@ -308,8 +314,10 @@ private struct Builder {
                                 label: $0.label, start: $0.start, end: $0.end,
                                 figures: cell.months[$0.key] ?? ReportFigures())
                         },
-                        topRejections: cell.reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                            .prefix(options.topReasons).map { ReasonCount(code: $0.key, rows: $0.value) },
+                        topRejections: cell.reasons.sorted {
+                            $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+                        }
+                        .prefix(options.topReasons).map { ReasonCount(code: $0.key, rows: $0.value) },
                         lateRows: cell.late.sorted {
                             ($0.receivedDate, $0.recordID, $0.version) < ($1.receivedDate, $1.recordID, $1.version)
                         },
@@ -350,7 +358,10 @@ private struct Builder {
             return Ranking.Entry(rank: nil, partner: partner, figures: sum, score: score)
         }
         func key(_ e: Ranking.Entry) -> [Double] {
-            [e.score ?? -1, e.figures.timelinessRate ?? -1, e.figures.complianceRate ?? -1, e.figures.reportingRate ?? -1]
+            [
+                e.score ?? -1, e.figures.timelinessRate ?? -1, e.figures.complianceRate ?? -1,
+                e.figures.reportingRate ?? -1,
+            ]
         }
         entries.sort { a, b in
             let ka = key(a)

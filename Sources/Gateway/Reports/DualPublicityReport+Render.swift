@@ -133,8 +133,10 @@ extension DualPublicityReport {
             let title =
                 ranking.label == "period"
                 ? "全期 <span class=\"en\">whole period</span>" : "\(h(ranking.label)) 月 <span class=\"en\">month</span>"
-            o += "<h3>\(title): \(ranking.start) – \(ranking.end)（行政许可＋行政处罚 <span class=\"en\">licences + penalties</span>）</h3>\n"
-            o += "<table class=\"ranking\" data-period=\"\(h(ranking.label))\">\n<tr><th>名次 <span class=\"en\">rank</span></th>"
+            o +=
+                "<h3>\(title): \(ranking.start) – \(ranking.end)（行政许可＋行政处罚 <span class=\"en\">licences + penalties</span>）</h3>\n"
+            o +=
+                "<table class=\"ranking\" data-period=\"\(h(ranking.label))\">\n<tr><th>名次 <span class=\"en\">rank</span></th>"
             o += "<th class=\"l\">城市 <span class=\"en\">city</span></th>\(figureHead)"
             o += "<th>综合得分 <span class=\"en\">score</span></th></tr>\n"
             for e in ranking.entries {
@@ -158,7 +160,8 @@ extension DualPublicityReport {
                 o += "<th class=\"l\">前一信封 <span class=\"en\">envelope before</span></th>"
                 o += "<th class=\"l\">后一信封 <span class=\"en\">envelope after</span></th></tr>\n"
                 for g in section.sequenceGaps {
-                    let range = g.firstMissing == g.lastMissing ? "\(g.firstMissing)" : "\(g.firstMissing)–\(g.lastMissing)"
+                    let range =
+                        g.firstMissing == g.lastMissing ? "\(g.firstMissing)" : "\(g.firstMissing)–\(g.lastMissing)"
                     o += "<tr><td>\(range)</td><td>\(g.count)</td><td class=\"l\">\(h(g.previousMessageID ?? "—"))</td>"
                     o += "<td class=\"l\">\(h(g.nextMessageID))</td></tr>\n"
                 }
@@ -167,12 +170,15 @@ extension DualPublicityReport {
             for kind in section.kinds {
                 o += "<h3>\(h(kind.labelZh)) <span class=\"en\">\(h(kind.labelEn))</span></h3>\n"
                 o += "<table><tr><th class=\"l\">期间 <span class=\"en\">period</span></th>\(figureHead)</tr>\n"
-                o += "<tr><td class=\"l\"><b>合计 <span class=\"en\">total</span></b></td>\(figureCells(kind.total))</tr>\n"
+                o +=
+                    "<tr><td class=\"l\"><b>合计 <span class=\"en\">total</span></b></td>\(figureCells(kind.total))</tr>\n"
                 for w in kind.weeks {
-                    o += "<tr><td class=\"l\">周 <span class=\"en\">week</span> \(h(w.label))</td>\(figureCells(w.figures))</tr>\n"
+                    o +=
+                        "<tr><td class=\"l\">周 <span class=\"en\">week</span> \(h(w.label))</td>\(figureCells(w.figures))</tr>\n"
                 }
                 for m in kind.months {
-                    o += "<tr><td class=\"l\">月 <span class=\"en\">month</span> \(h(m.label))</td>\(figureCells(m.figures))</tr>\n"
+                    o +=
+                        "<tr><td class=\"l\">月 <span class=\"en\">month</span> \(h(m.label))</td>\(figureCells(m.figures))</tr>\n"
                 }
                 o += "</table>\n"
                 if !kind.timelinessApplies {
@@ -180,18 +186,25 @@ extension DualPublicityReport {
                 }
                 if !kind.topRejections.isEmpty {
                     o += "<p>主要退回原因 <span class=\"en\">top rejection reasons</span>:</p>\n<table>"
-                    o += "<tr><th class=\"l\">问题代码 <span class=\"en\">problem code</span></th><th>行数 <span class=\"en\">rows</span></th></tr>\n"
-                    for r in kind.topRejections { o += "<tr><td class=\"l\">\(h(r.code))</td><td>\(r.rows)</td></tr>\n" }
+                    o +=
+                        "<tr><th class=\"l\">问题代码 <span class=\"en\">problem code</span></th><th>行数 <span class=\"en\">rows</span></th></tr>\n"
+                    for r in kind.topRejections {
+                        o += "<tr><td class=\"l\">\(h(r.code))</td><td>\(r.rows)</td></tr>\n"
+                    }
                     o += "</table>\n"
                 }
                 if !kind.lateRows.isEmpty {
                     o += "<p>逾期记录 <span class=\"en\">late records</span>:</p>\n<table>"
-                    o += "<tr><th class=\"l\">记录编号 <span class=\"en\">record id</span></th><th>版本 <span class=\"en\">version</span></th>"
-                    o += "<th>决定日期 <span class=\"en\">decision</span></th><th>公示期限 <span class=\"en\">deadline</span></th>"
-                    o += "<th>接收日期 <span class=\"en\">received</span></th><th>逾期工作日 <span class=\"en\">working days late</span></th></tr>\n"
+                    o +=
+                        "<tr><th class=\"l\">记录编号 <span class=\"en\">record id</span></th><th>版本 <span class=\"en\">version</span></th>"
+                    o +=
+                        "<th>决定日期 <span class=\"en\">decision</span></th><th>公示期限 <span class=\"en\">deadline</span></th>"
+                    o +=
+                        "<th>接收日期 <span class=\"en\">received</span></th><th>逾期工作日 <span class=\"en\">working days late</span></th></tr>\n"
                     for r in kind.lateRows {
                         o += "<tr><td class=\"l\">\(h(r.recordID))</td><td>\(r.version)</td><td>\(r.decisionDate)</td>"
-                        o += "<td>\(r.deadline)</td><td>\(r.receivedDate)</td><td>\(r.workdaysLate.map(String.init) ?? "—")</td></tr>\n"
+                        o +=
+                            "<td>\(r.deadline)</td><td>\(r.receivedDate)</td><td>\(r.workdaysLate.map(String.init) ?? "—")</td></tr>\n"
                     }
                     o += "</table>\n"
                 }
