@@ -58,6 +58,10 @@ let package = Package(
         .executableTarget(
             name: "g60-store-bench", dependencies: ["GatewayCore", "GatewayStore"], path: "Benchmarks/store",
             exclude: ["README.md"]),
+        // Benchmark (not part of `make test`): `make bench-report`, the dual-publicity report on a month of data.
+        .executableTarget(
+            name: "g60-report-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore"],
+            path: "Benchmarks/report"),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),

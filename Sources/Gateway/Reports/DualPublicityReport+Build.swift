@@ -208,22 +208,31 @@ private struct Builder {
         }
     }
 
+    /// Deadlines by decision date (nil: outside the loaded calendar); a month of rows has few distinct dates.
+    var deadlines: [CivilDate: CivilDate?] = [:]
+
+    mutating func deadline(_ decision: CivilDate) -> CivilDate? {
+        if let known = deadlines[decision] { return known }
+        let computed = try? calendar.publicationDeadline(decisionDate: decision)
+        deadlines[decision] = computed
+        return computed
+    }
+
+    /// Runs `body` on a cell in place (no copy of its arrays).
+    mutating func modify(_ partner: String, _ kind: String, _ body: (inout Cell) -> Void) {
+        body(&cells[partner, default: [:]][kind, default: Cell()])
+    }
+
     mutating func add(accepted row: AcceptedRowFacts) {
         let received = DualPublicityReport.day(row.receivedAt)
-        var cell = cells[row.partner, default: [:]][row.kind, default: Cell()]
-        cell.update(day: received) {
-            $0.received += 1
-            $0.accepted += 1
-        }
+        enum Verdict { case notApplicable, onTime, late(LateRow), undetermined }
+        var verdict = Verdict.notApplicable
         if DualPublicityReport.dualPublicityKinds.contains(row.kind) {
-            if let decision = row.referenceDate.flatMap(CivilDate.init(iso:)),
-                let deadline = try? calendar.publicationDeadline(decisionDate: decision)
-            {
+            if let decision = row.referenceDate.flatMap(CivilDate.init(iso:)), let deadline = deadline(decision) {
                 if received <= deadline {
-                    cell.update(day: received) { $0.onTime += 1 }
+                    verdict = .onTime
                 } else {
-                    cell.update(day: received) { $0.late += 1 }
-                    cell.late.append(
+                    verdict = .late(
                         LateRow(
                             recordID: row.recordID, version: row.version, messageID: row.messageID,
                             rowNumber: row.rowNumber, decisionDate: decision, deadline: deadline,
@@ -231,24 +240,40 @@ private struct Builder {
                             workdaysLate: try? calendar.workdays(from: deadline, to: received)))
                 }
             } else {
-                cell.update(day: received) { $0.undetermined += 1 }
-                cell.undetermined.append(row.recordID)
+                verdict = .undetermined
             }
         }
-        cells[row.partner, default: [:]][row.kind] = cell
+        modify(row.partner, row.kind) { cell in
+            cell.update(day: received) {
+                $0.received += 1
+                $0.accepted += 1
+                switch verdict {
+                case .notApplicable: break
+                case .onTime: $0.onTime += 1
+                case .late: $0.late += 1
+                case .undetermined: $0.undetermined += 1
+                }
+            }
+            switch verdict {
+            case .late(let late): cell.late.append(late)
+            case .undetermined: cell.undetermined.append(row.recordID)
+            case .notApplicable, .onTime: break
+            }
+        }
     }
 
     mutating func add(quarantined row: QuarantinedRowFacts) {
         let kind =
             messageKinds[MessageKey(sender: row.partner, messageID: row.messageID)]
             ?? DualPublicityReport.unclassified
-        var cell = cells[row.partner, default: [:]][kind, default: Cell()]
-        cell.update(day: DualPublicityReport.day(row.receivedAt)) {
-            $0.received += 1
-            $0.quarantined += 1
+        let codes = DualPublicityReport.problemCodes(row.problemsJSON)
+        modify(row.partner, kind) { cell in
+            cell.update(day: DualPublicityReport.day(row.receivedAt)) {
+                $0.received += 1
+                $0.quarantined += 1
+            }
+            for code in codes { cell.reasons[code, default: 0] += 1 }
         }
-        for code in DualPublicityReport.problemCodes(row.problemsJSON) { cell.reasons[code, default: 0] += 1 }
-        cells[row.partner, default: [:]][kind] = cell
     }
 
     /// The weeks (ISO, Monday first) and months of the period, clipped to it.
