@@ -5,10 +5,15 @@ extension SQLiteStore: ReportSource {
         try read { db in
             try db.all(
                 """
-                SELECT position, message_id, sender, kind, sequence, record_count, logged_at, substr(raw, 1, ?)
+                SELECT position, message_id, sender, kind, sequence, record_count, logged_at,
+                  CASE WHEN instr(raw, x'0a0a') > 0 THEN substr(raw, 1, min(?, instr(raw, x'0a0a') + 1))
+                       ELSE substr(raw, 1, ?) END
                 FROM message_log WHERE direction = 'in' AND logged_at >= ? AND logged_at < ? ORDER BY position
                 """,
-                [.int(Int64(Self.headPrefixLength)), .int(Millis.from(from)), .int(Millis.from(before))]
+                [
+                    .int(Int64(Self.headPrefixLength)), .int(Int64(Self.headPrefixLength)), .int(Millis.from(from)),
+                    .int(Millis.from(before)),
+                ]
             ) { row in
                 InboundEnvelopeFacts(
                     position: row.int(0), messageID: row.text(1), sender: row.text(2), kind: row.text(3),

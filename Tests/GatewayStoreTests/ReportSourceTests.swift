@@ -21,13 +21,17 @@ import Testing
     var outbound = Fixture.envelope("O1", sender: "g60-hub", direction: .outbound)
     outbound.header.sequence = 99
     _ = try store.append(outbound)
+    var withHeader = Fixture.envelope("E2b", body: "schema: a.b\n\n{\"payload\":1}")
+    withHeader.header.sequence = 5
+    _ = try store.append(withHeader)
     clock.advance(1_000)  // 3,000 s: the end of the period, excluded
     _ = try store.append(Fixture.envelope("E3"))
 
     let from = Date(timeIntervalSince1970: 2_000)
     let before = Date(timeIntervalSince1970: 3_000)
     let envelopes = try store.inboundEnvelopes(loggedFrom: from, before: before)
-    #expect(envelopes.map(\.messageID) == ["E2"])
+    #expect(envelopes.map(\.messageID) == ["E2", "E2b"])
+    #expect(envelopes[1].head == Array("schema: a.b\n\n".utf8))
     #expect(
         envelopes[0].kind == "records.batch" && envelopes[0].sequence == 4
             && envelopes[0].recordCount == 1)
@@ -38,6 +42,7 @@ import Testing
         try store.lastInboundSequences(loggedBefore: Date(timeIntervalSince1970: 3_001)) == [
             "jiaxing": 7
         ])
+    #expect(try store.lastInboundSequences(loggedBefore: before) == ["jiaxing": 5])  // E3 (7) is not before
 
     let penalty = Fixture.penalty()
     _ = try store.putRecords([

@@ -13,8 +13,10 @@ public struct InboundEnvelopeFacts: Hashable, Sendable {
     /// The record count the envelope declared.
     public var recordCount: Int
     public var loggedAt: Date
-    /// The start of the raw envelope (at most `ReportSource.headPrefixLength` bytes), for callers that know the
-    /// envelope format and want more of the header than the store keeps in columns (e.g. the payload schema).
+    /// The start of the raw envelope up to and including its first empty line (two LF bytes), at most
+    /// `ReportSource.headPrefixLength` bytes: the header of a G60 envelope (Contracts/envelope/v1), for callers that
+    /// want more of it than the store keeps in columns (e.g. the payload schema). Never the payload of such an
+    /// envelope.
     public var head: [UInt8]
 
     public init(
