@@ -95,7 +95,8 @@ let fill = try seconds {
                 content: "c", decisionDate: decided, validUntil: .date(decided.adding(years: 1)), authority: authority,
                 sourceUnit: authority)
             var record = CanonicalRecord(
-                sourcePartner: city, subject: Subject(category: "legalEntity", name: "公司\(row)", uscc: "91330100716105852F"),
+                sourcePartner: city,
+                subject: Subject(category: "legalEntity", name: "公司\(row)", uscc: "91330100716105852F"),
                 body: .penalty(body))
             record.assignID(keyring: .demo)
             records.append((record, provenance))
@@ -128,9 +129,11 @@ let json = try seconds { sizes["json"] = try report.jsonText().utf8.count }
 let csv = seconds { sizes["csv"] = report.csvText().utf8.count }
 let html = seconds { sizes["html"] = report.htmlText().utf8.count }
 let rows = envelopes * perEnvelope
-print("build (store queries + figures), best of 3: \(String(format: "%.3f", builds.min() ?? 0)) s "
-    + "= \(Int(Double(rows) / (builds.min() ?? 1))) rows/s; all: \(builds.map { String(format: "%.3f", $0) })")
-print("render json \(String(format: "%.3f", json)) s (\(sizes["json"] ?? 0) B), csv \(String(format: "%.3f", csv)) s "
-    + "(\(sizes["csv"] ?? 0) B), html \(String(format: "%.3f", html)) s (\(sizes["html"] ?? 0) B)")
+print(
+    "build (store queries + figures), best of 3: \(String(format: "%.3f", builds.min() ?? 0)) s "
+        + "= \(Int(Double(rows) / (builds.min() ?? 1))) rows/s; all: \(builds.map { String(format: "%.3f", $0) })")
+print(
+    "render json \(String(format: "%.3f", json)) s (\(sizes["json"] ?? 0) B), csv \(String(format: "%.3f", csv)) s "
+        + "(\(sizes["csv"] ?? 0) B), html \(String(format: "%.3f", html)) s (\(sizes["html"] ?? 0) B)")
 let late = report.partners.flatMap(\.kinds).map(\.lateRows.count).reduce(0, +)
 print("late rows listed: \(late); missing batches: \(report.partners.map(\.missingBatches).reduce(0, +))")

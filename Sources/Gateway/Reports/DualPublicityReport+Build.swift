@@ -225,7 +225,11 @@ private struct Builder {
 
     mutating func add(accepted row: AcceptedRowFacts) {
         let received = DualPublicityReport.day(row.receivedAt)
-        enum Verdict { case notApplicable, onTime, late(LateRow), undetermined }
+        enum Verdict {
+            case notApplicable, onTime
+            case late(LateRow)
+            case undetermined
+        }
         var verdict = Verdict.notApplicable
         if DualPublicityReport.dualPublicityKinds.contains(row.kind) {
             if let decision = row.referenceDate.flatMap(CivilDate.init(iso:)), let deadline = deadline(decision) {
