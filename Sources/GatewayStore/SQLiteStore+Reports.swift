@@ -1,25 +1,37 @@
 import Foundation
 
 extension SQLiteStore: ReportSource {
+    /// The columns of `InboundEnvelopeFacts`; the head is cut at the header's empty line (two LF bytes).
+    static let envelopeFactsColumns = """
+        position, message_id, sender, kind, sequence, record_count, logged_at,
+          CASE WHEN instr(raw, x'0a0a') > 0 THEN substr(raw, 1, min(\(headPrefixLength), instr(raw, x'0a0a') + 1))
+               ELSE substr(raw, 1, \(headPrefixLength)) END
+        """
+
+    static func envelopeFacts(_ row: SQLRow) -> InboundEnvelopeFacts {
+        InboundEnvelopeFacts(
+            position: row.int(0), messageID: row.text(1), sender: row.text(2), kind: row.text(3),
+            sequence: row.optionalInt(4), recordCount: Int(row.int(5)), loggedAt: Millis.date(row.int(6)),
+            head: row.blob(7))
+    }
+
     public func inboundEnvelopes(loggedFrom from: Date, before: Date) throws -> [InboundEnvelopeFacts] {
         try read { db in
             try db.all(
                 """
-                SELECT position, message_id, sender, kind, sequence, record_count, logged_at,
-                  CASE WHEN instr(raw, x'0a0a') > 0 THEN substr(raw, 1, min(?, instr(raw, x'0a0a') + 1))
-                       ELSE substr(raw, 1, ?) END
-                FROM message_log WHERE direction = 'in' AND logged_at >= ? AND logged_at < ? ORDER BY position
-                """,
-                [
-                    .int(Int64(Self.headPrefixLength)), .int(Int64(Self.headPrefixLength)), .int(Millis.from(from)),
-                    .int(Millis.from(before)),
-                ]
-            ) { row in
-                InboundEnvelopeFacts(
-                    position: row.int(0), messageID: row.text(1), sender: row.text(2), kind: row.text(3),
-                    sequence: row.optionalInt(4), recordCount: Int(row.int(5)), loggedAt: Millis.date(row.int(6)),
-                    head: row.blob(7))
-            }
+                SELECT \(Self.envelopeFactsColumns) FROM message_log
+                WHERE direction = 'in' AND logged_at >= ? AND logged_at < ? ORDER BY position
+                """, [.int(Millis.from(from)), .int(Millis.from(before))], Self.envelopeFacts)
+        }
+    }
+
+    public func inboundEnvelope(sender: String, messageID: String) throws -> InboundEnvelopeFacts? {
+        try read { db in
+            try db.first(
+                """
+                SELECT \(Self.envelopeFactsColumns) FROM message_log
+                WHERE direction = 'in' AND sender = ? AND message_id = ?
+                """, [.text(sender), .text(messageID)], Self.envelopeFacts)
         }
     }
 

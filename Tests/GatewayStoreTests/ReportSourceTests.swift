@@ -37,6 +37,9 @@ import Testing
             && envelopes[0].recordCount == 1)
     #expect(envelopes[0].head.count == SQLiteStore.headPrefixLength)
     #expect(envelopes[0].loggedAt == from)
+    #expect(try store.inboundEnvelope(sender: "jiaxing", messageID: "E2b")?.head == Array("schema: a.b\n\n".utf8))
+    #expect(try store.inboundEnvelope(sender: "jiaxing", messageID: "E1")?.sequence == 3)
+    #expect(try store.inboundEnvelope(sender: "g60-hub", messageID: "O1") == nil)  // outbound
     #expect(try store.lastInboundSequences(loggedBefore: from) == ["jiaxing": 3])
     #expect(
         try store.lastInboundSequences(loggedBefore: Date(timeIntervalSince1970: 3_001)) == [

@@ -139,6 +139,14 @@ import Testing
             #expect(unclassified.total == Self.figures(declared: 0, received: 1, accepted: 0, quarantined: 1))
             #expect(unclassified.topRejections == [ReasonCount(code: "mapping.csv.columnCount", rows: 1)])
             #expect(try Self.section(report, "huzhou").envelopes == 0)
+            // Xuancheng: a row quarantined in the period from an envelope logged the evening before.
+            let xuancheng = try Self.section(report, "xuancheng")
+            #expect(xuancheng.envelopes == 0 && xuancheng.sequenceGaps.isEmpty)
+            #expect(xuancheng.kinds.map(\.kind) == ["license", "penalty"])
+            let xuanchengPenalty = try Self.kind(xuancheng, "penalty")
+            #expect(xuanchengPenalty.total == Self.figures(declared: 0, received: 1, accepted: 0, quarantined: 1))
+            #expect(xuanchengPenalty.weeks[0].figures.quarantined == 1)
+            #expect(xuanchengPenalty.topRejections == [ReasonCount(code: "mapping.encoding.invalidBytes", rows: 1)])
         }
     }
 
@@ -148,14 +156,16 @@ import Testing
             #expect(report.rankings.map(\.label) == ["2024-09", "2024-10", "period"])
             for ranking in report.rankings { #expect(ranking.entries.count == 9) }
             let noData = ["hangzhou", "huzhou", "jinhua", "suzhou", "wuhu", "xuancheng"]
-            // September (09-23 … 09-30): only Jiaxing reported: rates 1, 2/3, 1.
+            // September (09-23 … 09-30): Jiaxing (rates 1, 2/3, 1); Xuancheng received one row, rejected, of an
+            // envelope declared before the period: reporting 0 (no denominator), compliance 0, timeliness 0 → 0.
             let september = report.rankings[0]
             #expect(
-                september.entries.map(\.partner.slug) == ["jiaxing"] + [
-                    "hangzhou", "hefei", "huzhou", "jinhua", "songjiang",
-                ] + ["suzhou", "wuhu", "xuancheng"])
-            #expect(september.entries.map(\.rank) == [1] + Array(repeating: nil, count: 8))
+                september.entries.map(\.partner.slug) == ["jiaxing", "xuancheng"] + [
+                    "hangzhou", "hefei", "huzhou", "jinhua", "songjiang", "suzhou", "wuhu",
+                ])
+            #expect(september.entries.map(\.rank) == [1, 2] + Array(repeating: nil, count: 7))
             #expect(abs((september.entries[0].score ?? 0) - 8.0 / 9.0) < 1e-12)
+            #expect(september.entries[1].score == 0)
             // October: Songjiang 1 (1, 1, 1), Hefei 0.75 (0.75, 1, 0.5), Jiaxing 2/3 (1, 0.5, 0.5).
             let october = report.rankings[1]
             #expect(october.entries.map(\.partner.slug) == ["songjiang", "hefei", "jiaxing"] + noData)
@@ -169,7 +179,10 @@ import Testing
                         declared: 4, received: 3, accepted: 3, quarantined: 0, onTime: 1, late: 1, undetermined: 1))
             // Whole period: Jiaxing (1 + 4/7 + 3/4) / 3 ≈ 0.774 before Hefei 0.75.
             let period = report.rankings[2]
-            #expect(period.entries.map(\.partner.slug) == ["songjiang", "jiaxing", "hefei"] + noData)
+            #expect(
+                period.entries.map(\.partner.slug)
+                    == ["songjiang", "jiaxing", "hefei", "xuancheng"] + noData.filter { $0 != "xuancheng" })
+            #expect(period.entries.map(\.rank) == [1, 2, 3, 4] + Array(repeating: nil, count: 5))
             #expect(abs((period.entries[1].score ?? 0) - (1 + 4.0 / 7.0 + 0.75) / 3) < 1e-12)
             #expect(period.start == ReportFixture.date("2024-09-23") && period.end == ReportFixture.date("2024-10-13"))
         }

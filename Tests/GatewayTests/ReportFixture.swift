@@ -222,6 +222,16 @@ final class ReportFixture {
         try penalty("S-A", partner: "songjiang", decided: "2024-10-08", message: "S1", row: 1, received: s1)
         try penalty("S-B", partner: "songjiang", decided: "2024-10-08", message: "S1", row: 2, received: s1)
 
+        // Xuancheng: X1 logged 2024-09-22 23:59, the day before the period; its one row was mapped and
+        // quarantined after midnight. The row counts (received 1, quarantined 1) under the envelope's kind
+        // (schema xuancheng.cf.xml → penalty); the declared count does not (the envelope is not in the period).
+        try envelope(
+            "X1", from: "xuancheng", schema: "xuancheng.cf.xml", sequence: 1, count: 1,
+            loggedAt: Self.at("2024-09-22", 23).addingTimeInterval(59 * 60))
+        try quarantine(
+            partner: "xuancheng", message: "X1", row: 1, received: Self.at("2024-09-23", 0).addingTimeInterval(60),
+            problems: #"{"problems":[{"code":"mapping.encoding.invalidBytes","severity":"error"}]}"#)
+
         // Wuhu: a quarantined row of a message not in the log: kind unclassified.
         try quarantine(
             partner: "wuhu", message: "W-unknown", row: 1, received: Self.at("2024-10-10", 10),

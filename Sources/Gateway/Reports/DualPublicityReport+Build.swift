@@ -65,6 +65,18 @@ extension DualPublicityReport {
 
         var builder = Builder(from: from, to: to, calendar: calendar, options: options)
         builder.classify(envelopes: envelopes, accepted: accepted)
+        // Rows quarantined in the period from an envelope logged before it (mapped after midnight): that
+        // envelope's schema tells their kind.
+        var earlier = Set<Builder.MessageKey>()
+        for row in quarantined {
+            let key = Builder.MessageKey(sender: row.partner, messageID: row.messageID)
+            if builder.messageKinds[key] == nil { earlier.insert(key) }
+        }
+        for key in earlier {
+            if let envelope = try store.inboundEnvelope(sender: key.sender, messageID: key.messageID) {
+                builder.classify(envelope: envelope)
+            }
+        }
         for envelope in envelopes where envelope.kind.hasPrefix("records") {
             builder.add(envelope: envelope)
         }
@@ -135,7 +147,7 @@ extension DualPublicityReport {
 }
 
 /// The report's accumulators.
-private struct Builder {
+struct Builder {
     struct MessageKey: Hashable {
         var sender: String
         var messageID: String
@@ -183,17 +195,20 @@ private struct Builder {
         for (key, byKind) in counts {
             messageKinds[key] = byKind.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }[0].key
         }
-        for envelope in envelopes where envelope.kind.hasPrefix("records") {
-            let key = MessageKey(sender: envelope.sender, messageID: envelope.messageID)
-            let schema = DualPublicityReport.schema(ofEnvelopeHead: envelope.head)
-            if let schema, let kind = options.schemaKinds[schema] {
-                messageKinds[key] = kind
-            } else if messageKinds[key] == nil {
-                messageKinds[key] =
-                    schema.flatMap(DualPublicityReport.kind(guessedFromSchema:))
-                    ?? DualPublicityReport.kind(guessedFromSchema: envelope.kind)
-                    ?? DualPublicityReport.unclassified
-            }
+        for envelope in envelopes where envelope.kind.hasPrefix("records") { classify(envelope: envelope) }
+    }
+
+    /// Decides one envelope's kind from its schema (table, then name), unless its accepted rows decided it.
+    mutating func classify(envelope: InboundEnvelopeFacts) {
+        let key = MessageKey(sender: envelope.sender, messageID: envelope.messageID)
+        let schema = DualPublicityReport.schema(ofEnvelopeHead: envelope.head)
+        if let schema, let kind = options.schemaKinds[schema] {
+            messageKinds[key] = kind
+        } else if messageKinds[key] == nil {
+            messageKinds[key] =
+                schema.flatMap(DualPublicityReport.kind(guessedFromSchema:))
+                ?? DualPublicityReport.kind(guessedFromSchema: envelope.kind)
+                ?? DualPublicityReport.unclassified
         }
     }
 

@@ -88,6 +88,8 @@ public struct QuarantinedRowFacts: Hashable, Sendable {
 public protocol ReportSource: Sendable {
     /// Inbound envelopes logged in `[from, before)`, by log position.
     func inboundEnvelopes(loggedFrom from: Date, before: Date) throws -> [InboundEnvelopeFacts]
+    /// One inbound envelope by sender and message id, or nil.
+    func inboundEnvelope(sender: String, messageID: String) throws -> InboundEnvelopeFacts?
     /// Per sender, the highest sequence number of the inbound envelopes logged before `date`.
     func lastInboundSequences(loggedBefore date: Date) throws -> [String: Int64]
     /// Accepted rows (record versions) received in `[from, before)`, by received time.
