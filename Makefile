@@ -54,3 +54,9 @@ clean:
 bench-store: deps
 	$(SWIFT) build -c release --product g60-store-bench
 	.build/release/g60-store-bench
+
+# Report benchmark (not part of `make test`): the dual-publicity report on a month of data (200,000 rows).
+.PHONY: bench-report
+bench-report: deps
+	$(SWIFT) build -c release --product g60-report-bench
+	.build/release/g60-report-bench

@@ -61,6 +61,10 @@ let package = Package(
         .executableTarget(
             name: "g60-crypto-bench", dependencies: ["GatewayCrypto"], path: "Benchmarks/crypto",
             exclude: ["run.sh"]),
+        // Benchmark (not part of `make test`): `make bench-report`, the dual-publicity report on a month of data.
+        .executableTarget(
+            name: "g60-report-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore"],
+            path: "Benchmarks/report"),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),

@@ -49,6 +49,7 @@ public enum CLI {
         DLQCommand.self,
         PKICommand.self,
         EnvelopeCommand.self,
+        ReportCommand.self,
     ]
 
     static var help: String {
