@@ -1,0 +1,142 @@
+import Foundation
+import GatewayCore
+
+/// Counts of one mapping run.
+public struct MappingSummary: Codable, Sendable, Hashable {
+    public var rows = 0
+    public var accepted = 0
+    public var rejected = 0
+    public var skipped = 0
+    /// Bytes of the input read (before encoding conversion).
+    public var bytesRead = 0
+
+    public init() {}
+}
+
+/// Maps one input file of one partner and record kind: decodes it as a stream in the dialect's format and
+/// encoding, maps and validates every row, and hands each outcome to the caller in source order.
+///
+/// Duplicates: a row whose record id (natural key) equals an earlier accepted row's is rejected with
+/// `row.duplicate`, naming the earlier row. That index holds one entry per accepted row (about 60 bytes), the
+/// only state that grows with the file.
+public struct MappingEngine: Sendable {
+    public let partner: Partner
+    public let kind: RecordKind
+    public let mapper: DialectMapper
+
+    public init(partner: Partner, kind: RecordKind, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring = .demo)
+        throws
+    {
+        guard let dialect = partner.dialects[kind] else {
+            let have = partner.dialects.keys.map(\.rawValue).sorted().joined(separator: ", ")
+            throw MappingError(
+                MappingError.kindNotMapped, "partner \(partner.id) has no dialect for \(kind.rawValue) (it has: \(have))")
+        }
+        self.partner = partner
+        self.kind = kind
+        self.mapper = try DialectMapper(partnerID: partner.id, dialect: dialect, codes: codes, today: today, keyring: keyring)
+    }
+
+    /// Runs the mapping; throws a `MappingError` when the input cannot be read as the dialect says (with where and
+    /// why). Rows already handed to `onRow` stay valid outcomes.
+    @discardableResult
+    public func run(_ input: MappingInput, onRow: (RowOutcome) throws -> Void) throws -> MappingSummary {
+        let dialect = mapper.dialect
+        let source = try UTF8ChunkSource(input, encoding: dialect.encoding)
+        let maxRow = dialect.maxRowBytes ?? Dialect.defaultMaxRowBytes
+        var summary = MappingSummary()
+        var seen: [String: Int] = [:]
+        let handle: (SourceRow) throws -> Void = { row in
+            var outcome = mapper.map(row)
+            if outcome.verdict == .accepted, let id = outcome.recordID {
+                if let first = seen[id] {
+                    outcome.verdict = .rejected
+                    outcome.problems.append(
+                        .error(
+                            "row", MappingProblemCode.duplicate,
+                            "\(row.location) has the same natural key (record \(id)) as accepted row \(first)"))
+                } else {
+                    seen[id] = row.number
+                }
+            }
+            summary.rows += 1
+            switch outcome.verdict {
+            case .accepted: summary.accepted += 1
+            case .rejected: summary.rejected += 1
+            case .skipped: summary.skipped += 1
+            }
+            try onRow(outcome)
+        }
+        switch dialect.format.type {
+        case "csv":
+            let delimiterText = dialect.format.delimiter == "\\t" ? "\t" : (dialect.format.delimiter ?? ",")
+            var decoder = CSVDecoder(
+                delimiter: delimiterText.utf8.first ?? UInt8(ascii: ","), hasHeader: dialect.format.header ?? true,
+                columns: dialect.format.columns, skipLines: dialect.format.skipLines ?? 0, maxRowBytes: maxRow)
+            try drive(&decoder, source, handle)
+        case "jsonl":
+            var decoder = JSONLinesDecoder(maxRowBytes: maxRow)
+            try drive(&decoder, source, handle)
+        case "json":
+            var decoder = JSONArrayDecoder(recordPath: dialect.format.recordPath, maxRowBytes: maxRow)
+            try drive(&decoder, source, handle)
+        case "xml":
+            let decoder = XMLRecordDecoder(
+                recordElement: dialect.format.recordElement ?? "", namespace: dialect.format.namespace, maxRowBytes: maxRow)
+            try decoder.run(source: source, emit: handle)
+        default:
+            throw MappingError(MappingError.dialectInvalid, "format.type '\(dialect.format.type)' is not supported")
+        }
+        summary.bytesRead = source.bytesRead
+        return summary
+    }
+
+    private func drive<D: RowDecoder>(
+        _ decoder: inout D, _ source: UTF8ChunkSource, _ handle: (SourceRow) throws -> Void
+    ) throws {
+        while let chunk = try source.next() {
+            try decoder.feed(chunk, emit: handle)
+        }
+        try decoder.finish(emit: handle)
+    }
+}
+
+/// The JSON Lines forms the mapping layer writes: canonical records, and row-report entries.
+public struct RowReportEntry: Codable, Sendable, Hashable {
+    public var row: Int
+    public var location: String
+    public var verdict: RowOutcome.Verdict
+    public var recordId: String?
+    public var problems: [Problem]
+    public var skipReason: String?
+    /// The raw row (UTF-8 after encoding conversion), for rejected and skipped rows.
+    public var raw: String?
+
+    public init(_ o: RowOutcome) {
+        row = o.row
+        location = o.location
+        verdict = o.verdict
+        recordId = o.verdict == .accepted ? o.recordID : nil
+        problems = o.problems
+        skipReason = o.skipReason
+        raw = o.verdict == .accepted ? nil : String(decoding: o.raw, as: UTF8.self)
+    }
+}
+
+/// Deterministic JSON for records and report lines (sorted keys, no escaped slashes): golden files compare bytes.
+public final class MappingJSON: @unchecked Sendable {
+    private let encoder: JSONEncoder
+
+    public init() {
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    public func line(_ record: CanonicalRecord) throws -> String {
+        String(decoding: try encoder.encode(record), as: UTF8.self)
+    }
+
+    public func line(_ entry: RowReportEntry) throws -> String {
+        String(decoding: try encoder.encode(entry), as: UTF8.self)
+    }
+}
