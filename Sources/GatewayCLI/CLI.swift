@@ -42,6 +42,8 @@ public enum CLI {
         CalendarCommand.self,
         RecordCommand.self,
         VersionCommand.self,
+        MapCommand.self,
+        PartnerCommand.self,
     ]
 
     static var help: String {

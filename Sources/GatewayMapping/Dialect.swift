@@ -58,6 +58,11 @@ public struct Dialect: Codable, Sendable, Hashable {
         public var split: [String]?
         /// Use the field only on rows meeting this condition.
         public var when: Condition?
+        /// Multi-valued fields: take every non-empty source in `from` (e.g. CF_CFLB1 and CF_CFLB2), not the first.
+        public var join: Bool?
+        /// Code fields: what a value in no table means: `reject` (default) the row, or `omit` the field with a
+        /// warning (for optional codes such as a list's code, where the name is kept anyway).
+        public var onUnknown: String?
     }
 
     /// A local code → one canonical code, or several (a v1 category that became two).

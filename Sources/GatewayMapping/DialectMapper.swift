@@ -35,6 +35,8 @@ public struct DialectMapper: Sendable {
         let tableName: String?
         let split: [String]
         let when: Dialect.Condition?
+        let join: Bool
+        let omitUnknown: Bool
     }
 
     public let partnerID: String
@@ -75,7 +77,8 @@ public struct DialectMapper: Sendable {
                     transforms: field.transforms ?? ["trim"],
                     dateFormats: field.dateFormats ?? dialect.dateFormats ?? Dialect.defaultDateFormats,
                     unit: field.unit == "wanYuan" ? .wanYuan : field.unit == "fen" ? .fen : .yuan, table: table,
-                    tableName: field.table, split: field.split ?? [], when: field.when))
+                    tableName: field.table, split: field.split ?? [], when: field.when, join: field.join ?? false,
+                    omitUnknown: field.onUnknown == "omit"))
         }
         self.plans = plans
     }
@@ -90,7 +93,7 @@ public struct DialectMapper: Sendable {
             if dialect.format.header == false, (dialect.format.columns ?? []).isEmpty {
                 issues.append("format: a CSV without header needs 'columns'")
             }
-            if let d = dialect.format.delimiter, d.utf8.count != 1 {
+            if let d = dialect.format.delimiter, d != "\\t", d.utf8.count != 1 {
                 issues.append("format.delimiter '\(d)' is not one byte")
             }
         case "json", "jsonl":
@@ -113,6 +116,9 @@ public struct DialectMapper: Sendable {
             }
             for f in field.dateFormats ?? [] where !Transforms.isValidDateFormat(f) {
                 issues.append("fields.\(path): '\(f)' is not a date form")
+            }
+            if let o = field.onUnknown, o != "reject", o != "omit" {
+                issues.append("fields.\(path): onUnknown '\(o)' is not reject or omit")
             }
             if let u = field.unit, !["yuan", "wanYuan", "fen"].contains(u) {
                 issues.append("fields.\(path): unit '\(u)' is not yuan, wanYuan or fen")
@@ -221,14 +227,20 @@ public struct DialectMapper: Sendable {
         var value: String?
         var source = "const"
         if plan.when == nil || matches(plan.when!, row) {
+            var parts: [String] = []
+            var names: [String] = []
             for name in plan.sources {
                 guard let raw = row.fields[name] else { continue }
                 let v = Transforms.apply(plan.transforms, to: raw)
                 if !nullValues.contains(v), !nullValues.contains(TextNormalization.trim(v)) {
-                    value = v
-                    source = name
-                    break
+                    parts.append(v)
+                    names.append(name)
+                    if !plan.join { break }
                 }
+            }
+            if !parts.isEmpty {
+                value = parts.joined(separator: SourceRow.valueSeparator)
+                source = names.joined(separator: "+")
             }
         }
         if value == nil, let c = plan.constant { value = c }
@@ -274,6 +286,9 @@ public struct DialectMapper: Sendable {
         case .code(let table):
             if let codes = resolveCode(value, plan: plan, table: table) {
                 values.text[plan.path] = codes.first ?? ""
+            } else if plan.omitUnknown {
+                values.problems.append(
+                    .warning(plan.path, MappingProblemCode.codeUnmapped, unknownCodeMessage(value, origin, plan, table) + "; left out"))
             } else {
                 values.fail(plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(value, origin, plan, table))
             }

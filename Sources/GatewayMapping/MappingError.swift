@@ -50,6 +50,8 @@ public enum MappingProblemCode {
     public static let moneyUnparseable = "mapping.money.unparseable"
     public static let numberUnparseable = "mapping.number.unparseable"
     public static let codeUnknown = "mapping.code.unknown"
+    /// A warning: an optional code field's value is in no table and was left out (`onUnknown: omit`).
+    public static let codeUnmapped = "mapping.code.unmapped"
     public static let invalidBytes = "mapping.encoding.invalidBytes"
     public static let columnCount = "mapping.csv.columnCount"
     public static let rowMalformed = "mapping.row.malformed"
