@@ -61,6 +61,8 @@ final class XMLRecordDecoder {
         var recordLine = 0
         var rowNumber = 0
         var path: [String] = []
+        /// Per open element below the record: whether it had child elements (then it is not a field itself).
+        var hadChild: [Bool] = []
         var text = ""
         var fields: [String: String] = [:]
         var size = 0
@@ -98,11 +100,14 @@ final class XMLRecordDecoder {
                     fields = [:]
                     size = 0
                     path = []
+                    hadChild = []
                     for (k, v) in attributeDict { add("@" + k, v) }
                 }
                 return
             }
+            if !hadChild.isEmpty { hadChild[hadChild.count - 1] = true }
             path.append(elementName)
+            hadChild.append(false)
             let base = path.joined(separator: ".")
             for (k, v) in attributeDict { add(base + "@" + k, v) }
             text = ""
@@ -136,11 +141,16 @@ final class XMLRecordDecoder {
                 }
                 return
             }
-            if !text.isEmpty || fields[path.joined(separator: ".")] == nil {
+            if hadChild.last != true {
                 add(path.joined(separator: "."), text)
             }
             text = ""
             path.removeLast()
+            hadChild.removeLast()
+        }
+
+        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+            self.parser(parser, foundCharacters: String(decoding: CDATABlock, as: UTF8.self))
         }
 
         func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {}
