@@ -5,7 +5,7 @@ SWIFT ?= swift
 DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: all deps build test demo clean help
+.PHONY: all deps build test demo clean help bench-mapping
 
 all: build
 
@@ -43,3 +43,8 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+# Mapping benchmark (not part of `make test`): 1M generated rows per format, rows/s and peak RSS.
+bench-mapping: deps
+	$(SWIFT) build -c release --product g60-gateway
+	bash Benchmarks/mapping/run.sh $(or $(ROWS),1000000)
