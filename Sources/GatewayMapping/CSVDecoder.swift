@@ -127,7 +127,7 @@ struct CSVDecoder: RowDecoder {
         // A blank line is not a row.
         if fields.count == 1, fields[0].isEmpty { return }
         if hasHeader, columns == nil {
-            columns = fields.map { TextNormalization.trim($0) }
+            columns = fields.map { Transforms.trim($0) }
             return
         }
         rowNumber += 1

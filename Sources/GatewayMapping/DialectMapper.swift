@@ -174,7 +174,9 @@ public struct DialectMapper: Sendable {
             outcome.skipReason = rule.reason ?? "skip rule on \(rule.source)"
             return outcome
         }
-        for (name, value) in row.fields.sorted(by: { $0.key < $1.key }) where value.unicodeScalars.contains("\u{FFFD}") {
+        // Rare: only then sort, so the report lists the fields in a stable order.
+        let invalid = row.fields.filter { $0.value.utf8.contains(0xEF) && $0.value.unicodeScalars.contains("\u{FFFD}") }
+        for (name, _) in invalid.sorted(by: { $0.key < $1.key }) {
             outcome.problems.append(
                 .error(
                     name, MappingProblemCode.invalidBytes,
@@ -199,7 +201,7 @@ public struct DialectMapper: Sendable {
     }
 
     func matches(_ c: Dialect.Condition, _ row: SourceRow) -> Bool {
-        let value = row.fields[c.source].map { TextNormalization.trim($0) } ?? ""
+        let value = row.fields[c.source].map { Transforms.trim($0) } ?? ""
         if let empty = c.empty, empty != (value.isEmpty || nullValues.contains(value)) { return false }
         if let list = c.in, !list.contains(value) { return false }
         if let list = c.notIn, list.contains(value) { return false }
@@ -232,7 +234,7 @@ public struct DialectMapper: Sendable {
             for name in plan.sources {
                 guard let raw = row.fields[name] else { continue }
                 let v = Transforms.apply(plan.transforms, to: raw)
-                if !nullValues.contains(v), !nullValues.contains(TextNormalization.trim(v)) {
+                if !nullValues.contains(v), !nullValues.contains(Transforms.trim(v)) {
                     parts.append(v)
                     names.append(name)
                     if !plan.join { break }
@@ -260,7 +262,7 @@ public struct DialectMapper: Sendable {
                     "\(plan.path): '\(value)' (\(origin)) is not a date in any of the forms \(plan.dateFormats.joined(separator: ", "))")
             }
         case .dateLimit:
-            if longTermValues.contains(TextNormalization.trim(value)) {
+            if longTermValues.contains(Transforms.trim(value)) {
                 values.limits[plan.path] = .longTerm
             } else if let d = Transforms.parseDate(value, formats: plan.dateFormats) {
                 values.limits[plan.path] = DateLimit(d)
@@ -313,7 +315,7 @@ public struct DialectMapper: Sendable {
     /// A source value → canonical codes: the dialect's local table, then a canonical code, then a canonical
     /// Chinese name (and, for penalty categories, a pre-2021 v1 name).
     func resolveCode(_ value: String, plan: Plan, table: String) -> [String]? {
-        let v = TextNormalization.trim(value)
+        let v = Transforms.trim(value)
         if let local = plan.table?[v] { return local }
         switch table {
         case "sex":

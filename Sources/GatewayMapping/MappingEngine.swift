@@ -124,19 +124,15 @@ public struct RowReportEntry: Codable, Sendable, Hashable {
 }
 
 /// Deterministic JSON for records and report lines (sorted keys, no escaped slashes): golden files compare bytes.
-public final class MappingJSON: @unchecked Sendable {
-    private let encoder: JSONEncoder
-
-    public init() {
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    }
+/// The output equals `JSONEncoder`'s with `.sortedKeys` and `.withoutEscapingSlashes` (see CanonicalJSONWriter).
+public final class MappingJSON: Sendable {
+    public init() {}
 
     public func line(_ record: CanonicalRecord) throws -> String {
-        String(decoding: try encoder.encode(record), as: UTF8.self)
+        CanonicalJSONWriter.text(.record(record))
     }
 
     public func line(_ entry: RowReportEntry) throws -> String {
-        String(decoding: try encoder.encode(entry), as: UTF8.self)
+        CanonicalJSONWriter.text(.report(entry))
     }
 }

@@ -8,8 +8,8 @@ public enum Transforms {
         var v = value
         for name in names {
             switch name {
-            case "trim": v = TextNormalization.trim(v)
-            case "halfWidth": v = TextNormalization.halfWidth(v)
+            case "trim": v = trim(v)
+            case "halfWidth": v = halfWidth(v)
             case "upper": v = v.uppercased()
             case "removeSpaces": v = String(v.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
             default:
@@ -25,6 +25,28 @@ public enum Transforms {
         return v
     }
 
+    /// `TextNormalization.trim`, with a fast path for the common value that has nothing to trim (the Unicode
+    /// property lookup behind `isWhitespace` was the largest single cost of mapping).
+    public static func trim(_ v: String) -> String {
+        guard let first = v.unicodeScalars.first, let last = v.unicodeScalars.last else { return v }
+        if !isSpace(first), !isSpace(last) { return v }
+        return TextNormalization.trim(v)
+    }
+
+    /// `TextNormalization.halfWidth`, skipped when no full-width form or ideographic space can be present.
+    public static func halfWidth(_ v: String) -> String {
+        // U+FF01…U+FF5E are EF BC 81…EF BD 9E in UTF-8, U+3000 is E3 80 80.
+        if !v.utf8.contains(where: { $0 == 0xEF || $0 == 0xE3 }) { return v }
+        return TextNormalization.halfWidth(v)
+    }
+
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        let x = s.value
+        if x < 0x80 { return x == 0x20 || (0x09...0x0D).contains(x) }
+        if (0x4E00...0x9FFF).contains(x) { return false }
+        return s.properties.isWhitespace
+    }
+
     public static func isKnownTransform(_ name: String) -> Bool {
         ["trim", "halfWidth", "upper", "removeSpaces"].contains(name) || name.hasPrefix("stripTrailing:")
             || name.hasPrefix("stripLeading:")
@@ -34,7 +56,7 @@ public enum Transforms {
     /// or `epochMillis` / `epochSeconds` (a UTC instant, read as the date in China, UTC+8). A time part after the
     /// date (` 00:00:00`, `T08:00:00`) is ignored.
     public static func parseDate(_ text: String, formats: [String]) -> CivilDate? {
-        let value = TextNormalization.trim(TextNormalization.halfWidth(text))
+        let value = trim(halfWidth(text))
         guard !value.isEmpty else { return nil }
         for format in formats {
             if let d = parseDate(value, format: format) { return d }
@@ -101,7 +123,7 @@ public enum Transforms {
     /// An amount: `2000`, `1,234.50`, `0.2万元`, `¥3,000元`, `3000.00 元`, `5万`. A unit suffix wins over
     /// `defaultUnit`; the result is exact (fen), never rounded.
     public static func parseMoney(_ text: String, defaultUnit: Money.Unit) throws -> Money {
-        var v = TextNormalization.trim(TextNormalization.halfWidth(text))
+        var v = trim(halfWidth(text))
         for prefix in ["¥", "￥", "RMB", "人民币"] where v.hasPrefix(prefix) { v = String(v.dropFirst(prefix.count)) }
         var unit = defaultUnit
         if v.hasSuffix("万元") {
@@ -114,13 +136,13 @@ public enum Transforms {
             unit = .yuan
             v = String(v.dropLast(1))
         }
-        v = TextNormalization.trim(v)
+        v = trim(v)
         return try Money(parsing: v, unit: unit)
     }
 
     /// A whole number, allowing a unit suffix such as `岁` (age) after the digits.
     public static func parseInteger(_ text: String) -> Int? {
-        let v = TextNormalization.trim(TextNormalization.halfWidth(text))
+        let v = trim(halfWidth(text))
         let digits = v.prefix(while: { $0.isASCII && $0.isNumber })
         guard !digits.isEmpty, digits.count <= 9 else { return nil }
         let rest = v.dropFirst(digits.count)
@@ -134,6 +156,6 @@ public enum Transforms {
         for sep in separators + [SourceRow.valueSeparator] where !sep.isEmpty {
             parts = parts.flatMap { $0.components(separatedBy: sep) }
         }
-        return parts.map { TextNormalization.trim($0) }.filter { !$0.isEmpty }
+        return parts.map { trim($0) }.filter { !$0.isEmpty }
     }
 }
