@@ -124,7 +124,15 @@ struct JSONArrayDecoder: RowDecoder {
         for byte in chunk {
             offset += 1
             if capturing {
-                try captureByte(byte, emit: emit)
+                switch captureByte(byte) {
+                case .more:
+                    if capture.count > maxRowBytes { try checkCaptureSize() }
+                case .element: try endCapture(emit)
+                case .elementAndArrayEnd:
+                    try endCapture(emit)
+                    _ = stack.popLast()
+                    if stack.isEmpty { rootDone = true }
+                }
                 continue
             }
             if inString {
@@ -206,36 +214,35 @@ struct JSONArrayDecoder: RowDecoder {
         escape = false
     }
 
-    private mutating func captureByte(_ byte: UInt8, emit: (SourceRow) throws -> Void) throws {
+    private enum CaptureStep { case more, element, elementAndArrayEnd }
+
+    /// One byte of the element being cut out; says when the element is complete (no closure per byte: that cost
+    /// a retain/release pair per byte).
+    private mutating func captureByte(_ byte: UInt8) -> CaptureStep {
         if inString {
             capture.append(byte)
-            if escape { escape = false } else if byte == 0x5C { escape = true } else if byte == 0x22 {
-                inString = false
-                if captureScalar, captureDepth == 0 {
-                    // A string element: ends at the next ',' or ']'.
-                }
-            }
-        } else if captureScalar && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]")) {
-            try endCapture(emit)
-            if byte == UInt8(ascii: "]") {
-                _ = stack.popLast()
-                if stack.isEmpty { rootDone = true }
-            }
-            return
-        } else {
-            capture.append(byte)
-            switch byte {
-            case 0x22: inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): if !captureScalar { captureDepth += 1 }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if !captureScalar {
-                    captureDepth -= 1
-                    if captureDepth == 0 { try endCapture(emit) }
-                }
-            default: break
-            }
+            if escape { escape = false } else if byte == 0x5C { escape = true } else if byte == 0x22 { inString = false }
+            return .more
         }
-        if capturing, capture.count > maxRowBytes {
+        if captureScalar && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]")) {
+            return byte == UInt8(ascii: "]") ? .elementAndArrayEnd : .element
+        }
+        capture.append(byte)
+        switch byte {
+        case 0x22: inString = true
+        case UInt8(ascii: "{"), UInt8(ascii: "["): if !captureScalar { captureDepth += 1 }
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            if !captureScalar {
+                captureDepth -= 1
+                if captureDepth == 0 { return .element }
+            }
+        default: break
+        }
+        return .more
+    }
+
+    private func checkCaptureSize() throws {
+        if capture.count > maxRowBytes {
             throw MappingError(
                 MappingError.rowTooLarge,
                 "record \(location(rowNumber)) starting at byte \(captureStart) is longer than \(maxRowBytes) bytes (maxRowBytes)")

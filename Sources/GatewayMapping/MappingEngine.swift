@@ -41,32 +41,15 @@ public struct MappingEngine: Sendable {
     /// why). Rows already handed to `onRow` stay valid outcomes.
     @discardableResult
     public func run(_ input: MappingInput, onRow: (RowOutcome) throws -> Void) throws -> MappingSummary {
+        try withoutActuallyEscaping(onRow) { onRow in try runEscaping(input, onRow: onRow) }
+    }
+
+    private func runEscaping(_ input: MappingInput, onRow: @escaping (RowOutcome) throws -> Void) throws -> MappingSummary {
         let dialect = mapper.dialect
         let source = try UTF8ChunkSource(input, encoding: dialect.encoding)
         let maxRow = dialect.maxRowBytes ?? Dialect.defaultMaxRowBytes
-        var summary = MappingSummary()
-        var seen: [String: Int] = [:]
-        let handle: (SourceRow) throws -> Void = { row in
-            var outcome = mapper.map(row)
-            if outcome.verdict == .accepted, let id = outcome.recordID {
-                if let first = seen[id] {
-                    outcome.verdict = .rejected
-                    outcome.problems.append(
-                        .error(
-                            "row", MappingProblemCode.duplicate,
-                            "\(row.location) has the same natural key (record \(id)) as accepted row \(first)"))
-                } else {
-                    seen[id] = row.number
-                }
-            }
-            summary.rows += 1
-            switch outcome.verdict {
-            case .accepted: summary.accepted += 1
-            case .rejected: summary.rejected += 1
-            case .skipped: summary.skipped += 1
-            }
-            try onRow(outcome)
-        }
+        let state = RunState(mapper: mapper, onRow: onRow)
+        let handle: (SourceRow) throws -> Void = { row in try state.handle(row) }
         switch dialect.format.type {
         case "csv":
             let delimiterText = dialect.format.delimiter == "\\t" ? "\t" : (dialect.format.delimiter ?? ",")
@@ -87,8 +70,8 @@ public struct MappingEngine: Sendable {
         default:
             throw MappingError(MappingError.dialectInvalid, "format.type '\(dialect.format.type)' is not supported")
         }
-        summary.bytesRead = source.bytesRead
-        return summary
+        state.summary.bytesRead = source.bytesRead
+        return state.summary
     }
 
     private func drive<D: RowDecoder>(
@@ -98,6 +81,42 @@ public struct MappingEngine: Sendable {
             try decoder.feed(chunk, emit: handle)
         }
         try decoder.finish(emit: handle)
+    }
+}
+
+/// The per-run state behind the row callback: a class, so the closure handed to the decoders captures one
+/// reference (capturing the engine struct made every call copy it).
+private final class RunState {
+    let mapper: DialectMapper
+    let onRow: (RowOutcome) throws -> Void
+    var summary = MappingSummary()
+    var seen: [String: Int] = [:]
+
+    init(mapper: DialectMapper, onRow: @escaping (RowOutcome) throws -> Void) {
+        self.mapper = mapper
+        self.onRow = onRow
+    }
+
+    func handle(_ row: SourceRow) throws {
+        var outcome = mapper.map(row)
+        if outcome.verdict == .accepted, let id = outcome.recordID {
+            if let first = seen[id] {
+                outcome.verdict = .rejected
+                outcome.problems.append(
+                    .error(
+                        "row", MappingProblemCode.duplicate,
+                        "\(row.location) has the same natural key (record \(id)) as accepted row \(first)"))
+            } else {
+                seen[id] = row.number
+            }
+        }
+        summary.rows += 1
+        switch outcome.verdict {
+        case .accepted: summary.accepted += 1
+        case .rejected: summary.rejected += 1
+        case .skipped: summary.skipped += 1
+        }
+        try onRow(outcome)
     }
 }
 
