@@ -665,8 +665,32 @@ def hefei():
         },
         "tables": {"zt": {"1": "valid", "2": "invalid"}},
     }
+    retraction = {
+        "kind": "retraction",
+        "description": "合肥 信用修复 / withdrawal notices: JSON Lines with XF_* keys naming the earlier decision by its document number",
+        "format": {"type": "jsonl"},
+        "dateFormats": ["yyyy/MM/dd", "yyyy-MM-dd"],
+        "tables": {
+            "ywlx": {"行政处罚": "penalty", "行政许可": "license", "失信被执行人": "dishonestDebtor", "红黑名单": "listEntry"},
+            "xflx": {"信用修复": "creditRepair", "公示期满": "expiry", "法院屏蔽": "courtDelisting", "信息更正": "correction",
+                     "撤销": "withdrawal"},
+        },
+        "fields": {
+            "subject.category": {"from": ["XF_XDR_LB"], "const": "legalEntity"},
+            "subject.name": {"from": ["XF_XDR_MC"]},
+            "subject.uscc": {"from": ["XF_XDR_SHXYM"]},
+            "retraction.targetKind": {"from": ["XF_YWLX"], "table": "ywlx"},
+            "retraction.targetNumber": {"from": ["XF_YJDSWH"]},
+            "retraction.reason": {"from": ["XF_XFLX"], "table": "xflx"},
+            "retraction.effectiveDate": {"from": ["XF_SXRQ"]},
+            "retraction.authority.name": {"from": ["XF_XFJG"]},
+            "retraction.authority.uscc": {"from": ["XF_XFJGDM"]},
+            "retraction.documentNumber": {"from": ["XF_XFWSH"]},
+            "retraction.remarks": {"from": ["BZ"]},
+        },
+    }
     partner(ROOT, "hefei", "合肥市", "Hefei", "安徽", R, "push", ["license", "penalty", "dishonestDebtor", "listEntry", "retraction"],
-            {"license": dialect})
+            {"license": dialect, "retraction": retraction})
     auth = "合肥市数据资源局"
     ac = uscc(auth, R, "11")
 
@@ -699,6 +723,28 @@ def hefei():
     doc = {"success": True, "result": {"total": len(rows), "rows": rows}}
     fixture(ROOT, "hefei", "licenses-2024-08", "license", "input.json", json.dumps(doc, ensure_ascii=False).encode(),
             "licence page of the municipal open-data API")
+    xy = "合肥市发展和改革委员会"
+
+    def x(name, **kw):
+        v = {"XF_XDR_MC": name, "XF_XDR_SHXYM": uscc(name, "340104"), "XF_YWLX": "行政处罚",
+             "XF_YJDSWH": "合市监罚〔2024〕88号", "XF_XFLX": "信用修复", "XF_SXRQ": "2024/11/20", "XF_XFJG": xy,
+             "XF_XFJGDM": uscc(xy, R, "11"), "XF_XFWSH": "合发改信修〔2024〕156号", "BZ": ""}
+        for k, val in kw.items():
+            if val is None:
+                v.pop(k, None)
+            else:
+                v[k] = val
+        return json.dumps(v, ensure_ascii=False)
+
+    lines = [
+        x("合肥新站物流有限公司"),
+        x("合肥肥西建材有限公司", XF_YWLX="行政许可", XF_YJDSWH="合建许〔2023〕12号", XF_XFLX="撤销", XF_XFWSH=None),
+        x("合肥长丰农业有限公司", XF_XFLX="特赦"),  # not a retraction reason
+        x("合肥肥东化工有限公司", XF_YJDSWH=None),  # which decision is retracted?
+        x("合肥巢湖渔业有限公司", XF_SXRQ="2024/11/31"),  # no 31 November
+    ]
+    fixture(ROOT, "hefei", "retractions-2024-11", "retraction", "input.jsonl", ("\n".join(lines) + "\n").encode(),
+            "credit-repair and withdrawal notices")
 
 
 if __name__ == "__main__":
