@@ -8,13 +8,15 @@ enum MapCommand: Command {
     static let summary = "map a partner's export file to canonical records (JSON Lines) and a row report"
     static let help = """
         Usage: g60-gateway map --partner SLUG_OR_DIR --kind KIND [FILE] [--report FILE] [--progress]
-                               [--today YYYY-MM-DD] [--partners DIR] [--contracts DIR]
+                               [--no-duplicate-check] [--today YYYY-MM-DD] [--partners DIR] [--contracts DIR]
 
         Reads FILE (or standard input) as the partner's dialect for KIND (Partners/<slug>/partner.json, format in
         Partners/README.md) and writes the accepted canonical records as JSON Lines to standard output.
           --report FILE  one JSON line per source row: row, location, verdict (accepted/rejected/skipped),
                          recordId, problems (field, code, message, severity), raw row for rejected/skipped rows
           --progress     show rows, rows/s and rejected rows on standard error (default: only on a terminal)
+          --no-duplicate-check  do not reject rows repeating an earlier row's natural key (row.duplicate); the
+                         index behind that check is the only memory that grows with the file (~30 bytes a row)
           --today        the date 'in the future' is checked against (default: the system date)
           --partners     the Partners/ folder (default: beside Contracts/, or $G60_PARTNERS)
         KIND is one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -26,7 +28,7 @@ enum MapCommand: Command {
     static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
         let args = try ArgumentList(
             arguments, valued: ["--partner", "--kind", "--report", "--today", "--partners", "--contracts"],
-            switches: ["--progress"])
+            switches: ["--progress", "--no-duplicate-check"])
         guard let partnerArg = args.value("--partner") else { throw UsageError("--partner is required") }
         guard let kindArg = args.value("--kind") else { throw UsageError("--kind is required") }
         guard let kind = RecordKind(rawValue: kindArg) else {
@@ -44,7 +46,9 @@ enum MapCommand: Command {
         do {
             let folder = try Partner.locate(partnerArg, partnersRoot: PartnersLocator.find(args.value("--partners"), contracts: contracts))
             let partner = try Partner.load(folder: folder)
-            engine = try MappingEngine(partner: partner, kind: kind, codes: codes, today: today)
+            engine = try MappingEngine(
+                partner: partner, kind: kind, codes: codes, today: today,
+                detectDuplicates: !args.has("--no-duplicate-check"))
         } catch let e as MappingError {
             throw UsageError(e.description)
         }
@@ -64,6 +68,7 @@ enum MapCommand: Command {
         let started = Date()
         var lastProgress = started
         var summary = MappingSummary()
+        var rejectedSoFar = 0
         func flush() {
             if !out.isEmpty {
                 io.out(out)
@@ -76,6 +81,7 @@ enum MapCommand: Command {
         }
         do {
             summary = try engine.run(input) { outcome in
+                if outcome.verdict == .rejected { rejectedSoFar += 1 }
                 if outcome.verdict == .accepted, let r = outcome.record {
                     if !out.isEmpty { out += "\n" }
                     out += try json.line(r)
@@ -87,7 +93,7 @@ enum MapCommand: Command {
                     if now.timeIntervalSince(lastProgress) >= 1 {
                         lastProgress = now
                         let rate = Double(outcome.row) / max(now.timeIntervalSince(started), 0.001)
-                        io.err("map: \(outcome.row) rows, \(Int(rate)) rows/s")
+                        io.err("map: \(outcome.row) rows, \(Int(rate)) rows/s, \(rejectedSoFar) rejected")
                     }
                 }
             }

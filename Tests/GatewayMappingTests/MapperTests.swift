@@ -194,6 +194,16 @@ func penaltyDialect(_ extra: String = "", tables: String = "{}", skip: String = 
         #expect(s.rows == 4 && s.accepted == 2 && s.rejected == 2)
     }
 
+    @Test func duplicateCheckCanBeTurnedOff() throws {
+        let e = try engine(try penaltyDialect())
+        let off = try MappingEngine(
+            partner: e.partner, kind: .penalty, codes: try TestSupport.codeTables(), today: TestSupport.today,
+            detectDuplicates: false)
+        var verdicts: [RowOutcome.Verdict] = []
+        try off.run(.bytes(Array([line([:]), line([:])].joined(separator: "\n").utf8))) { verdicts.append($0.verdict) }
+        #expect(verdicts == [.accepted, .accepted])
+    }
+
     @Test func everyRowIsReportedInOrder() throws {
         let text = [line([:]), "not json", line(["rq": "x"]), "", line(["wsh": "2"])].joined(separator: "\n")
         var rows: [Int] = []
