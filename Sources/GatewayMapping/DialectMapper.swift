@@ -49,7 +49,8 @@ public struct DialectMapper: Sendable {
     let nullValues: Set<String>
     let longTermValues: Set<String>
 
-    static let sentinelDate = CivilDate(year: 1, month: 1, day: 1)!
+    /// Stands in for a date that could not be read (its problem is reported; validator follow-ons are dropped).
+    static let sentinelDate = CivilDate(dayNumber: -719_162)  // 0001-01-01
 
     /// Compiles `dialect`; throws `mapping.dialect.invalid` listing every problem `check` finds.
     public init(partnerID: String, dialect: Dialect, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring) throws {
@@ -228,7 +229,7 @@ public struct DialectMapper: Sendable {
     func resolve(_ plan: Plan, _ row: SourceRow, _ values: inout Values) {
         var value: String?
         var source = "const"
-        if plan.when == nil || matches(plan.when!, row) {
+        if plan.when.map({ matches($0, row) }) ?? true {
             var parts: [String] = []
             var names: [String] = []
             for name in plan.sources {

@@ -99,14 +99,16 @@ final class IconvConverter {
         var outBuffer = [UInt8](repeating: 0, count: 1 << 16)
         var consumed = 0
         input.withUnsafeMutableBufferPointer { inBuf in
+            guard let inBase = inBuf.baseAddress else { return }  // empty input: nothing to convert
             while consumed < inBuf.count {
-                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuf.baseAddress! + consumed)
+                var inPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBase + consumed)
                     .assumingMemoryBound(to: CChar.self)
                 var inLeft = inBuf.count - consumed
                 let startLeft = inLeft
                 var err: Int32 = 0
                 let produced: Int = outBuffer.withUnsafeMutableBufferPointer { outBuf in
-                    var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuf.baseAddress!)
+                    guard let outBase = outBuf.baseAddress else { return 0 }  // never: the buffer has 64 KiB
+                    var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBase)
                         .assumingMemoryBound(to: CChar.self)
                     var outLeft = outBuf.count
                     let r = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)

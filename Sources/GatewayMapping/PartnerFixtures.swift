@@ -12,7 +12,7 @@ public struct PartnerFixture: Codable, Sendable {
     public var today: String?
     public var expectedError: String?
 
-    public static let defaultToday = CivilDate(year: 2026, month: 11, day: 27)!
+    public static let defaultToday = CivilDate(dayNumber: 20_784)  // 2026-11-27, the project's fixed test date
 }
 
 /// The result of running one fixture against its golden files.

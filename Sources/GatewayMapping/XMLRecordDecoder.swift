@@ -276,7 +276,7 @@ final class ReplayInputStream: InputStream {
         }
         let n = min(len, pending.count - offset)
         pending.withUnsafeBufferPointer { p in
-            buffer.update(from: p.baseAddress! + offset, count: n)
+            if let base = p.baseAddress { buffer.update(from: base + offset, count: n) }
         }
         offset += n
         return n
