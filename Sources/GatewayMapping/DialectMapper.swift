@@ -47,6 +47,8 @@ public struct DialectMapper: Sendable {
     let keyring: SubjectKeyring
     let plans: [Plan]
     let nullValues: Set<String>
+    /// The longest null value in UTF-8 bytes: longer values are never looked up (hashing long Chinese text costs).
+    let nullValueMaxBytes: Int
     let longTermValues: Set<String>
 
     /// Stands in for a date that could not be read (its problem is reported; validator follow-ons are dropped).
@@ -67,6 +69,7 @@ public struct DialectMapper: Sendable {
         self.validator = RecordValidator(codes: codes, today: today)
         self.keyring = keyring
         self.nullValues = Set((dialect.nullValues ?? []) + [""])
+        self.nullValueMaxBytes = nullValues.map(\.utf8.count).max() ?? 0
         self.longTermValues = Set((dialect.longTermValues ?? []) + ["长期", "永久"])
         var plans: [Plan] = []
         for (path, field) in dialect.fields.sorted(by: { $0.key < $1.key }) {
@@ -201,9 +204,16 @@ public struct DialectMapper: Sendable {
         return outcome
     }
 
+    /// Whether a (transformed) source value means "empty".
+    func isNull(_ v: String) -> Bool {
+        if v.isEmpty { return true }
+        if v.utf8.count > nullValueMaxBytes + 8 { return false }  // + room for white space around a null value
+        return nullValues.contains(v) || nullValues.contains(Transforms.trim(v))
+    }
+
     func matches(_ c: Dialect.Condition, _ row: SourceRow) -> Bool {
         let value = row.fields[c.source].map { Transforms.trim($0) } ?? ""
-        if let empty = c.empty, empty != (value.isEmpty || nullValues.contains(value)) { return false }
+        if let empty = c.empty, empty != isNull(value) { return false }
         if let list = c.in, !list.contains(value) { return false }
         if let list = c.notIn, list.contains(value) { return false }
         return true
@@ -235,7 +245,7 @@ public struct DialectMapper: Sendable {
             for name in plan.sources {
                 guard let raw = row.fields[name] else { continue }
                 let v = Transforms.apply(plan.transforms, to: raw)
-                if !nullValues.contains(v), !nullValues.contains(Transforms.trim(v)) {
+                if !isNull(v) {
                     parts.append(v)
                     names.append(name)
                     if !plan.join { break }
