@@ -32,7 +32,8 @@ enum MapCommand: Command {
         guard let partnerArg = args.value("--partner") else { throw UsageError("--partner is required") }
         guard let kindArg = args.value("--kind") else { throw UsageError("--kind is required") }
         guard let kind = RecordKind(rawValue: kindArg) else {
-            throw UsageError("--kind '\(kindArg)' is not one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw UsageError(
+                "--kind '\(kindArg)' is not one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard args.positional.count <= 1 else { throw UsageError("map takes at most one FILE") }
         var today = CivilDate.today()
@@ -44,7 +45,8 @@ enum MapCommand: Command {
         let codes = try CodeTables.load(directory: contracts.appendingPathComponent("codes"))
         let engine: MappingEngine
         do {
-            let folder = try Partner.locate(partnerArg, partnersRoot: PartnersLocator.find(args.value("--partners"), contracts: contracts))
+            let folder = try Partner.locate(
+                partnerArg, partnersRoot: PartnersLocator.find(args.value("--partners"), contracts: contracts))
             let partner = try Partner.load(folder: folder)
             engine = try MappingEngine(
                 partner: partner, kind: kind, codes: codes, today: today,
@@ -55,7 +57,9 @@ enum MapCommand: Command {
         let input: MappingInput = args.positional.first.map { .file($0) } ?? .standardInput
         var reportHandle: FileHandle?
         if let path = args.value("--report") {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                let h = FileHandle(forWritingAtPath: path)
+            else {
                 throw UsageError("cannot write the report to \(path)")
             }
             reportHandle = h
@@ -107,7 +111,8 @@ enum MapCommand: Command {
             let seconds = Date().timeIntervalSince(started)
             io.err(
                 "map: \(summary.rows) rows: \(summary.accepted) accepted, \(summary.rejected) rejected, \(summary.skipped) skipped"
-                    + (showProgress ? String(format: " (%.0f rows/s)", Double(summary.rows) / max(seconds, 0.001)) : ""))
+                    + (showProgress ? String(format: " (%.0f rows/s)", Double(summary.rows) / max(seconds, 0.001)) : "")
+            )
         }
         return summary.rejected > 0 ? .negative : .ok
     }
@@ -117,7 +122,9 @@ enum MapCommand: Command {
 enum PartnersLocator {
     static func find(_ explicit: String?, contracts: URL) -> URL? {
         if let explicit { return URL(fileURLWithPath: explicit) }
-        if let env = ProcessInfo.processInfo.environment["G60_PARTNERS"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        if let env = ProcessInfo.processInfo.environment["G60_PARTNERS"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
         let sibling = contracts.deletingLastPathComponent().appendingPathComponent("Partners")
         return FileManager.default.fileExists(atPath: sibling.path) ? sibling : nil
     }

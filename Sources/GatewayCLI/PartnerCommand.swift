@@ -31,7 +31,9 @@ enum PartnerCommand: Command {
                 do {
                     let p = try Partner.load(folder: folder)
                     let d = p.description
-                    io.out("\(d.id)\t\(d.names.zh) \(d.names.en)\t\(d.regionCode)\t\(p.dialects.keys.map(\.rawValue).sorted().joined(separator: ","))")
+                    io.out(
+                        "\(d.id)\t\(d.names.zh) \(d.names.en)\t\(d.regionCode)\t\(p.dialects.keys.map(\.rawValue).sorted().joined(separator: ","))"
+                    )
                 } catch {
                     io.out("\(folder.lastPathComponent)\tINVALID: \(error)")
                 }
@@ -41,7 +43,9 @@ enum PartnerCommand: Command {
             guard args.positional.count == 2 else { throw UsageError("partner check takes one SLUG_OR_DIR") }
             let codes = try CodeTables.load(directory: contracts.appendingPathComponent("codes"))
             let folder: URL
-            do { folder = try Partner.locate(args.positional[1], partnersRoot: root) } catch { throw UsageError("\(error)") }
+            do { folder = try Partner.locate(args.positional[1], partnersRoot: root) } catch {
+                throw UsageError("\(error)")
+            }
             let report = PartnerCheck.run(folder: folder, codes: codes, writeGoldens: args.has("--write-goldens"))
             for p in report.problems { io.out("problem: \(p)") }
             for f in report.fixtures {

@@ -44,7 +44,9 @@ struct CSVDecoder: RowDecoder {
                 throw MappingError(
                     MappingError.rowTooLarge,
                     "the row starting at line \(rowStartLine) is longer than \(maxRowBytes) bytes (maxRowBytes); "
-                        + (state == .quoted ? "a quoted field opened at line \(quoteOpenLine) may never close" : "is a line ending missing?"))
+                        + (state == .quoted
+                            ? "a quoted field opened at line \(quoteOpenLine) may never close"
+                            : "is a line ending missing?"))
             }
             switch state {
             case .fieldStart:
@@ -102,7 +104,8 @@ struct CSVDecoder: RowDecoder {
         if state == .quoted {
             throw MappingError(
                 MappingError.csvUnterminatedQuote,
-                "the quoted field opened at line \(quoteOpenLine) (row starting at line \(rowStartLine)) never closes before the end of the input")
+                "the quoted field opened at line \(quoteOpenLine) (row starting at line \(rowStartLine)) never closes before the end of the input"
+            )
         }
         if !raw.isEmpty {
             raw.append(0x0A)
@@ -144,6 +147,8 @@ struct CSVDecoder: RowDecoder {
                     "row", MappingProblemCode.columnCount,
                     "line \(rowStartLine) has \(fields.count) fields, the header has \(names.count)"))
         }
-        try emit(SourceRow(number: rowNumber, location: "line \(rowStartLine)", fields: dict, raw: rawRow, problems: problems))
+        try emit(
+            SourceRow(
+                number: rowNumber, location: "line \(rowStartLine)", fields: dict, raw: rawRow, problems: problems))
     }
 }

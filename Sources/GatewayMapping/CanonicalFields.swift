@@ -40,7 +40,8 @@ public enum CanonicalFields {
 
     static let kindFields: [RecordKind: [String: ValueType]] = [
         .license: [
-            "license.documentTitle": .text, "license.decisionNumber": .text, "license.category": .code("license-categories"),
+            "license.documentTitle": .text, "license.decisionNumber": .text,
+            "license.category": .code("license-categories"),
             "license.categoryDetail": .text, "license.certificateName": .text, "license.licenseNumber": .text,
             "license.content": .text, "license.decisionDate": .date, "license.validFrom": .date,
             "license.validUntil": .dateLimit, "license.status": .code("license-status"), "license.remarks": .text,
@@ -59,10 +60,12 @@ public enum CanonicalFields {
             "dishonestDebtor.caseFilingDate": .date, "dishonestDebtor.obligation": .text,
             "dishonestDebtor.performance": .code("debtor-performance"), "dishonestDebtor.performedPart": .text,
             "dishonestDebtor.unperformedPart": .text, "dishonestDebtor.situations": .codes("debtor-situations"),
-            "dishonestDebtor.publishedDate": .date, "dishonestDebtor.sex": .code("sex"), "dishonestDebtor.age": .integer,
+            "dishonestDebtor.publishedDate": .date, "dishonestDebtor.sex": .code("sex"),
+            "dishonestDebtor.age": .integer,
         ],
         .listEntry: [
-            "listEntry.listKind": .code("list-kinds"), "listEntry.listName": .text, "listEntry.listCode": .code("lists"),
+            "listEntry.listKind": .code("list-kinds"), "listEntry.listName": .text,
+            "listEntry.listCode": .code("lists"),
             "listEntry.basis": .text, "listEntry.documentNumber": .text, "listEntry.listedDate": .date,
             "listEntry.validUntil": .dateLimit,
         ].merging(authority("listEntry.authority")) { a, _ in a },

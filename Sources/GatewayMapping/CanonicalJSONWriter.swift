@@ -62,13 +62,27 @@ struct CanonicalJSONWriter {
         }
         for b in s.utf8 {
             switch b {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+            case 0x22:
+                bytes.append(0x5C)
+                bytes.append(0x22)
+            case 0x5C:
+                bytes.append(0x5C)
+                bytes.append(0x5C)
+            case 0x0A:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "n"))
+            case 0x0D:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "r"))
+            case 0x09:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "t"))
+            case 0x08:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "b"))
+            case 0x0C:
+                bytes.append(0x5C)
+                bytes.append(UInt8(ascii: "f"))
             case 0x00..<0x20:
                 bytes.append(contentsOf: Array("\\u00".utf8))
                 bytes.append(Self.hex[Int(b >> 4)])
@@ -110,7 +124,8 @@ extension CanonicalJSONWriter.Value {
             ("taxNumber", s(x.taxNumber)), ("institutionCertificate", s(x.institutionCertificate)),
             ("socialOrganizationNumber", s(x.socialOrganizationNumber)),
             ("legalRepresentative", s(x.legalRepresentative)),
-            ("legalRepresentativeIdentity", identity(x.legalRepresentativeIdentity)), ("identity", identity(x.identity)),
+            ("legalRepresentativeIdentity", identity(x.legalRepresentativeIdentity)),
+            ("identity", identity(x.identity)),
         ])
     }
 

@@ -55,7 +55,9 @@ public struct DialectMapper: Sendable {
     static let sentinelDate = CivilDate(dayNumber: -719_162)  // 0001-01-01
 
     /// Compiles `dialect`; throws `mapping.dialect.invalid` listing every problem `check` finds.
-    public init(partnerID: String, dialect: Dialect, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring) throws {
+    public init(partnerID: String, dialect: Dialect, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring)
+        throws
+    {
         let issues = DialectMapper.check(dialect, codes: codes)
         guard issues.isEmpty else {
             throw MappingError(
@@ -143,7 +145,8 @@ public struct DialectMapper: Sendable {
                 }
                 for (local, value) in table.sorted(by: { $0.key < $1.key }) {
                     for code in value.codes where !isCanonical(code, table: canonical, codes: codes) {
-                        issues.append("tables.\(tableName): '\(local)' maps to '\(code)', which is not a code of \(canonical)")
+                        issues.append(
+                            "tables.\(tableName): '\(local)' maps to '\(code)', which is not a code of \(canonical)")
                     }
                 }
             }
@@ -184,7 +187,8 @@ public struct DialectMapper: Sendable {
             outcome.problems.append(
                 .error(
                     name, MappingProblemCode.invalidBytes,
-                    "\(row.location): source field \(name) holds bytes that are not valid \(dialect.encoding ?? "utf-8") (shown as U+FFFD)"))
+                    "\(row.location): source field \(name) holds bytes that are not valid \(dialect.encoding ?? "utf-8") (shown as U+FFFD)"
+                ))
         }
         var values = Values()
         for plan in plans { resolve(plan, row, &values) }
@@ -270,7 +274,8 @@ public struct DialectMapper: Sendable {
             } else {
                 values.fail(
                     plan.path, MappingProblemCode.dateUnparseable,
-                    "\(plan.path): '\(value)' (\(origin)) is not a date in any of the forms \(plan.dateFormats.joined(separator: ", "))")
+                    "\(plan.path): '\(value)' (\(origin)) is not a date in any of the forms \(plan.dateFormats.joined(separator: ", "))"
+                )
             }
         case .dateLimit:
             if longTermValues.contains(Transforms.trim(value)) {
@@ -280,7 +285,8 @@ public struct DialectMapper: Sendable {
             } else {
                 values.fail(
                     plan.path, MappingProblemCode.dateUnparseable,
-                    "\(plan.path): '\(value)' (\(origin)) is neither a date in the forms \(plan.dateFormats.joined(separator: ", ")) nor a long-term value")
+                    "\(plan.path): '\(value)' (\(origin)) is neither a date in the forms \(plan.dateFormats.joined(separator: ", ")) nor a long-term value"
+                )
             }
         case .money:
             do {
@@ -288,20 +294,25 @@ public struct DialectMapper: Sendable {
             } catch {
                 let why = (error as? CoreError)?.message ?? "\(error)"
                 values.fail(
-                    plan.path, MappingProblemCode.moneyUnparseable, "\(plan.path): '\(value)' (\(origin)) is not an amount: \(why)")
+                    plan.path, MappingProblemCode.moneyUnparseable,
+                    "\(plan.path): '\(value)' (\(origin)) is not an amount: \(why)")
             }
         case .integer:
             if let n = Transforms.parseInteger(value) {
                 values.ints[plan.path] = n
             } else {
-                values.fail(plan.path, MappingProblemCode.numberUnparseable, "\(plan.path): '\(value)' (\(origin)) is not a whole number")
+                values.fail(
+                    plan.path, MappingProblemCode.numberUnparseable,
+                    "\(plan.path): '\(value)' (\(origin)) is not a whole number")
             }
         case .code(let table):
             if let codes = resolveCode(value, plan: plan, table: table) {
                 values.text[plan.path] = codes.first ?? ""
             } else if plan.omitUnknown {
                 values.problems.append(
-                    .warning(plan.path, MappingProblemCode.codeUnmapped, unknownCodeMessage(value, origin, plan, table) + "; left out"))
+                    .warning(
+                        plan.path, MappingProblemCode.codeUnmapped,
+                        unknownCodeMessage(value, origin, plan, table) + "; left out"))
             } else {
                 values.fail(plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(value, origin, plan, table))
             }
@@ -311,7 +322,8 @@ public struct DialectMapper: Sendable {
                 if let codes = resolveCode(part, plan: plan, table: table) {
                     for c in codes where !out.contains(c) { out.append(c) }
                 } else {
-                    values.fail(plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(part, origin, plan, table))
+                    values.fail(
+                        plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(part, origin, plan, table))
                 }
             }
             values.lists[plan.path] = out
@@ -402,7 +414,8 @@ public struct DialectMapper: Sendable {
                     caseNumber: text("dishonestDebtor.caseNumber"), court: text("dishonestDebtor.court"),
                     province: opt("dishonestDebtor.province"),
                     enforcementBasisNumber: text("dishonestDebtor.enforcementBasisNumber"),
-                    basisIssuer: text("dishonestDebtor.basisIssuer"), caseFilingDate: date("dishonestDebtor.caseFilingDate"),
+                    basisIssuer: text("dishonestDebtor.basisIssuer"),
+                    caseFilingDate: date("dishonestDebtor.caseFilingDate"),
                     obligation: text("dishonestDebtor.obligation"), performance: text("dishonestDebtor.performance"),
                     performedPart: opt("dishonestDebtor.performedPart"),
                     unperformedPart: opt("dishonestDebtor.unperformedPart"),
@@ -418,7 +431,9 @@ public struct DialectMapper: Sendable {
                     listedDate: date("listEntry.listedDate"), validUntil: v.limits["listEntry.validUntil"]))
         case .retraction:
             if RecordKind(rawValue: text("retraction.targetKind")) == nil, !v.failed.contains("retraction.targetKind") {
-                v.fail("retraction.targetKind", MappingProblemCode.fieldRequired, "retraction.targetKind is required and missing")
+                v.fail(
+                    "retraction.targetKind", MappingProblemCode.fieldRequired,
+                    "retraction.targetKind is required and missing")
             }
             body = .retraction(
                 Retraction(

@@ -56,13 +56,19 @@ enum JSONRows {
             guard case .object = value else {
                 return SourceRow(
                     number: number, location: location, fields: [:], raw: bytes,
-                    problems: [.error("row", MappingProblemCode.rowMalformed, "\(location) is a JSON value but not an object")])
+                    problems: [
+                        .error("row", MappingProblemCode.rowMalformed, "\(location) is a JSON value but not an object")
+                    ])
             }
             return SourceRow(number: number, location: location, fields: value.flattened(), raw: bytes)
         } catch let e as JSONValue.ParseError {
             return SourceRow(
                 number: number, location: location, fields: [:], raw: bytes,
-                problems: [.error("row", MappingProblemCode.rowMalformed, "\(location) is not JSON: \(e.reason) at byte \(e.offset + 1)")])
+                problems: [
+                    .error(
+                        "row", MappingProblemCode.rowMalformed,
+                        "\(location) is not JSON: \(e.reason) at byte \(e.offset + 1)")
+                ])
         } catch {
             return SourceRow(
                 number: number, location: location, fields: [:], raw: bytes,
@@ -163,7 +169,8 @@ struct JSONArrayDecoder: RowDecoder {
                 break
             }
             if rootDone {
-                throw MappingError(MappingError.jsonMalformed, "text after the end of the JSON document at byte \(offset)")
+                throw MappingError(
+                    MappingError.jsonMalformed, "text after the end of the JSON document at byte \(offset)")
             }
             if inTarget, byte != UInt8(ascii: ","), byte != UInt8(ascii: "]") {
                 startCapture(byte)
@@ -221,7 +228,13 @@ struct JSONArrayDecoder: RowDecoder {
     private mutating func captureByte(_ byte: UInt8) -> CaptureStep {
         if inString {
             capture.append(byte)
-            if escape { escape = false } else if byte == 0x5C { escape = true } else if byte == 0x22 { inString = false }
+            if escape {
+                escape = false
+            } else if byte == 0x5C {
+                escape = true
+            } else if byte == 0x22 {
+                inString = false
+            }
             return .more
         }
         if captureScalar && (byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]")) {
@@ -245,7 +258,8 @@ struct JSONArrayDecoder: RowDecoder {
         if capture.count > maxRowBytes {
             throw MappingError(
                 MappingError.rowTooLarge,
-                "record \(location(rowNumber)) starting at byte \(captureStart) is longer than \(maxRowBytes) bytes (maxRowBytes)")
+                "record \(location(rowNumber)) starting at byte \(captureStart) is longer than \(maxRowBytes) bytes (maxRowBytes)"
+            )
         }
     }
 
@@ -260,8 +274,12 @@ struct JSONArrayDecoder: RowDecoder {
 
     mutating func finish(emit: (SourceRow) throws -> Void) throws {
         if capturing || inString || !stack.isEmpty {
-            let what = capturing ? "inside record \(location(rowNumber)) (started at byte \(captureStart))" : inString ? "inside a string" : "with \(stack.count) unclosed bracket(s)"
-            throw MappingError(MappingError.jsonTruncated, "the JSON document ends at byte \(offset) \(what): truncated?")
+            let what =
+                capturing
+                ? "inside record \(location(rowNumber)) (started at byte \(captureStart))"
+                : inString ? "inside a string" : "with \(stack.count) unclosed bracket(s)"
+            throw MappingError(
+                MappingError.jsonTruncated, "the JSON document ends at byte \(offset) \(what): truncated?")
         }
         if !sawRoot {
             throw MappingError(MappingError.jsonTruncated, "the input is empty: no JSON document")

@@ -96,14 +96,22 @@ enum JSONValue {
                     guard i < buf.count, buf[i] == 0x22 else { throw fail("a key in quotes was expected") }
                     let key = try string()
                     skipSpace()
-                    guard i < buf.count, buf[i] == UInt8(ascii: ":") else { throw fail("':' was expected after key '\(key)'") }
+                    guard i < buf.count, buf[i] == UInt8(ascii: ":") else {
+                        throw fail("':' was expected after key '\(key)'")
+                    }
                     i += 1
                     skipSpace()
                     members.append((key, try value(depth: depth + 1)))
                     skipSpace()
                     guard i < buf.count else { throw fail("the input ends inside an object") }
-                    if buf[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if buf[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                    if buf[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if buf[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return .object(members)
+                    }
                     throw fail("',' or '}' was expected")
                 }
             case UInt8(ascii: "["):
@@ -119,8 +127,14 @@ enum JSONValue {
                     items.append(try value(depth: depth + 1))
                     skipSpace()
                     guard i < buf.count else { throw fail("the input ends inside an array") }
-                    if buf[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if buf[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    if buf[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if buf[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return .array(items)
+                    }
                     throw fail("',' or ']' was expected")
                 }
             case 0x22:
@@ -152,11 +166,21 @@ enum JSONValue {
             var digits = 0
             while i < buf.count {
                 let b = buf[i]
-                if (b >= 0x30 && b <= 0x39) { digits += 1; i += 1 }
-                else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { i += 1 }
-                else { break }
+                if b >= 0x30 && b <= 0x39 {
+                    digits += 1
+                    i += 1
+                } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+                    || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+                {
+                    i += 1
+                } else {
+                    break
+                }
             }
-            guard digits > 0 else { i = start; throw fail("a value was expected") }
+            guard digits > 0 else {
+                i = start
+                throw fail("a value was expected")
+            }
             return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
         }
 
@@ -197,7 +221,9 @@ enum JSONValue {
                     case UInt8(ascii: "t"): bytes.append(0x09)
                     case UInt8(ascii: "u"):
                         var code = try hex4()
-                        if (0xD800..<0xDC00).contains(code), i + 1 < buf.count, buf[i] == 0x5C, buf[i + 1] == UInt8(ascii: "u") {
+                        if (0xD800..<0xDC00).contains(code), i + 1 < buf.count, buf[i] == 0x5C,
+                            buf[i + 1] == UInt8(ascii: "u")
+                        {
                             i += 2
                             let low = try hex4()
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)

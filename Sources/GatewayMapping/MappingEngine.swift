@@ -34,11 +34,13 @@ public struct MappingEngine: Sendable {
         guard let dialect = partner.dialects[kind] else {
             let have = partner.dialects.keys.map(\.rawValue).sorted().joined(separator: ", ")
             throw MappingError(
-                MappingError.kindNotMapped, "partner \(partner.id) has no dialect for \(kind.rawValue) (it has: \(have))")
+                MappingError.kindNotMapped,
+                "partner \(partner.id) has no dialect for \(kind.rawValue) (it has: \(have))")
         }
         self.partner = partner
         self.kind = kind
-        self.mapper = try DialectMapper(partnerID: partner.id, dialect: dialect, codes: codes, today: today, keyring: keyring)
+        self.mapper = try DialectMapper(
+            partnerID: partner.id, dialect: dialect, codes: codes, today: today, keyring: keyring)
     }
 
     /// Runs the mapping; throws a `MappingError` when the input cannot be read as the dialect says (with where and
@@ -48,7 +50,9 @@ public struct MappingEngine: Sendable {
         try withoutActuallyEscaping(onRow) { onRow in try runEscaping(input, onRow: onRow) }
     }
 
-    private func runEscaping(_ input: MappingInput, onRow: @escaping (RowOutcome) throws -> Void) throws -> MappingSummary {
+    private func runEscaping(_ input: MappingInput, onRow: @escaping (RowOutcome) throws -> Void) throws
+        -> MappingSummary
+    {
         let dialect = mapper.dialect
         let source = try UTF8ChunkSource(input, encoding: dialect.encoding)
         let maxRow = dialect.maxRowBytes ?? Dialect.defaultMaxRowBytes
@@ -69,7 +73,8 @@ public struct MappingEngine: Sendable {
             try drive(&decoder, source, handle)
         case "xml":
             let decoder = XMLRecordDecoder(
-                recordElement: dialect.format.recordElement ?? "", namespace: dialect.format.namespace, maxRowBytes: maxRow)
+                recordElement: dialect.format.recordElement ?? "", namespace: dialect.format.namespace,
+                maxRowBytes: maxRow)
             try decoder.run(source: source, emit: handle)
         default:
             throw MappingError(MappingError.dialectInvalid, "format.type '\(dialect.format.type)' is not supported")

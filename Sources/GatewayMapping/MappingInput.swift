@@ -35,7 +35,8 @@ final class ChunkReader {
         case .file(let path):
             fd = open(path, O_RDONLY)
             guard fd >= 0 else {
-                throw MappingError(MappingError.inputUnreadable, "cannot open \(path): \(String(cString: strerror(errno)))")
+                throw MappingError(
+                    MappingError.inputUnreadable, "cannot open \(path): \(String(cString: strerror(errno)))")
             }
             ownsFD = true
         case .standardInput:
@@ -172,7 +173,10 @@ final class UTF8ChunkSource {
                 while more.count < 3 {
                     let r = try reader.next()
                     bytesRead += r.count
-                    if r.isEmpty { done = true; break }
+                    if r.isEmpty {
+                        done = true
+                        break
+                    }
                     more += r
                 }
                 chunk = more

@@ -73,10 +73,12 @@ public struct Partner: Sendable {
         }
         guard ["push", "pull"].contains(description.transport.mode) else {
             throw MappingError(
-                MappingError.partnerInvalid, "\(file.path): transport.mode '\(description.transport.mode)' is not push or pull")
+                MappingError.partnerInvalid,
+                "\(file.path): transport.mode '\(description.transport.mode)' is not push or pull")
         }
         if description.transport.mode == "pull", description.transport.pull == nil {
-            throw MappingError(MappingError.partnerInvalid, "\(file.path): pull transport needs transport.pull settings")
+            throw MappingError(
+                MappingError.partnerInvalid, "\(file.path): pull transport needs transport.pull settings")
         }
         var dialects: [RecordKind: Dialect] = [:]
         for (kindName, path) in description.dialects.sorted(by: { $0.key < $1.key }) {
@@ -87,7 +89,8 @@ public struct Partner: Sendable {
             let dialect = try Dialect.load(contentsOf: folder.appendingPathComponent(path))
             guard dialect.kind == kind else {
                 throw MappingError(
-                    MappingError.dialectInvalid, "\(path) declares kind \(dialect.kind.rawValue), partner.json files it under \(kindName)")
+                    MappingError.dialectInvalid,
+                    "\(path) declares kind \(dialect.kind.rawValue), partner.json files it under \(kindName)")
             }
             dialects[kind] = dialect
         }
@@ -97,7 +100,9 @@ public struct Partner: Sendable {
     /// A partner folder from a slug (under `partnersRoot`) or a path to a folder.
     public static func locate(_ slugOrDir: String, partnersRoot: URL?) throws -> URL {
         var isDir: ObjCBool = false
-        if slugOrDir.contains("/") || (FileManager.default.fileExists(atPath: slugOrDir, isDirectory: &isDir) && isDir.boolValue) {
+        if slugOrDir.contains("/")
+            || (FileManager.default.fileExists(atPath: slugOrDir, isDirectory: &isDir) && isDir.boolValue)
+        {
             return URL(fileURLWithPath: slugOrDir)
         }
         guard let root = partnersRoot else {

@@ -59,7 +59,8 @@ public enum PartnerFixtures {
         let today = fixture.today.flatMap(CivilDate.init(iso:)) ?? PartnerFixture.defaultToday
         let json = MappingJSON()
         do {
-            let engine = try MappingEngine(partner: partner, kind: fixture.kind, codes: codes, today: today, keyring: keyring)
+            let engine = try MappingEngine(
+                partner: partner, kind: fixture.kind, codes: codes, today: today, keyring: keyring)
             try engine.run(.file(folder.appendingPathComponent(fixture.input).path)) { outcome in
                 result.summary.rows += 1
                 switch outcome.verdict {
@@ -138,10 +139,13 @@ public enum PartnerCheck {
             report.problems.append("certificate \(cert) is listed in partner.json but missing")
         }
         let fixtures = PartnerFixtures.folders(of: partner)
-        let kindsWithFixtures = Set(fixtures.compactMap { f -> RecordKind? in
-            (try? JSONDecoder().decode(PartnerFixture.self, from: Data(contentsOf: f.appendingPathComponent("fixture.json"))))?.kind
-        })
-        for kind in partner.dialects.keys.sorted(by: { $0.rawValue < $1.rawValue }) where !kindsWithFixtures.contains(kind) {
+        let kindsWithFixtures = Set(
+            fixtures.compactMap { f -> RecordKind? in
+                (try? JSONDecoder().decode(
+                    PartnerFixture.self, from: Data(contentsOf: f.appendingPathComponent("fixture.json"))))?.kind
+            })
+        for kind in partner.dialects.keys.sorted(by: { $0.rawValue < $1.rawValue })
+        where !kindsWithFixtures.contains(kind) {
             report.problems.append("the \(kind.rawValue) dialect has no fixture")
         }
         guard report.problems.isEmpty else { return report }

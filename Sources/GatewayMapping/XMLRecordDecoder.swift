@@ -88,7 +88,8 @@ final class XMLRecordDecoder {
         }
 
         func parser(
-            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+            qualifiedName qName: String?,
             attributes attributeDict: [String: String] = [:]
         ) {
             depth += 1
@@ -120,7 +121,8 @@ final class XMLRecordDecoder {
                 fail(
                     MappingError(
                         MappingError.rowTooLarge,
-                        "record \(rowNumber + 1) starting at line \(recordLine) is longer than \(owner.maxRowBytes) bytes (maxRowBytes)"))
+                        "record \(rowNumber + 1) starting at line \(recordLine) is longer than \(owner.maxRowBytes) bytes (maxRowBytes)"
+                    ))
             }
         }
 
@@ -170,7 +172,8 @@ enum XMLPrologue {
                 if containsDTD(prologue) {
                     throw MappingError(
                         MappingError.xmlDTDForbidden,
-                        "\(source.name) declares a DTD (<!DOCTYPE …>); DTDs and entity declarations are refused (entity expansion attacks)")
+                        "\(source.name) declares a DTD (<!DOCTYPE …>); DTDs and entity declarations are refused (entity expansion attacks)"
+                    )
                 }
                 return rewriteDeclaration(prologue) + buffer[rootStart...]
             }
@@ -180,7 +183,8 @@ enum XMLPrologue {
             }
             guard let chunk = try source.next() else {
                 if containsDTD(buffer) {
-                    throw MappingError(MappingError.xmlDTDForbidden, "\(source.name) declares a DTD (<!DOCTYPE …>); refused")
+                    throw MappingError(
+                        MappingError.xmlDTDForbidden, "\(source.name) declares a DTD (<!DOCTYPE …>); refused")
                 }
                 throw MappingError(MappingError.xmlMalformed, "\(source.name) has no root element")
             }
@@ -193,7 +197,9 @@ enum XMLPrologue {
         while i + 1 < b.count {
             if b[i] == UInt8(ascii: "<") {
                 let c = b[i + 1]
-                if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c >= 0x80 { return i }
+                if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c >= 0x80 {
+                    return i
+                }
             }
             i += 1
         }
@@ -207,7 +213,8 @@ enum XMLPrologue {
 
     /// Replaces `encoding="…"` in the XML declaration by UTF-8 (the bytes were converted already).
     static func rewriteDeclaration(_ prologue: [UInt8]) -> [UInt8] {
-        guard prologue.starts(with: Array("<?xml".utf8)), let end = firstIndex(of: Array("?>".utf8), in: prologue) else {
+        guard prologue.starts(with: Array("<?xml".utf8)), let end = firstIndex(of: Array("?>".utf8), in: prologue)
+        else {
             return prologue
         }
         var decl = String(decoding: prologue[..<end], as: UTF8.self)

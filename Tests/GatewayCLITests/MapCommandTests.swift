@@ -22,12 +22,17 @@ import Testing
     }
 
     @Test func mapWritesRecordsAndAReportAndExitsOneOnRejections() throws {
-        let report = FileManager.default.temporaryDirectory.appendingPathComponent("map-report-\(UUID().uuidString).jsonl")
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "map-report-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: report) }
-        let r = runVerb(["map", "--partner", "songjiang", "--kind", "penalty", songjiangInput, "--report", report.path, "--today", "2026-11-27"])
+        let r = runVerb([
+            "map", "--partner", "songjiang", "--kind", "penalty", songjiangInput, "--report", report.path, "--today",
+            "2026-11-27",
+        ])
         #expect(r.status == 1)
         let golden = try String(
-            contentsOf: TestSupport.partners.appendingPathComponent("songjiang/fixtures/penalty-2024-05/expected-records.jsonl"),
+            contentsOf: TestSupport.partners.appendingPathComponent(
+                "songjiang/fixtures/penalty-2024-05/expected-records.jsonl"),
             encoding: .utf8)
         #expect(r.out == golden)
         let reportText = try String(contentsOf: report, encoding: .utf8)
@@ -41,16 +46,19 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         // The first two lines of Hangzhou's list fixture are both accepted.
         let all = try String(
-            contentsOf: TestSupport.partners.appendingPathComponent("hangzhou/fixtures/lists-2024-04/input.jsonl"), encoding: .utf8)
+            contentsOf: TestSupport.partners.appendingPathComponent("hangzhou/fixtures/lists-2024-04/input.jsonl"),
+            encoding: .utf8)
         let file = dir.appendingPathComponent("two.jsonl")
-        try (all.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        try (all.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n").write(
+            to: file, atomically: true, encoding: .utf8)
         let r = runVerb(["map", "--partner", "hangzhou", "--kind", "listEntry", file.path, "--today", "2026-11-27"])
         #expect(r.status == 0)
         #expect(r.out.split(separator: "\n").count == 2)
     }
 
     @Test func mapExitsFourOnAFileTheDialectCannotRead() {
-        let truncated = TestSupport.partners.appendingPathComponent("suzhou/fixtures/truncated-download/input.json").path
+        let truncated = TestSupport.partners.appendingPathComponent("suzhou/fixtures/truncated-download/input.json")
+            .path
         let r = runVerb(["map", "--partner", "suzhou", "--kind", "dishonestDebtor", truncated, "--today", "2026-11-27"])
         #expect(r.status == 4)
         #expect(r.err.contains("mapping.json.truncated"))
@@ -79,10 +87,12 @@ import Testing
     }
 
     @Test func partnerCheckReportsAnInvalidFolder() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bad-partner-\(UUID().uuidString)/ningbo")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bad-partner-\(UUID().uuidString)/ningbo")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
-        try #"{"id":"wrong","names":{"zh":"宁波","en":"Ningbo"},"province":"浙江","regionCode":"330200","transport":{"mode":"push","endpoint":"x"},"subscriptions":[],"dialects":{}}"#
+        try
+            #"{"id":"wrong","names":{"zh":"宁波","en":"Ningbo"},"province":"浙江","regionCode":"330200","transport":{"mode":"push","endpoint":"x"},"subscriptions":[],"dialects":{}}"#
             .write(to: dir.appendingPathComponent("partner.json"), atomically: true, encoding: .utf8)
         let r = runVerb(["partner", "check", dir.path])
         #expect(r.status == 1)

@@ -21,8 +21,10 @@ import Testing
         person.seal(with: .demo)
         return [
             Subject(
-                category: "legalEntity", name: "全字段公司", uscc: "91330100716105852F", registrationNumber: "330100000000001",
-                organizationCode: "71610585-2", taxNumber: "t", institutionCertificate: "i", socialOrganizationNumber: "s",
+                category: "legalEntity", name: "全字段公司", uscc: "91330100716105852F",
+                registrationNumber: "330100000000001",
+                organizationCode: "71610585-2", taxNumber: "t", institutionCertificate: "i",
+                socialOrganizationNumber: "s",
                 legalRepresentative: "王五", legalRepresentativeIdentity: person,
                 identity: PersonIdentity(documentType: "residentIdCard", clearNumber: "3307021979****3173")),
             Subject(category: "naturalPerson", name: "仅名"),
@@ -33,7 +35,8 @@ import Testing
         [
             .license(
                 LicenseDecision(
-                    documentTitle: "t", decisionNumber: "n", category: "other", categoryDetail: "d", certificateName: "c",
+                    documentTitle: "t", decisionNumber: "n", category: "other", categoryDetail: "d",
+                    certificateName: "c",
                     licenseNumber: "l", content: "x", decisionDate: date, validFrom: date, validUntil: .longTerm,
                     authority: a, status: "valid", sourceUnit: Authority(name: "u"), remarks: "r")),
             .license(
@@ -42,7 +45,8 @@ import Testing
                     validFrom: date, validUntil: .date(date), authority: a, sourceUnit: a)),
             .penalty(
                 PenaltyDecision(
-                    decisionNumber: "n", violationType: "v", facts: "f", legalBasis: "b", categories: ["fine", "warning"],
+                    decisionNumber: "n", violationType: "v", facts: "f", legalBasis: "b",
+                    categories: ["fine", "warning"],
                     content: "c", fineAmount: Money(fen: 200_000), confiscatedAmount: Money(fen: -5),
                     suspendedOrRevokedLicense: "s", decisionDate: date, validUntil: .longTerm, publicityEndDate: date,
                     authority: a, sourceUnit: a, severity: "serious", keyArea: "foodDrug", remarks: "r")),
@@ -69,7 +73,8 @@ import Testing
                     targetKind: .penalty, targetNumber: "n", targetRecordId: "rec_x", reason: "creditRepair",
                     effectiveDate: date, authority: a, documentNumber: "d", remarks: "r")),
             .retraction(
-                Retraction(targetKind: .license, targetNumber: "n", reason: "expiry", effectiveDate: date, authority: a)),
+                Retraction(targetKind: .license, targetNumber: "n", reason: "expiry", effectiveDate: date, authority: a)
+            ),
         ]
     }
 
@@ -89,7 +94,8 @@ import Testing
         let outcomes = [
             RowOutcome(
                 row: 3, location: "line 4", verdict: .rejected, record: nil,
-                problems: [.error("f", "c", "m \"q\""), .warning("g", "d", "n\t")], raw: [0x61, 0x0A, 0xE4, 0xB8, 0xAD],
+                problems: [.error("f", "c", "m \"q\""), .warning("g", "d", "n\t")],
+                raw: [0x61, 0x0A, 0xE4, 0xB8, 0xAD],
                 skipReason: nil),
             RowOutcome(
                 row: 1, location: "x", verdict: .skipped, record: nil, problems: [], raw: [], skipReason: "revoked"),

@@ -91,8 +91,10 @@ func csv(_ header: Bool = true, delimiter: String = ",", columns: [String]? = ni
 
     @Test(arguments: [1, 5, 13, 4096])
     func arrayUnderARecordPath(chunk: Int) throws {
-        let text = #"{"code":0,"meta":{"records":[9]},"data":{"total":2,"records":[{"a":"x,]}"},{"a":"y","n":{"m":[1,{"k":2}]}}, 5 ,"s"]},"tail":[1]}"#
-        let rows = try decode(JSONArrayDecoder(recordPath: "data.records", maxRowBytes: 1 << 20), Array(text.utf8), chunk: chunk)
+        let text =
+            #"{"code":0,"meta":{"records":[9]},"data":{"total":2,"records":[{"a":"x,]}"},{"a":"y","n":{"m":[1,{"k":2}]}}, 5 ,"s"]},"tail":[1]}"#
+        let rows = try decode(
+            JSONArrayDecoder(recordPath: "data.records", maxRowBytes: 1 << 20), Array(text.utf8), chunk: chunk)
         #expect(rows.count == 4)
         #expect(rows[0].fields == ["a": "x,]}"])
         #expect(rows[0].location == "data.records[0]")
@@ -103,7 +105,8 @@ func csv(_ header: Bool = true, delimiter: String = ",", columns: [String]? = ni
     }
 
     @Test func rootArray() throws {
-        let rows = try decode(JSONArrayDecoder(recordPath: nil, maxRowBytes: 1 << 20), Array(#"[{"a":1},{"a":2}]"#.utf8))
+        let rows = try decode(
+            JSONArrayDecoder(recordPath: nil, maxRowBytes: 1 << 20), Array(#"[{"a":1},{"a":2}]"#.utf8))
         #expect(rows.map { $0.fields["a"] } == ["1", "2"])
         #expect(rows.map(\.location) == ["$[0]", "$[1]"])
     }
@@ -192,7 +195,9 @@ func csv(_ header: Bool = true, delimiter: String = ",", columns: [String]? = ni
 }
 
 @Suite struct XMLDecoderTests {
-    func run(_ xml: [UInt8], encoding: String? = nil, element: String = "R", namespace: String? = nil, max: Int = 1 << 20)
+    func run(
+        _ xml: [UInt8], encoding: String? = nil, element: String = "R", namespace: String? = nil, max: Int = 1 << 20
+    )
         throws -> [SourceRow]
     {
         let source = try UTF8ChunkSource(.bytes(xml), encoding: encoding)
@@ -238,7 +243,8 @@ func csv(_ header: Bool = true, delimiter: String = ",", columns: [String]? = ni
     }
 
     @Test func externalEntityIsRefused() {
-        let xml = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Root><R><N>&x;</N></R></Root>"
+        let xml =
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Root><R><N>&x;</N></R></Root>"
         let error = #expect(throws: MappingError.self) { try run(Array(xml.utf8)) }
         #expect(error?.code == MappingError.xmlDTDForbidden)
     }

@@ -38,14 +38,19 @@ func penaltyDialect(_ extra: String = "", tables: String = "{}", skip: String = 
     static let company = "91330100716105852F"
 
     func mapper(_ d: Dialect) throws -> DialectMapper {
-        try DialectMapper(partnerID: "test", dialect: d, codes: try TestSupport.codeTables(), today: TestSupport.today, keyring: .demo)
+        try DialectMapper(
+            partnerID: "test", dialect: d, codes: try TestSupport.codeTables(), today: TestSupport.today, keyring: .demo
+        )
     }
 
     func row(_ fields: [String: String]) -> SourceRow {
-        var base = ["mc": "某公司", "dm": Self.company, "wsh": "某罚〔2024〕1号", "lb1": "罚款", "fk": "0.2",
-                    "rq": "2024/05/12", "yxq": "2025/05/12"]
+        var base = [
+            "mc": "某公司", "dm": Self.company, "wsh": "某罚〔2024〕1号", "lb1": "罚款", "fk": "0.2",
+            "rq": "2024/05/12", "yxq": "2025/05/12",
+        ]
         for (k, v) in fields { base[k] = v }
-        return SourceRow(number: 1, location: "line 1", fields: base.filter { !$0.value.isEmpty }, raw: Array("raw".utf8))
+        return SourceRow(
+            number: 1, location: "line 1", fields: base.filter { !$0.value.isEmpty }, raw: Array("raw".utf8))
     }
 
     func codes(_ o: RowOutcome) -> [String] { o.problems.map(\.code) }
@@ -53,7 +58,10 @@ func penaltyDialect(_ extra: String = "", tables: String = "{}", skip: String = 
     @Test func acceptsAGoodRowExactly() throws {
         let o = try mapper(penaltyDialect()).map(row([:]))
         #expect(o.verdict == .accepted, "\(o.problems)")
-        guard case .penalty(let p) = try #require(o.record).body else { Issue.record("kind"); return }
+        guard case .penalty(let p) = try #require(o.record).body else {
+            Issue.record("kind")
+            return
+        }
         #expect(p.fineAmount == Money(fen: 200_000))
         #expect(p.categories == ["fine"])
         #expect(o.record?.id?.hasPrefix("rec_") == true)
@@ -172,20 +180,25 @@ func penaltyDialect(_ extra: String = "", tables: String = "{}", skip: String = 
             id: "test", names: .init(zh: "测试", en: "Test"), province: "浙江", regionCode: "330100",
             transport: .init(mode: "push", endpoint: "https://127.0.0.1:1/", pull: nil), subscriptions: [],
             dialects: ["penalty": "p.json"], certificates: nil)
-        let partner = Partner(folder: URL(fileURLWithPath: "/nonexistent"), description: description, dialects: [.penalty: dialect])
-        return try MappingEngine(partner: partner, kind: .penalty, codes: try TestSupport.codeTables(), today: TestSupport.today)
+        let partner = Partner(
+            folder: URL(fileURLWithPath: "/nonexistent"), description: description, dialects: [.penalty: dialect])
+        return try MappingEngine(
+            partner: partner, kind: .penalty, codes: try TestSupport.codeTables(), today: TestSupport.today)
     }
 
     func line(_ f: [String: String]) -> String {
-        var base = ["mc": "某公司", "dm": MapperTests.company, "wsh": "某罚〔2024〕1号", "lb1": "罚款", "fk": "0.2",
-                    "rq": "2024/05/12", "yxq": "2025/05/12"]
+        var base = [
+            "mc": "某公司", "dm": MapperTests.company, "wsh": "某罚〔2024〕1号", "lb1": "罚款", "fk": "0.2",
+            "rq": "2024/05/12", "yxq": "2025/05/12",
+        ]
         for (k, v) in f { base[k] = v }
         let data = try! JSONSerialization.data(withJSONObject: base, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 
     @Test func duplicatesAreRejectedNamingTheFirstRow() throws {
-        let text = [line([:]), line(["wsh": "某罚〔2024〕2号"]), line([:]), line(["dm": " 91330100716105852F "])].joined(separator: "\n")
+        let text = [line([:]), line(["wsh": "某罚〔2024〕2号"]), line([:]), line(["dm": " 91330100716105852F "])].joined(
+            separator: "\n")
         var outcomes: [RowOutcome] = []
         let s = try engine(try penaltyDialect()).run(.bytes(Array(text.utf8))) { outcomes.append($0) }
         #expect(outcomes.map(\.verdict) == [.accepted, .accepted, .rejected, .rejected])
@@ -230,7 +243,8 @@ func penaltyDialect(_ extra: String = "", tables: String = "{}", skip: String = 
     @Test func unmappedKindIsAnError() throws {
         let e = try engine(try penaltyDialect())
         let error = #expect(throws: MappingError.self) {
-            try MappingEngine(partner: e.partner, kind: .license, codes: try TestSupport.codeTables(), today: TestSupport.today)
+            try MappingEngine(
+                partner: e.partner, kind: .license, codes: try TestSupport.codeTables(), today: TestSupport.today)
         }
         #expect(error?.code == MappingError.kindNotMapped)
     }

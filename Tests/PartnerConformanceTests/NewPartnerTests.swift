@@ -86,7 +86,9 @@ import Testing
         #expect(p.decisionDate == CivilDate(year: 2024, month: 5, day: 6))
         #expect(p.validUntil.isLongTerm)
         #expect(record.sourcePartner == "tongling")
-        #expect(outcomes[1].problems.map(\.code).contains("subject.uscc.checksum") || outcomes[1].problems.map(\.code).contains("subject.uscc.orgCode") )
+        #expect(
+            outcomes[1].problems.map(\.code).contains("subject.uscc.checksum")
+                || outcomes[1].problems.map(\.code).contains("subject.uscc.orgCode"))
         let codes3 = Set(outcomes[2].problems.map(\.code))
         #expect(codes3 == ["mapping.code.unknown", "mapping.date.unparseable"])
         #expect(String(decoding: outcomes[2].raw, as: UTF8.self).hasPrefix("铜陵郊区建材有限公司;"))

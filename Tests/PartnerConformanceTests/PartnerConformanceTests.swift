@@ -10,7 +10,9 @@ import Testing
     static var slugs: [String] { Partner.folders(in: TestSupport.partners).map(\.lastPathComponent) }
 
     @Test func theNinePartnersAreThere() {
-        let expected: Set = ["songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei"]
+        let expected: Set = [
+            "songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei",
+        ]
         #expect(expected.isSubset(of: Set(Self.slugs)))
     }
 
@@ -33,7 +35,8 @@ import Testing
         #expect(!report.fixtures.isEmpty, "\(slug) has no fixtures")
         for fixture in report.fixtures {
             if !fixture.passed {
-                Issue.record("\(fixture.name) differs from its golden files:\n\(fixture.differences.joined(separator: "\n"))")
+                Issue.record(
+                    "\(fixture.name) differs from its golden files:\n\(fixture.differences.joined(separator: "\n"))")
             }
             // Every fixture shows both sides: rows that pass and rows that are rejected (or a file-level error).
             if fixture.fixture?.expectedError == nil {
