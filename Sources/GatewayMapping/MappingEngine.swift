@@ -175,7 +175,8 @@ public struct RowReportEntry: Codable, Sendable, Hashable {
     public var recordId: String?
     public var problems: [Problem]
     public var skipReason: String?
-    /// The raw row (UTF-8 after encoding conversion), for rejected and skipped rows.
+    /// The raw row (UTF-8 after encoding conversion), for rejected and skipped rows, with identity numbers masked
+    /// (`IdentityMasking`; the exact bytes stay in `RowOutcome.raw`).
     public var raw: String?
 
     public init(_ o: RowOutcome) {
@@ -185,7 +186,7 @@ public struct RowReportEntry: Codable, Sendable, Hashable {
         recordId = o.verdict == .accepted ? o.recordID : nil
         problems = o.problems
         skipReason = o.skipReason
-        raw = o.verdict == .accepted ? nil : String(decoding: o.raw, as: UTF8.self)
+        raw = o.verdict == .accepted ? nil : IdentityMasking.mask(String(decoding: o.raw, as: UTF8.self))
     }
 }
 

@@ -75,3 +75,18 @@ import Testing
         #expect(Transforms.split(" , ", separators: [","]) == [])
     }
 }
+
+@Suite struct IdentityMaskingTests {
+    @Test(arguments: [
+        (#"{"idNumber":"330106199007282463","x":1}"#, #"{"idNumber":"330106********2463","x":1}"#),
+        ("a,11010519491231002X,b", "a,110105********002X,b"),
+        ("legacy 110105491231002 end", "legacy 110105*****1002 end"),
+        // A USCC, a registration number, a longer digit run and a date-less 18-digit run stay as they are.
+        ("91330100716105852F,330100000000001,1234567890123456789", "91330100716105852F,330100000000001,1234567890123456789"),
+        ("330106999913992463", "330106999913992463"),
+        ("3307021979****3173", "3307021979****3173"),
+    ])
+    func masksClearIdentityNumbersOnly(input: String, expected: String) {
+        #expect(IdentityMasking.mask(input) == expected)
+    }
+}
