@@ -5,7 +5,7 @@ SWIFT ?= swift
 DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: all deps build test demo clean help bench-mapping
+.PHONY: all deps build test demo clean help bench-crypto bench-mapping
 
 all: build
 
@@ -14,6 +14,8 @@ help:
 	@echo "make test   build and run every test (installs missing Debian packages first)"
 	@echo "make build  debug build of g60-gateway"
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
+	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
+	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -41,8 +43,18 @@ test: deps
 demo: deps
 	@bash scripts/demo.sh
 
+# Envelope signing/verification per algorithm next to `openssl speed` (release build; not part of `make test`).
+bench-crypto: deps
+	@bash Benchmarks/crypto/run.sh
+
 clean:
 	rm -rf .build
+
+# Store benchmark (not part of `make test`): durable envelopes/s and records/s next to raw SQLite rates.
+.PHONY: bench-store
+bench-store: deps
+	$(SWIFT) build -c release --product g60-store-bench
+	.build/release/g60-store-bench
 
 # Mapping benchmark (not part of `make test`): 1M generated rows per format, rows/s and peak RSS.
 bench-mapping: deps

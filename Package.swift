@@ -34,7 +34,7 @@ let package = Package(
             name: "GatewayStore", dependencies: ["GatewayCore", "CSQLite"], path: "Sources/GatewayStore"),
         .target(name: "GatewayMapping", dependencies: ["GatewayCore"], path: "Sources/GatewayMapping"),
         .target(
-            name: "GatewayDispatch", dependencies: ["GatewayCore", "GatewayStore"],
+            name: "GatewayDispatch", dependencies: ["GatewayCore"],
             path: "Sources/GatewayDispatch"),
         .target(
             name: "GatewayHTTP",
@@ -46,14 +46,28 @@ let package = Package(
                 "GatewayCore", "GatewayCrypto", "GatewayStore", "GatewayMapping", "GatewayDispatch", "GatewayHTTP",
             ],
             path: "Sources/Gateway"),
-        .target(name: "GatewayCLI", dependencies: ["Gateway", "GatewayMapping"], path: "Sources/GatewayCLI"),
+        .target(
+            name: "GatewayCLI", dependencies: ["Gateway", "GatewayStore", "GatewayCrypto", "GatewayMapping"],
+            path: "Sources/GatewayCLI"),
         .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
         .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
+
+        // Test helper: the process the store's crash test kills with SIGKILL (Tests/GatewayStoreTests/CrashTests.swift).
+        .executableTarget(
+            name: "g60-store-crash-child", dependencies: ["GatewayStore"], path: "Sources/StoreCrashChild"),
+
+        // Benchmarks (not part of `make test`): `make bench-store`.
+        .executableTarget(
+            name: "g60-store-bench", dependencies: ["GatewayCore", "GatewayStore"], path: "Benchmarks/store",
+            exclude: ["README.md"]),
+        .executableTarget(
+            name: "g60-crypto-bench", dependencies: ["GatewayCrypto"], path: "Benchmarks/crypto",
+            exclude: ["run.sh"]),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
-        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayTesting"]),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayTesting", "g60-store-crash-child"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping", "GatewayTesting"]),
         .testTarget(name: "GatewayDispatchTests", dependencies: ["GatewayDispatch", "GatewayTesting"]),
         .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", "GatewayTesting"]),

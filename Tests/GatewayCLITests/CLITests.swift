@@ -71,7 +71,7 @@ func run(_ arguments: [String], stdin: String = "") -> (status: Int32, out: Stri
 @Test func everyVerbHasHelpAndUnknownVerbsAreUsageErrors() {
     for command in CLI.commands {
         let r = run([command.name, "--help"])
-        #expect(r.status == 0 && r.out.contains("Usage: g60-gateway \(command.name)"), "\(command.name)")
+        #expect(r.status == 0 && r.out.hasPrefix("Usage:") && r.out.contains("g60-gateway \(command.name)"), "\(command.name)")
     }
     #expect(run(["--help"]).status == 0)
     #expect(run(["frobnicate"]).status == 2)

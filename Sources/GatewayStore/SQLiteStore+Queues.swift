@@ -1,0 +1,309 @@
+import Foundation
+
+extension SQLiteStore: QueueStore {
+    private static let itemColumns = """
+        id, direction, partner, kind, record_id, record_version, log_position, order_key, payload, state, lease_owner, \
+        lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error
+        """
+
+    private static func item(_ row: SQLRow, policy: RetryPolicy) throws -> (QueueItem, QueueItemStateMachine) {
+        let id = row.int(0)
+        guard let direction = QueueDirection(rawValue: row.text(1)) else {
+            throw StoreError(StoreError.corrupt, "queue item \(id) has an unknown direction '\(row.text(1))'")
+        }
+        let state: QueueItemState
+        switch row.text(9) {
+        case "pending": state = .pending
+        case "leased":
+            state = .leased(owner: row.text(10), expiry: Millis.date(row.optionalInt(11) ?? 0))
+        case "delivered": state = .delivered(at: Millis.date(row.optionalInt(13) ?? 0))
+        case "retry": state = .retryScheduled(notBefore: Millis.date(row.optionalInt(12) ?? 0))
+        case "dead": state = .dead(reason: row.optionalText(14) ?? "")
+        default:
+            throw StoreError(StoreError.corrupt, "queue item \(id) has an unknown state '\(row.text(9))'")
+        }
+        let attempts = Int(row.int(15))
+        let item = QueueItem(
+            id: id, direction: direction, partner: row.text(2), kind: row.text(3), recordID: row.optionalText(4),
+            recordVersion: row.optionalInt(5).map(Int.init), logPosition: row.optionalInt(6),
+            orderKey: row.optionalText(7), payload: row.blob(8), state: state, attempts: attempts,
+            createdAt: Millis.date(row.int(17)), lastError: row.optionalText(18))
+        let machine = QueueItemStateMachine(
+            state: state, attempts: attempts, ageOrigin: Millis.date(row.int(16)), policy: policy)
+        return (item, machine)
+    }
+
+    static func insertQueueItem(_ db: SQLiteConnection, _ item: QueueItemSubmission, nowMillis: Int64) throws {
+        try db.run(
+            """
+            INSERT INTO queue_items (direction, partner, kind, record_id, record_version, log_position, order_key, \
+            payload, state, attempts, age_origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+            """,
+            [
+                .text(item.direction.rawValue), .text(item.partner), .text(item.kind),
+                item.recordID.map { .text($0) } ?? .null, item.recordVersion.map { .int(Int64($0)) } ?? .null,
+                item.logPosition.map { .int($0) } ?? .null, item.orderKey.map { .text($0) } ?? .null,
+                .blob(item.payload), .int(nowMillis), .int(nowMillis),
+            ])
+    }
+
+    /// Writes the machine's state back, and the audit entry its action calls for.
+    private static func persist(
+        _ db: SQLiteConnection, id: Int64, _ machine: QueueItemStateMachine, action: QueueItemStateMachine.Action,
+        error: String? = nil, actor: String = "queue", nowMillis: Int64
+    ) throws {
+        var owner: SQLValue = .null
+        var expiry: SQLValue = .null
+        var notBefore: SQLValue = .null
+        var deliveredAt: SQLValue = .null
+        var deadReason: SQLValue = .null
+        switch machine.state {
+        case .pending: break
+        case .leased(let o, let e):
+            owner = .text(o)
+            expiry = .int(Millis.from(e))
+        case .delivered(let at): deliveredAt = .int(Millis.from(at))
+        case .retryScheduled(let nb): notBefore = .int(Millis.from(nb))
+        case .dead(let reason): deadReason = .text(reason)
+        }
+        try db.run(
+            """
+            UPDATE queue_items SET state = ?, lease_owner = ?, lease_expiry = ?, not_before = ?, delivered_at = ?, \
+            dead_reason = ?, attempts = ?, age_origin = ?, last_error = coalesce(?, last_error), \
+            last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END WHERE id = ?
+            """,
+            [
+                .text(machine.state.name), owner, expiry, notBefore, deliveredAt, deadReason,
+                .int(Int64(machine.attempts)), .int(Millis.from(machine.ageOrigin)), error.map { .text($0) } ?? .null,
+                error.map { .text($0) } ?? .null, .int(nowMillis), .int(id),
+            ])
+        switch action {
+        case .deadLetter(let reason):
+            try audit(db, id: id, action: "deadLettered", actor: actor, detail: reason, nowMillis: nowMillis)
+        case .replay:
+            try audit(db, id: id, action: "replayed", actor: actor, detail: "dead → pending", nowMillis: nowMillis)
+        default:
+            break
+        }
+    }
+
+    private static func audit(
+        _ db: SQLiteConnection, id: Int64, action: String, actor: String, detail: String, nowMillis: Int64
+    ) throws {
+        try db.run(
+            "INSERT INTO queue_audit (item_id, at, action, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            [.int(id), .int(nowMillis), .text(action), .text(actor), .text(detail)])
+    }
+
+    public func enqueue(_ items: [QueueItemSubmission]) throws -> [Int64] {
+        let nowMillis = Millis.from(now)
+        return try committer.write { ctx in
+            var ids: [Int64] = []
+            for item in items {
+                try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis)
+                ids.append(ctx.db.lastInsertRowID)
+            }
+            return ids
+        }
+    }
+
+    public func lease(
+        direction: QueueDirection, partner: String?, limit: Int, owner: String, duration: TimeInterval
+    ) throws -> [QueueItem] {
+        let nowDate = now
+        let nowMillis = Millis.from(nowDate)
+        let policy = options.retryPolicy
+        let partnerValue: SQLValue = partner.map { .text($0) } ?? .null
+        return try committer.write { ctx in
+            let db = ctx.db
+            // Leases of crashed workers first: their items become due again (or dead, if out of attempts).
+            let expired = try db.all(
+                "SELECT \(Self.itemColumns) FROM queue_items WHERE direction = ? AND state = 'leased' "
+                    + "AND lease_expiry <= ? AND (? IS NULL OR partner = ?)",
+                [.text(direction.rawValue), .int(nowMillis), partnerValue, partnerValue]
+            ) { try Self.item($0, policy: policy) }
+            for (item, var machine) in expired {
+                let action = machine.leaseExpired(now: nowDate)
+                try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
+            }
+            let candidates = try db.all(
+                """
+                SELECT \(Self.itemColumns) FROM queue_items q
+                WHERE direction = ? AND (? IS NULL OR partner = ?)
+                  AND (state = 'pending' OR (state = 'retry' AND not_before <= ?))
+                  AND (order_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
+                          AND p.order_key = q.order_key AND p.id < q.id AND p.state != 'delivered'))
+                ORDER BY id LIMIT ?
+                """,
+                [.text(direction.rawValue), partnerValue, partnerValue, .int(nowMillis), .int(Int64(max(0, limit)))]
+            ) { try Self.item($0, policy: policy) }
+            var leased: [QueueItem] = []
+            for (item, var machine) in candidates {
+                let action = machine.lease(owner: owner, now: nowDate, duration: duration)
+                switch action {
+                case .lease, .deadLetter:
+                    try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
+                default:
+                    continue
+                }
+                if case .lease = action {
+                    var out = item
+                    out.state = machine.state
+                    out.attempts = machine.attempts
+                    leased.append(out)
+                }
+            }
+            return leased
+        }
+    }
+
+    /// Loads an item, applies `event` and persists the result; throws when the event is rejected.
+    private func transition(
+        itemID: Int64, error: String? = nil, actor: String = "queue",
+        _ event: @escaping (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
+    ) throws -> QueueItemState {
+        let nowDate = now
+        let nowMillis = Millis.from(nowDate)
+        let policy = options.retryPolicy
+        return try committer.write { ctx in
+            guard
+                let (item, machine) = try ctx.db.first(
+                    "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(itemID)],
+                    { try Self.item($0, policy: policy) })
+            else {
+                throw StoreError(StoreError.notFound, "there is no queue item \(itemID)")
+            }
+            var m = machine
+            let action = event(&m, nowDate)
+            if case .reject(let why) = action {
+                throw StoreError(
+                    StoreError.invalidTransition,
+                    "queue item \(itemID) (\(item.direction.rawValue) \(item.partner)): \(why)")
+            }
+            try Self.persist(ctx.db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
+            return m.state
+        }
+    }
+
+    public func complete(itemID: Int64, owner: String) throws {
+        _ = try transition(itemID: itemID) { machine, now in machine.succeeded(owner: owner, now: now) }
+    }
+
+    public func fail(itemID: Int64, owner: String, error: String) throws -> QueueItemState {
+        let draw = options.random()
+        return try transition(itemID: itemID, error: error) { machine, now in
+            machine.failed(owner: owner, now: now, random: draw)
+        }
+    }
+
+    public func queueItem(id: Int64) throws -> QueueItem? {
+        let policy = options.retryPolicy
+        return try read { db in
+            try db.first("SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(id)]) {
+                try Self.item($0, policy: policy).0
+            }
+        }
+    }
+
+    public func queueSummary() throws -> [QueueSummary] {
+        let nowMillis = Millis.from(now)
+        return try read { db in
+            var summaries = try db.all(
+                """
+                SELECT direction, partner,
+                  sum(state IN ('pending', 'leased', 'retry')),
+                  min(CASE WHEN state IN ('pending', 'leased', 'retry') THEN created_at END),
+                  sum(state = 'retry'), sum(state = 'dead'), max(delivered_at)
+                FROM queue_items GROUP BY direction, partner ORDER BY partner, direction
+                """
+            ) { row in
+                QueueSummary(
+                    direction: QueueDirection(rawValue: row.text(0)) ?? .inbound, partner: row.text(1),
+                    depth: Int(row.int(2)), oldestAgeSeconds: row.optionalInt(3).map { Double(nowMillis - $0) / 1000 },
+                    inRetry: Int(row.int(4)), dead: Int(row.int(5)), lastSuccess: row.optionalInt(6).map(Millis.date),
+                    lastError: nil, lastErrorAt: nil)
+            }
+            for i in summaries.indices {
+                if let last = try db.first(
+                    "SELECT last_error, last_error_at FROM queue_items WHERE direction = ? AND partner = ? "
+                        + "AND last_error_at IS NOT NULL ORDER BY last_error_at DESC LIMIT 1",
+                    [.text(summaries[i].direction.rawValue), .text(summaries[i].partner)],
+                    { ($0.optionalText(0), $0.int(1)) })
+                {
+                    summaries[i].lastError = last.0
+                    summaries[i].lastErrorAt = Millis.date(last.1)
+                }
+            }
+            return summaries
+        }
+    }
+
+    public func deadItems(partner: String?) throws -> [QueueItem] {
+        let policy = options.retryPolicy
+        let p: SQLValue = partner.map { .text($0) } ?? .null
+        return try read { db in
+            try db.all(
+                "SELECT \(Self.itemColumns) FROM queue_items WHERE state = 'dead' AND (? IS NULL OR partner = ?) ORDER BY id",
+                [p, p]
+            ) { try Self.item($0, policy: policy).0 }
+        }
+    }
+
+    public func replay(_ selection: ReplaySelection, actor: String) throws -> [Int64] {
+        let nowDate = now
+        let nowMillis = Millis.from(nowDate)
+        let policy = options.retryPolicy
+        return try committer.write { ctx in
+            let db = ctx.db
+            var rows: [(QueueItem, QueueItemStateMachine)]
+            switch selection {
+            case .all:
+                rows = try db.all("SELECT \(Self.itemColumns) FROM queue_items WHERE state = 'dead' ORDER BY id") {
+                    try Self.item($0, policy: policy)
+                }
+            case .partner(let partner):
+                rows = try db.all(
+                    "SELECT \(Self.itemColumns) FROM queue_items WHERE state = 'dead' AND partner = ? ORDER BY id",
+                    [.text(partner)]
+                ) { try Self.item($0, policy: policy) }
+            case .items(let ids):
+                rows = []
+                for id in ids {
+                    guard
+                        let row = try db.first(
+                            "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(id)],
+                            { try Self.item($0, policy: policy) })
+                    else { throw StoreError(StoreError.notFound, "there is no queue item \(id)") }
+                    guard case .dead = row.0.state else {
+                        throw StoreError(
+                            StoreError.invalidTransition,
+                            "queue item \(id) is \(row.0.state.name), not dead; nothing replayed")
+                    }
+                    rows.append(row)
+                }
+            }
+            var replayed: [Int64] = []
+            for (item, var machine) in rows {
+                let action = machine.replayed(now: nowDate)
+                guard case .replay = action else { continue }
+                try Self.persist(db, id: item.id, machine, action: action, actor: actor, nowMillis: nowMillis)
+                replayed.append(item.id)
+            }
+            return replayed
+        }
+    }
+
+    public func auditTrail(itemID: Int64) throws -> [QueueAuditEntry] {
+        try read { db in
+            try db.all(
+                "SELECT item_id, at, action, actor, detail FROM queue_audit WHERE item_id = ? ORDER BY id",
+                [.int(itemID)]
+            ) { row in
+                QueueAuditEntry(
+                    itemID: row.int(0), at: Millis.date(row.int(1)), action: row.text(2), actor: row.text(3),
+                    detail: row.text(4))
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import GatewayCore
+
+/// Settings of an `SQLiteStore`; every source of time and randomness is injectable for tests.
+public struct SQLiteStoreOptions: Sendable {
+    /// The hash for the log chain and digests (default: GatewayCore's SHA-256; inject OpenSSL's for speed).
+    public var hash: StoreHashFunction
+    /// The clock.
+    public var clock: @Sendable () -> Date
+    /// Uniform draws in [0, 1) for retry jitter.
+    public var random: @Sendable () -> Double
+    public var retryPolicy: RetryPolicy
+    /// How long log entries are kept before `pruneExpiredLog` may remove them (default 180 days).
+    public var logRetention: TimeInterval
+    /// Create the file when it does not exist (the CLI inspects existing stores only).
+    public var createIfMissing: Bool
+    /// Run `PRAGMA quick_check` at open (linear in the file size; on by default).
+    public var quickCheckOnOpen: Bool
+    /// The most writes one group commit takes.
+    public var maxBatch: Int
+    /// How long to wait for another process's lock before failing with `store.locked`.
+    public var busyTimeoutMilliseconds: Int32
+
+    public init(
+        hash: @escaping StoreHashFunction = { SHA256.hash($0) },
+        clock: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        retryPolicy: RetryPolicy = RetryPolicy(), logRetention: TimeInterval = 180 * 86_400,
+        createIfMissing: Bool = true, quickCheckOnOpen: Bool = true, maxBatch: Int = 1_000,
+        busyTimeoutMilliseconds: Int32 = 5_000
+    ) {
+        self.hash = hash
+        self.clock = clock
+        self.random = random
+        self.retryPolicy = retryPolicy
+        self.logRetention = logRetention
+        self.createIfMissing = createIfMissing
+        self.quickCheckOnOpen = quickCheckOnOpen
+        self.maxBatch = maxBatch
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+    }
+}
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, implementing the message log, the
+/// record store and the queues. Writes go through one writer connection with group commit; reads use a second
+/// connection (WAL readers do not block the writer). Safe to share between threads.
+///
+/// A PostgreSQL backend for several nodes would implement the same three protocols; nothing here leaks SQLite.
+public final class SQLiteStore: @unchecked Sendable {
+    public let path: String
+    let options: SQLiteStoreOptions
+    let chain: HashChain
+    let committer: GroupCommitter
+    private let readLock = NSLock()
+    private let reader: SQLiteConnection
+
+    /// Opens (or creates) the store at `path`, checks that it is a sound G60 store and runs pending migrations.
+    ///
+    /// - Throws: `StoreError` `store.cannotOpen`, `store.foreign` (another application's SQLite file),
+    ///   `store.corrupt` (not a database or failing `quick_check`), `store.schemaTooNew`, `store.locked`.
+    public init(path: String, options: SQLiteStoreOptions = SQLiteStoreOptions()) throws {
+        self.path = path
+        self.options = options
+        self.chain = HashChain(hash: options.hash)
+        if !options.createIfMissing && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(StoreError.cannotOpen, "there is no store database at \(path)")
+        }
+        let writer = try SQLiteConnection(
+            path: path, create: options.createIfMissing, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        try Self.checkFile(writer, path: path, quickCheck: options.quickCheckOnOpen)
+        let mode = try writer.first("PRAGMA journal_mode=WAL") { $0.text(0) }
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(StoreError.cannotOpen, "\(path): cannot switch to WAL (journal mode is \(mode ?? "?"))")
+        }
+        // A 64 MB page cache: record ids are hashes, so inserts touch index pages all over the file.
+        // Checkpoints every 8,192 WAL pages (32 MB) rather than 1,000: index pages rewritten by many commits are
+        // copied back to the database file once per checkpoint, not once per commit.
+        try writer.exec(
+            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192")
+        try Self.migrate(writer, path: path)
+        let context = WriteContext(db: writer, headPosition: 0, headHash: HashChain.genesis)
+        try context.reloadHead()
+        committer = GroupCommitter(context: context, maxBatch: options.maxBatch)
+        reader = try SQLiteConnection(
+            path: path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+    }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int { Schema.migrations.count }
+
+    /// Runs `body` on the reader connection.
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        readLock.lock()
+        defer { readLock.unlock() }
+        return try body(reader)
+    }
+
+    var now: Date { options.clock() }
+
+    // MARK: - Opening checks and migrations
+
+    private static func checkFile(_ db: SQLiteConnection, path: String, quickCheck: Bool) throws {
+        let applicationID: Int64
+        let userVersion: Int64
+        let objects: Int64
+        do {
+            applicationID = try db.first("PRAGMA application_id") { $0.int(0) } ?? 0
+            userVersion = try db.first("PRAGMA user_version") { $0.int(0) } ?? 0
+            objects = try db.first("SELECT count(*) FROM sqlite_master") { $0.int(0) } ?? 0
+        } catch let error as StoreError where error.code == StoreError.corrupt {
+            throw StoreError(
+                StoreError.corrupt, "\(path) is not a G60 store: not an SQLite database, or damaged",
+                underlying: error.underlying)
+        }
+        if applicationID != Int64(Schema.applicationID) && (applicationID != 0 || objects > 0) {
+            throw StoreError(
+                StoreError.foreign,
+                "\(path) is an SQLite database of another application (application_id \(applicationID), "
+                    + "\(objects) schema objects); refusing to touch it")
+        }
+        if userVersion > Int64(Schema.migrations.count) {
+            throw StoreError(
+                StoreError.schemaTooNew,
+                "\(path) has schema version \(userVersion) but this build knows up to \(Schema.migrations.count); "
+                    + "run a newer g60-gateway")
+        }
+        if quickCheck && objects > 0 {
+            let problems: [String]
+            do {
+                problems = try db.all("PRAGMA quick_check") { $0.text(0) }
+            } catch let error as StoreError {
+                throw StoreError(StoreError.corrupt, "\(path) fails its integrity check", underlying: error.description)
+            }
+            if problems != ["ok"] {
+                throw StoreError(
+                    StoreError.corrupt,
+                    "\(path) fails its integrity check: " + problems.prefix(3).joined(separator: "; "))
+            }
+        }
+    }
+
+    private static func migrate(_ db: SQLiteConnection, path: String) throws {
+        try db.exec("BEGIN IMMEDIATE")
+        do {
+            let current = try db.first("PRAGMA user_version") { Int($0.int(0)) } ?? 0
+            if current < Schema.migrations.count {
+                for version in (current + 1)...Schema.migrations.count {
+                    try db.exec(Schema.migrations[version - 1])
+                    try db.exec("PRAGMA user_version = \(version)")
+                }
+                try db.exec("PRAGMA application_id = \(Schema.applicationID)")
+            }
+            try db.exec("COMMIT")
+        } catch {
+            try? db.exec("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// Runs `body` on the writer connection inside a group-commit transaction (tests: simulate a full disk).
+    func withWriterForTesting(_ body: @escaping (SQLiteConnection) throws -> Void) throws {
+        try committer.write { try body($0.db) }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Gateway
+import GatewayTesting
+import Testing
+
+func writeConfig(_ json: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let file = dir.appendingPathComponent("gateway.json")
+    try json.write(to: file, atomically: true, encoding: .utf8)
+    return file.path
+}
+
+let root = TestSupport.packageRoot.path
+let minimal = """
+    {"listen": {"http": "127.0.0.1:0"}, "subjectKey": {"demo": true},
+     "paths": {"partners": "\(root)/Partners", "contracts": "\(root)/Contracts"}}
+    """
+
+@Test func minimalConfigurationGetsDefaults() throws {
+    let config = try Configuration.load(file: try writeConfig(minimal), environment: [:])
+    #expect(config.nodeID == "g60-hub")
+    #expect(config.retry.maxAttempts == 12 && config.limits.maxEnvelopeBytes == 64 << 20)
+    #expect(config.replayWindowDays == 30 && config.retentionDays == 180)
+    #expect(config.subjectKeyIsDemo)
+    #expect(config.databasePath.hasSuffix("/g60-gateway.sqlite"))
+}
+
+@Test func environmentOverridesEverySetting() throws {
+    let config = try Configuration.load(
+        file: try writeConfig(minimal),
+        environment: [
+            "G60_RETRY_MAX_ATTEMPTS": "3", "G60_LISTEN_HTTP": "127.0.0.1:9999", "G60_LOG_LEVEL": "debug",
+            "G60_CLIENTS": #"[{"id":"ops","scopes":["operate"],"tokenSha256":"\#(String(repeating: "a", count: 64))"}]"#,
+        ])
+    #expect(config.retry.maxAttempts == 3)
+    #expect(config.listen.http == "127.0.0.1:9999")
+    #expect(config.logLevel == .debug)
+    #expect(config.clients.map(\.id) == ["ops"])
+}
+
+@Test func everyProblemIsReportedWithItsKeyAndSource() throws {
+    let bad = """
+        {"listen": {"https": "nowhere"}, "retry": {"maxAttempts": 0}, "limits": {"maxEnvelopBytes": 5},
+         "subjectKey": {"hex": "abc"}, "clients": [{"id": "x", "scopes": ["root"]}], "log": {"level": "loud"},
+         "paths": {"partners": "/nonexistent/partners"}}
+        """
+    do {
+        _ = try Configuration.load(file: try writeConfig(bad), environment: ["G60_WORKERS_MAPPING": "many"])
+        Issue.record("an invalid configuration was accepted")
+    } catch let error as ConfigurationError {
+        let text = error.description
+        for expected in [
+            "listen.https: 'nowhere' is not HOST:PORT", "tls.certificate: is required when listen.https is set",
+            "retry.maxAttempts: must be a whole number from 1 to 1000, got 0",
+            "limits.maxEnvelopBytes: unknown key", "subjectKey.hex: must be at least 64 hexadecimal digits",
+            "clients[0].scopes: 'root' is not one of", "clients[0]: client x needs tokenSha256",
+            "log.level: 'loud' is not one of", "paths.partners: /nonexistent/partners does not exist",
+            "workers.mapping: must be a whole number from 1 to 64, got many (from G60_WORKERS_MAPPING)",
+        ] {
+            #expect(text.contains(expected), "missing: \(expected)\n\(text)")
+        }
+    }
+}
+
+@Test func theExampleConfigurationParses() throws {
+    // The example points at demo state that may not exist; only its shape is checked here.
+    let example = TestSupport.contracts.appendingPathComponent("config/example.json")
+    let object = try JSONSerialization.jsonObject(with: Data(contentsOf: example)) as? [String: Any]
+    #expect(object?["clients"] != nil)
+    do {
+        _ = try Configuration.load(file: example.path, environment: [:])
+    } catch let error as ConfigurationError {
+        // Only missing demo files may be reported, never an unknown key or a bad value.
+        #expect(error.problems.allSatisfy { $0.contains("does not exist") }, "\(error.problems)")
+    }
+}
+
+@Test func environmentNamesFollowTheDottedPath() {
+    #expect(Configuration.parseHostPort("127.0.0.1:8443")?.port == 8443)
+    #expect(Configuration.parseHostPort(":80") == nil)
+}
