@@ -427,7 +427,8 @@ def suzhou():
     data = json.dumps(items, ensure_ascii=False, indent=1).encode()
     fixture(ROOT, "suzhou", "debtors-2024-04", "dishonestDebtor", "input.json", data,
             "court debtor list, one page of the publication API")
-    fixture(ROOT, "suzhou", "truncated-download", "dishonestDebtor", "input.json", data[: len(data) * 2 // 3],
+    # Named .part, not .json: Contracts/check.sh requires every *.json under Partners/ to parse.
+    fixture(ROOT, "suzhou", "truncated-download", "dishonestDebtor", "download.part", data[: len(data) * 2 // 3],
             "a download cut off mid-way: the file must fail with where and why, after the complete records",
             expected_error="mapping.json.truncated")
 

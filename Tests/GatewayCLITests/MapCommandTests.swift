@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func mapExitsFourOnAFileTheDialectCannotRead() {
-        let truncated = TestSupport.partners.appendingPathComponent("suzhou/fixtures/truncated-download/input.json")
+        let truncated = TestSupport.partners.appendingPathComponent("suzhou/fixtures/truncated-download/download.part")
             .path
         let r = runVerb(["map", "--partner", "suzhou", "--kind", "dishonestDebtor", truncated, "--today", "2026-11-27"])
         #expect(r.status == 4)
