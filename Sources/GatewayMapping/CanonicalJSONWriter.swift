@@ -16,7 +16,7 @@ struct CanonicalJSONWriter {
         case object([(String, Value)])
     }
 
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
 
     init() { bytes.reserveCapacity(2048) }
 

@@ -196,7 +196,7 @@ public final class MappingJSON: Sendable {
     public init() {}
 
     public func line(_ record: CanonicalRecord) throws -> String {
-        CanonicalJSONWriter.text(.record(record))
+        CanonicalJSONWriter.recordText(record)
     }
 
     public func line(_ entry: RowReportEntry) throws -> String {
