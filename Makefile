@@ -5,7 +5,7 @@ SWIFT ?= swift
 DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: all deps build test demo clean help bench-crypto
+.PHONY: all deps build test demo clean help bench-crypto bench-mapping
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make build  debug build of g60-gateway"
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
 	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
+	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -60,3 +61,8 @@ bench-store: deps
 bench-report: deps
 	$(SWIFT) build -c release --product g60-report-bench
 	.build/release/g60-report-bench
+
+# Mapping benchmark (not part of `make test`): 1M generated rows per format, rows/s and peak RSS.
+bench-mapping: deps
+	$(SWIFT) build -c release --product g60-gateway
+	bash Benchmarks/mapping/run.sh $(or $(ROWS),1000000)

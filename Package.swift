@@ -46,7 +46,9 @@ let package = Package(
                 "GatewayCore", "GatewayCrypto", "GatewayStore", "GatewayMapping", "GatewayDispatch", "GatewayHTTP",
             ],
             path: "Sources/Gateway"),
-        .target(name: "GatewayCLI", dependencies: ["Gateway", "GatewayStore", "GatewayCrypto"], path: "Sources/GatewayCLI"),
+        .target(
+            name: "GatewayCLI", dependencies: ["Gateway", "GatewayStore", "GatewayCrypto", "GatewayMapping"],
+            path: "Sources/GatewayCLI"),
         .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
         .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
 
@@ -75,5 +77,7 @@ let package = Package(
         .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", "GatewayTesting"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "GatewayTesting"]),
         .testTarget(name: "GatewayCLITests", dependencies: ["GatewayCLI", "GatewayTesting"]),
+        // Every partner folder under Partners/ (picked up without code) against its golden files.
+        .testTarget(name: "PartnerConformanceTests", dependencies: ["GatewayMapping", "GatewayTesting"]),
     ]
 )

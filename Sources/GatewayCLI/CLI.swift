@@ -50,6 +50,8 @@ public enum CLI {
         PKICommand.self,
         EnvelopeCommand.self,
         ReportCommand.self,
+        MapCommand.self,
+        PartnerCommand.self,
     ]
 
     static var help: String {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Mapping benchmark: generated N-row penalty files per format, mapped by the release `g60-gateway map` with the
+# records written to /dev/null and the row report to a file; wall time → rows/s, peak RSS from getrusage
+# (ru_maxrss, through GNU time's %M). Runs each format at N/10 and N rows to show how memory depends on file size;
+# `csv-nodup` is the CSV run with --no-duplicate-check (no per-row duplicate index: the streaming part alone).
+# Usage: Benchmarks/mapping/run.sh [N]   (default 1000000). Run from the checkout root, or via `make bench-mapping`.
+set -euo pipefail
+N=${1:-1000000}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${G60_BIN:-$ROOT/.build/release/g60-gateway}
+WORK=$(mktemp -d /tmp/g60-bench-mapping.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+if [ ! -x "$BIN" ]; then (cd "$ROOT" && swift build -c release --product g60-gateway >/dev/null); fi
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "| format | rows | file MB | wall s | CPU s | rows/s (wall) | rows/s per CPU-second | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|"
+for n in $((N / 10)) "$N"; do
+  python3 "$ROOT/Benchmarks/mapping/generate.py" "$n" "$WORK/$n"
+  for f in csv:rows.csv csv-nodup:rows.csv gbkcsv:rows-gbk.csv jsonl:rows.jsonl json:rows.json xml:rows.xml; do
+    name=${f%%:*}; file=$WORK/$n/${f#*:}
+    extra=(); partner=bench${name%-nodup}
+    [ "$name" = "${name%-nodup}" ] || extra=(--no-duplicate-check)
+    out=$( { /usr/bin/time -f "%e %U %S %M" "$BIN" map --partners "$ROOT/Benchmarks/mapping/partner" --contracts "$ROOT/Contracts" \
+        --partner "$partner" --kind penalty --today 2026-11-27 --report "$WORK/report.jsonl" "${extra[@]}" "$file" >/dev/null || true; } 2>&1 | tail -1)
+    read -r secs usr sys kb <<< "$out"
+    rep=$(wc -l < "$WORK/report.jsonl")
+    [ "$rep" -eq "$n" ] || { echo "report has $rep lines, expected $n" >&2; exit 1; }
+    size=$(stat -c %s "$file")
+    awk -v f="$name" -v n="$n" -v s="$secs" -v u="$usr" -v y="$sys" -v kb="$kb" -v b="$size" \
+      'BEGIN { c = u + y; printf "| %s | %d | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f |\n", f, n, b/1048576, s, c, (s > 0 ? n/s : 0), (c > 0 ? n/c : 0), kb/1024 }'
+  done
+  rm -rf "$WORK/$n"
+done

@@ -1,0 +1,154 @@
+import GatewayCore
+
+/// An incremental RFC 4180 CSV decoder over UTF-8 bytes: quoted fields with doubled quotes, any one-byte
+/// delimiter, LF or CRLF line ends, line breaks inside quotes. Memory is bounded by one row (`maxRowBytes`).
+struct CSVDecoder: RowDecoder {
+    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
+
+    let delimiter: UInt8
+    let hasHeader: Bool
+    let skipLines: Int
+    let maxRowBytes: Int
+    private(set) var columns: [String]?
+
+    private var state = State.fieldStart
+    private var field: [UInt8] = []
+    private var fields: [String] = []
+    private var raw: [UInt8] = []
+    private var line = 1
+    private var rowStartLine = 1
+    private var quoteOpenLine = 1
+    private var rowNumber = 0
+    private var linesSkipped = 0
+
+    init(delimiter: UInt8, hasHeader: Bool, columns: [String]?, skipLines: Int, maxRowBytes: Int) {
+        self.delimiter = delimiter
+        self.hasHeader = hasHeader
+        self.columns = hasHeader ? nil : columns
+        self.skipLines = skipLines
+        self.maxRowBytes = maxRowBytes
+    }
+
+    mutating func feed(_ chunk: [UInt8], emit: (SourceRow) throws -> Void) throws {
+        for byte in chunk {
+            if linesSkipped < skipLines {
+                if byte == 0x0A {
+                    linesSkipped += 1
+                    line += 1
+                    rowStartLine = line
+                }
+                continue
+            }
+            raw.append(byte)
+            if raw.count > maxRowBytes {
+                throw MappingError(
+                    MappingError.rowTooLarge,
+                    "the row starting at line \(rowStartLine) is longer than \(maxRowBytes) bytes (maxRowBytes); "
+                        + (state == .quoted
+                            ? "a quoted field opened at line \(quoteOpenLine) may never close"
+                            : "is a line ending missing?"))
+            }
+            switch state {
+            case .fieldStart:
+                if byte == 0x22 {
+                    state = .quoted
+                    quoteOpenLine = line
+                } else if byte == delimiter {
+                    endField()
+                } else if byte == 0x0A {
+                    line += 1
+                    try endRow(emit)
+                } else {
+                    field.append(byte)
+                    state = .unquoted
+                }
+            case .unquoted:
+                if byte == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if byte == 0x0A {
+                    line += 1
+                    try endRow(emit)
+                } else {
+                    field.append(byte)
+                }
+            case .quoted:
+                if byte == 0x22 {
+                    state = .quoteInQuoted
+                } else {
+                    if byte == 0x0A { line += 1 }
+                    field.append(byte)
+                }
+            case .quoteInQuoted:
+                if byte == 0x22 {
+                    field.append(0x22)
+                    state = .quoted
+                } else if byte == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if byte == 0x0A {
+                    line += 1
+                    try endRow(emit)
+                } else if byte == 0x0D {
+                    // CR before LF after a closing quote.
+                } else {
+                    // Text after a closing quote: kept, as spreadsheet tools do.
+                    field.append(byte)
+                    state = .unquoted
+                }
+            }
+        }
+    }
+
+    mutating func finish(emit: (SourceRow) throws -> Void) throws {
+        if state == .quoted {
+            throw MappingError(
+                MappingError.csvUnterminatedQuote,
+                "the quoted field opened at line \(quoteOpenLine) (row starting at line \(rowStartLine)) never closes before the end of the input"
+            )
+        }
+        if !raw.isEmpty {
+            raw.append(0x0A)
+            try endRow(emit)
+        }
+    }
+
+    private mutating func endField() {
+        if state == .unquoted || state == .fieldStart, field.last == 0x0D { field.removeLast() }
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func endRow(_ emit: (SourceRow) throws -> Void) throws {
+        endField()
+        state = .fieldStart
+        defer {
+            fields.removeAll(keepingCapacity: true)
+            raw.removeAll(keepingCapacity: true)
+            rowStartLine = line
+        }
+        // A blank line is not a row.
+        if fields.count == 1, fields[0].isEmpty { return }
+        if hasHeader, columns == nil {
+            columns = fields.map { Transforms.trim($0) }
+            return
+        }
+        rowNumber += 1
+        var rawRow = raw
+        while let last = rawRow.last, last == 0x0A || last == 0x0D { rawRow.removeLast() }
+        let names = columns ?? (1...max(fields.count, 1)).map(String.init)
+        var dict: [String: String] = [:]
+        dict.reserveCapacity(names.count)
+        for (i, value) in fields.enumerated() where i < names.count { dict[names[i]] = value }
+        var problems: [Problem] = []
+        if fields.count != names.count {
+            problems.append(
+                .error(
+                    "row", MappingProblemCode.columnCount,
+                    "line \(rowStartLine) has \(fields.count) fields, the header has \(names.count)"))
+        }
+        try emit(
+            SourceRow(
+                number: rowNumber, location: "line \(rowStartLine)", fields: dict, raw: rawRow, problems: problems))
+    }
+}

@@ -1,0 +1,448 @@
+import GatewayCore
+
+/// The outcome of one source row: accepted with its canonical record, rejected with every problem, or skipped by
+/// a dialect rule. Rejected and skipped rows keep their raw bytes; nothing is dropped silently.
+public struct RowOutcome: Sendable {
+    public enum Verdict: String, Codable, Sendable {
+        case accepted
+        case rejected
+        case skipped
+    }
+
+    public var row: Int
+    public var location: String
+    public var verdict: Verdict
+    public var record: CanonicalRecord?
+    public var problems: [Problem]
+    public var raw: [UInt8]
+    public var skipReason: String?
+
+    public var recordID: String? { record?.id }
+}
+
+/// Maps the rows of one dialect to canonical records and validates them (`RecordValidator`), collecting the
+/// mapping problems (unparseable date, unknown local code, invalid bytes …) and the validator's in one list.
+public struct DialectMapper: Sendable {
+    struct Plan: Sendable {
+        let path: String
+        let type: CanonicalFields.ValueType
+        let sources: [String]
+        let constant: String?
+        let transforms: [String]
+        let dateFormats: [String]
+        let unit: Money.Unit
+        let table: [String: [String]]?
+        let tableName: String?
+        let split: [String]
+        let when: Dialect.Condition?
+        let join: Bool
+        let omitUnknown: Bool
+    }
+
+    public let partnerID: String
+    public let dialect: Dialect
+    public let kind: RecordKind
+    let codes: CodeTables
+    let validator: RecordValidator
+    let keyring: SubjectKeyring
+    let plans: [Plan]
+    let nullValues: Set<String>
+    /// The longest null value in UTF-8 bytes: longer values are never looked up (hashing long Chinese text costs).
+    let nullValueMaxBytes: Int
+    let longTermValues: Set<String>
+
+    /// Stands in for a date that could not be read (its problem is reported; validator follow-ons are dropped).
+    static let sentinelDate = CivilDate(dayNumber: -719_162)  // 0001-01-01
+
+    /// Compiles `dialect`; throws `mapping.dialect.invalid` listing every problem `check` finds.
+    public init(partnerID: String, dialect: Dialect, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring)
+        throws
+    {
+        let issues = DialectMapper.check(dialect, codes: codes)
+        guard issues.isEmpty else {
+            throw MappingError(
+                MappingError.dialectInvalid,
+                "partner \(partnerID), \(dialect.kind.rawValue) dialect: " + issues.joined(separator: "; "))
+        }
+        self.partnerID = partnerID
+        self.dialect = dialect
+        self.kind = dialect.kind
+        self.codes = codes
+        self.validator = RecordValidator(codes: codes, today: today)
+        self.keyring = keyring
+        self.nullValues = Set((dialect.nullValues ?? []) + [""])
+        self.nullValueMaxBytes = nullValues.map(\.utf8.count).max() ?? 0
+        self.longTermValues = Set((dialect.longTermValues ?? []) + ["长期", "永久"])
+        var plans: [Plan] = []
+        for (path, field) in dialect.fields.sorted(by: { $0.key < $1.key }) {
+            guard let type = CanonicalFields.type(of: path, kind: dialect.kind) else { continue }
+            let table = field.table.flatMap { dialect.tables?[$0] }.map { $0.mapValues(\.codes) }
+            plans.append(
+                Plan(
+                    path: path, type: type, sources: field.from ?? [], constant: field.const,
+                    transforms: field.transforms ?? ["trim"],
+                    dateFormats: field.dateFormats ?? dialect.dateFormats ?? Dialect.defaultDateFormats,
+                    unit: field.unit == "wanYuan" ? .wanYuan : field.unit == "fen" ? .fen : .yuan, table: table,
+                    tableName: field.table, split: field.split ?? [], when: field.when, join: field.join ?? false,
+                    omitUnknown: field.onUnknown == "omit"))
+        }
+        self.plans = plans
+    }
+
+    /// Every problem of a dialect: unknown canonical fields or options, missing tables, local codes mapping to
+    /// codes the canonical tables lack, required fields left unmapped. Empty when the dialect is usable.
+    public static func check(_ dialect: Dialect, codes: CodeTables) -> [String] {
+        var issues: [String] = []
+        let kind = dialect.kind
+        switch dialect.format.type {
+        case "csv":
+            if dialect.format.header == false, (dialect.format.columns ?? []).isEmpty {
+                issues.append("format: a CSV without header needs 'columns'")
+            }
+            if let d = dialect.format.delimiter, d != "\\t", d.utf8.count != 1 {
+                issues.append("format.delimiter '\(d)' is not one byte")
+            }
+        case "json", "jsonl":
+            break
+        case "xml":
+            if (dialect.format.recordElement ?? "").isEmpty { issues.append("format: XML needs 'recordElement'") }
+        default:
+            issues.append("format.type '\(dialect.format.type)' is not csv, json, jsonl or xml")
+        }
+        for (path, field) in dialect.fields.sorted(by: { $0.key < $1.key }) {
+            guard let type = CanonicalFields.type(of: path, kind: kind) else {
+                issues.append("fields.\(path) is not a canonical field of \(kind.rawValue)")
+                continue
+            }
+            if (field.from ?? []).isEmpty, field.const == nil {
+                issues.append("fields.\(path) has neither 'from' nor 'const'")
+            }
+            for t in field.transforms ?? [] where !Transforms.isKnownTransform(t) {
+                issues.append("fields.\(path): unknown transform '\(t)'")
+            }
+            for f in field.dateFormats ?? [] where !Transforms.isValidDateFormat(f) {
+                issues.append("fields.\(path): '\(f)' is not a date form")
+            }
+            if let o = field.onUnknown, o != "reject", o != "omit" {
+                issues.append("fields.\(path): onUnknown '\(o)' is not reject or omit")
+            }
+            if let u = field.unit, !["yuan", "wanYuan", "fen"].contains(u) {
+                issues.append("fields.\(path): unit '\(u)' is not yuan, wanYuan or fen")
+            }
+            if let tableName = field.table {
+                guard let table = dialect.tables?[tableName] else {
+                    issues.append("fields.\(path) uses table '\(tableName)', which 'tables' does not define")
+                    continue
+                }
+                let canonical: String?
+                switch type {
+                case .code(let t), .codes(let t): canonical = t
+                default: canonical = nil
+                }
+                guard let canonical else {
+                    issues.append("fields.\(path) is not a code field, yet has a table")
+                    continue
+                }
+                for (local, value) in table.sorted(by: { $0.key < $1.key }) {
+                    for code in value.codes where !isCanonical(code, table: canonical, codes: codes) {
+                        issues.append(
+                            "tables.\(tableName): '\(local)' maps to '\(code)', which is not a code of \(canonical)")
+                    }
+                }
+            }
+        }
+        for f in dialect.dateFormats ?? [] where !Transforms.isValidDateFormat(f) {
+            issues.append("dateFormats: '\(f)' is not a date form")
+        }
+        for path in CanonicalFields.required[kind] ?? [] where dialect.fields[path] == nil {
+            issues.append("fields.\(path) is required for \(kind.rawValue) and not mapped")
+        }
+        return issues
+    }
+
+    static func isCanonical(_ code: String, table: String, codes: CodeTables) -> Bool {
+        switch table {
+        case "sex": return code == "male" || code == "female"
+        case "record-kinds": return RecordKind(rawValue: code) != nil
+        default: return codes[table].contains(code)
+        }
+    }
+
+    // MARK: mapping one row
+
+    /// Maps and validates one row.
+    public func map(_ row: SourceRow) -> RowOutcome {
+        var outcome = RowOutcome(
+            row: row.number, location: row.location, verdict: .rejected, record: nil, problems: row.problems,
+            raw: row.raw, skipReason: nil)
+        if row.problems.hasErrors { return outcome }
+        for rule in dialect.skip ?? [] where matches(rule, row) {
+            outcome.verdict = .skipped
+            outcome.skipReason = rule.reason ?? "skip rule on \(rule.source)"
+            return outcome
+        }
+        // Rare: only then sort, so the report lists the fields in a stable order.
+        let invalid = row.fields.filter { $0.value.utf8.contains(0xEF) && $0.value.unicodeScalars.contains("\u{FFFD}") }
+        for (name, _) in invalid.sorted(by: { $0.key < $1.key }) {
+            outcome.problems.append(
+                .error(
+                    name, MappingProblemCode.invalidBytes,
+                    "\(row.location): source field \(name) holds bytes that are not valid \(dialect.encoding ?? "utf-8") (shown as U+FFFD)"
+                ))
+        }
+        var values = Values()
+        for plan in plans { resolve(plan, row, &values) }
+        var record = build(&values)
+        record.assignID(keyring: keyring)
+        let failed = values.failed
+        let validated = validator.validate(record).filter { p in
+            if failed.contains(p.field) { return false }
+            if p.code == "date.order" || p.code == "field.required" {
+                return !failed.contains { p.message.contains($0) }
+            }
+            return true
+        }
+        outcome.problems += values.problems + validated
+        outcome.record = record
+        outcome.verdict = outcome.problems.hasErrors ? .rejected : .accepted
+        return outcome
+    }
+
+    /// Whether a (transformed) source value means "empty".
+    func isNull(_ v: String) -> Bool {
+        if v.isEmpty { return true }
+        if v.utf8.count > nullValueMaxBytes + 8 { return false }  // + room for white space around a null value
+        return nullValues.contains(v) || nullValues.contains(Transforms.trim(v))
+    }
+
+    func matches(_ c: Dialect.Condition, _ row: SourceRow) -> Bool {
+        let value = row.fields[c.source].map { Transforms.trim($0) } ?? ""
+        if let empty = c.empty, empty != isNull(value) { return false }
+        if let list = c.in, !list.contains(value) { return false }
+        if let list = c.notIn, list.contains(value) { return false }
+        return true
+    }
+
+    /// Typed values of one row, and the problems found reading them.
+    struct Values {
+        var text: [String: String] = [:]
+        var dates: [String: CivilDate] = [:]
+        var limits: [String: DateLimit] = [:]
+        var money: [String: Money] = [:]
+        var ints: [String: Int] = [:]
+        var lists: [String: [String]] = [:]
+        var problems: [Problem] = []
+        var failed: Set<String> = []
+
+        mutating func fail(_ path: String, _ code: String, _ message: String) {
+            problems.append(.error(path, code, message))
+            failed.insert(path)
+        }
+    }
+
+    func resolve(_ plan: Plan, _ row: SourceRow, _ values: inout Values) {
+        var value: String?
+        var source = "const"
+        if plan.when.map({ matches($0, row) }) ?? true {
+            var parts: [String] = []
+            var names: [String] = []
+            for name in plan.sources {
+                guard let raw = row.fields[name] else { continue }
+                let v = Transforms.apply(plan.transforms, to: raw)
+                if !isNull(v) {
+                    parts.append(v)
+                    names.append(name)
+                    if !plan.join { break }
+                }
+            }
+            if !parts.isEmpty {
+                value = parts.joined(separator: SourceRow.valueSeparator)
+                source = names.joined(separator: "+")
+            }
+        }
+        if value == nil, let c = plan.constant { value = c }
+        guard let value else { return }
+        let origin = source == "const" ? "the dialect's constant" : "source field \(source)"
+        switch plan.type {
+        case .text:
+            values.text[plan.path] = value
+        case .texts:
+            values.lists[plan.path] = Transforms.split(value, separators: plan.split)
+        case .date:
+            if let d = Transforms.parseDate(value, formats: plan.dateFormats) {
+                values.dates[plan.path] = d
+            } else {
+                values.fail(
+                    plan.path, MappingProblemCode.dateUnparseable,
+                    "\(plan.path): '\(value)' (\(origin)) is not a date in any of the forms \(plan.dateFormats.joined(separator: ", "))"
+                )
+            }
+        case .dateLimit:
+            if longTermValues.contains(Transforms.trim(value)) {
+                values.limits[plan.path] = .longTerm
+            } else if let d = Transforms.parseDate(value, formats: plan.dateFormats) {
+                values.limits[plan.path] = DateLimit(d)
+            } else {
+                values.fail(
+                    plan.path, MappingProblemCode.dateUnparseable,
+                    "\(plan.path): '\(value)' (\(origin)) is neither a date in the forms \(plan.dateFormats.joined(separator: ", ")) nor a long-term value"
+                )
+            }
+        case .money:
+            do {
+                values.money[plan.path] = try Transforms.parseMoney(value, defaultUnit: plan.unit)
+            } catch {
+                let why = (error as? CoreError)?.message ?? "\(error)"
+                values.fail(
+                    plan.path, MappingProblemCode.moneyUnparseable,
+                    "\(plan.path): '\(value)' (\(origin)) is not an amount: \(why)")
+            }
+        case .integer:
+            if let n = Transforms.parseInteger(value) {
+                values.ints[plan.path] = n
+            } else {
+                values.fail(
+                    plan.path, MappingProblemCode.numberUnparseable,
+                    "\(plan.path): '\(value)' (\(origin)) is not a whole number")
+            }
+        case .code(let table):
+            if let codes = resolveCode(value, plan: plan, table: table) {
+                values.text[plan.path] = codes.first ?? ""
+            } else if plan.omitUnknown {
+                values.problems.append(
+                    .warning(
+                        plan.path, MappingProblemCode.codeUnmapped,
+                        unknownCodeMessage(value, origin, plan, table) + "; left out"))
+            } else {
+                values.fail(plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(value, origin, plan, table))
+            }
+        case .codes(let table):
+            var out: [String] = []
+            for part in Transforms.split(value, separators: plan.split) {
+                if let codes = resolveCode(part, plan: plan, table: table) {
+                    for c in codes where !out.contains(c) { out.append(c) }
+                } else {
+                    values.fail(
+                        plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(part, origin, plan, table))
+                }
+            }
+            values.lists[plan.path] = out
+        }
+    }
+
+    func unknownCodeMessage(_ value: String, _ origin: String, _ plan: Plan, _ table: String) -> String {
+        let local = plan.tableName.map { "the dialect's table '\($0)' nor " } ?? ""
+        return "\(plan.path): '\(value)' (\(origin)) is in neither \(local)the codes or names of \(table)"
+    }
+
+    /// A source value → canonical codes: the dialect's local table, then a canonical code, then a canonical
+    /// Chinese name (and, for penalty categories, a pre-2021 v1 name).
+    func resolveCode(_ value: String, plan: Plan, table: String) -> [String]? {
+        let v = Transforms.trim(value)
+        if let local = plan.table?[v] { return local }
+        switch table {
+        case "sex":
+            if v == "male" || v == "男" { return ["male"] }
+            if v == "female" || v == "女" { return ["female"] }
+            return nil
+        case "record-kinds":
+            return RecordKind(rawValue: v).map { [$0.rawValue] }
+        default:
+            let t = codes[table]
+            if t.contains(v) { return [v] }
+            if let e = t.entry(named: v) { return [e.code] }
+            if table == "penalty-categories", let e = codes["penalty-categories-v1"].entry(named: v) { return e.mapsTo }
+            return nil
+        }
+    }
+
+    // MARK: building the record
+
+    func build(_ v: inout Values) -> CanonicalRecord {
+        func text(_ p: String) -> String { v.text[p] ?? "" }
+        func opt(_ p: String) -> String? { v.text[p] }
+        func date(_ p: String) -> CivilDate {
+            if let d = v.dates[p] { return d }
+            if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
+            return DialectMapper.sentinelDate
+        }
+        func limit(_ p: String) -> DateLimit {
+            if let d = v.limits[p] { return d }
+            if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
+            return .date(DialectMapper.sentinelDate)
+        }
+        func authority(_ p: String) -> Authority { Authority(name: text(p + ".name"), uscc: opt(p + ".uscc")) }
+        func identity(_ p: String) -> PersonIdentity? {
+            guard let n = opt(p + ".number") else { return nil }
+            return PersonIdentity(documentType: opt(p + ".documentType") ?? "residentIdCard", clearNumber: n)
+        }
+        let subject = Subject(
+            category: text("subject.category"), name: text("subject.name"), uscc: opt("subject.uscc"),
+            registrationNumber: opt("subject.registrationNumber"), organizationCode: opt("subject.organizationCode"),
+            taxNumber: opt("subject.taxNumber"), institutionCertificate: opt("subject.institutionCertificate"),
+            socialOrganizationNumber: opt("subject.socialOrganizationNumber"),
+            legalRepresentative: opt("subject.legalRepresentative"),
+            legalRepresentativeIdentity: identity("subject.legalRepresentativeIdentity"),
+            identity: identity("subject.identity"))
+        let body: CanonicalRecord.Body
+        switch kind {
+        case .license:
+            body = .license(
+                LicenseDecision(
+                    documentTitle: text("license.documentTitle"), decisionNumber: text("license.decisionNumber"),
+                    category: text("license.category"), categoryDetail: opt("license.categoryDetail"),
+                    certificateName: opt("license.certificateName"), licenseNumber: opt("license.licenseNumber"),
+                    content: text("license.content"), decisionDate: date("license.decisionDate"),
+                    validFrom: date("license.validFrom"), validUntil: limit("license.validUntil"),
+                    authority: authority("license.authority"), status: opt("license.status"),
+                    sourceUnit: authority("license.sourceUnit"), remarks: opt("license.remarks")))
+        case .penalty:
+            body = .penalty(
+                PenaltyDecision(
+                    decisionNumber: text("penalty.decisionNumber"), violationType: text("penalty.violationType"),
+                    facts: text("penalty.facts"), legalBasis: text("penalty.legalBasis"),
+                    categories: v.lists["penalty.categories"] ?? [], content: text("penalty.content"),
+                    fineAmount: v.money["penalty.fineAmount"], confiscatedAmount: v.money["penalty.confiscatedAmount"],
+                    suspendedOrRevokedLicense: opt("penalty.suspendedOrRevokedLicense"),
+                    decisionDate: date("penalty.decisionDate"), validUntil: limit("penalty.validUntil"),
+                    publicityEndDate: v.dates["penalty.publicityEndDate"], authority: authority("penalty.authority"),
+                    sourceUnit: authority("penalty.sourceUnit"), severity: opt("penalty.severity"),
+                    keyArea: opt("penalty.keyArea"), remarks: opt("penalty.remarks")))
+        case .dishonestDebtor:
+            body = .dishonestDebtor(
+                DishonestDebtorListing(
+                    caseNumber: text("dishonestDebtor.caseNumber"), court: text("dishonestDebtor.court"),
+                    province: opt("dishonestDebtor.province"),
+                    enforcementBasisNumber: text("dishonestDebtor.enforcementBasisNumber"),
+                    basisIssuer: text("dishonestDebtor.basisIssuer"),
+                    caseFilingDate: date("dishonestDebtor.caseFilingDate"),
+                    obligation: text("dishonestDebtor.obligation"), performance: text("dishonestDebtor.performance"),
+                    performedPart: opt("dishonestDebtor.performedPart"),
+                    unperformedPart: opt("dishonestDebtor.unperformedPart"),
+                    situations: v.lists["dishonestDebtor.situations"] ?? [],
+                    publishedDate: date("dishonestDebtor.publishedDate"), sex: opt("dishonestDebtor.sex"),
+                    age: v.ints["dishonestDebtor.age"]))
+        case .listEntry:
+            body = .listEntry(
+                ListEntry(
+                    listKind: text("listEntry.listKind"), listName: text("listEntry.listName"),
+                    listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority"),
+                    basis: text("listEntry.basis"), documentNumber: opt("listEntry.documentNumber"),
+                    listedDate: date("listEntry.listedDate"), validUntil: v.limits["listEntry.validUntil"]))
+        case .retraction:
+            if RecordKind(rawValue: text("retraction.targetKind")) == nil, !v.failed.contains("retraction.targetKind") {
+                v.fail(
+                    "retraction.targetKind", MappingProblemCode.fieldRequired,
+                    "retraction.targetKind is required and missing")
+            }
+            body = .retraction(
+                Retraction(
+                    targetKind: RecordKind(rawValue: text("retraction.targetKind")) ?? .penalty,
+                    targetNumber: text("retraction.targetNumber"), targetRecordId: opt("retraction.targetRecordId"),
+                    reason: text("retraction.reason"), effectiveDate: date("retraction.effectiveDate"),
+                    authority: authority("retraction.authority"), documentNumber: opt("retraction.documentNumber"),
+                    remarks: opt("retraction.remarks")))
+        }
+        return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import GatewayCore
+
+/// Counts of one mapping run.
+public struct MappingSummary: Codable, Sendable, Hashable {
+    public var rows = 0
+    public var accepted = 0
+    public var rejected = 0
+    public var skipped = 0
+    /// Bytes of the input read (before encoding conversion).
+    public var bytesRead = 0
+
+    public init() {}
+}
+
+/// Maps one input file of one partner and record kind: decodes it as a stream in the dialect's format and
+/// encoding, maps and validates every row, and hands each outcome to the caller in source order.
+///
+/// Duplicates: a row whose record id (natural key) equals an earlier accepted row's is rejected with
+/// `row.duplicate`, naming the earlier row. That index holds one compact entry per accepted row (the id's 128 bits
+/// and the row number, about 30 bytes), the only state that grows with the file; `detectDuplicates: false` turns it
+/// off (the record store is idempotent by id anyway), and memory is then flat in file size.
+public struct MappingEngine: Sendable {
+    public let partner: Partner
+    public let kind: RecordKind
+    public let mapper: DialectMapper
+    public let detectDuplicates: Bool
+
+    public init(
+        partner: Partner, kind: RecordKind, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring = .demo,
+        detectDuplicates: Bool = true
+    ) throws {
+        self.detectDuplicates = detectDuplicates
+        guard let dialect = partner.dialects[kind] else {
+            let have = partner.dialects.keys.map(\.rawValue).sorted().joined(separator: ", ")
+            throw MappingError(
+                MappingError.kindNotMapped,
+                "partner \(partner.id) has no dialect for \(kind.rawValue) (it has: \(have))")
+        }
+        self.partner = partner
+        self.kind = kind
+        self.mapper = try DialectMapper(
+            partnerID: partner.id, dialect: dialect, codes: codes, today: today, keyring: keyring)
+    }
+
+    /// Runs the mapping; throws a `MappingError` when the input cannot be read as the dialect says (with where and
+    /// why). Rows already handed to `onRow` stay valid outcomes.
+    @discardableResult
+    public func run(_ input: MappingInput, onRow: (RowOutcome) throws -> Void) throws -> MappingSummary {
+        try withoutActuallyEscaping(onRow) { onRow in try runEscaping(input, onRow: onRow) }
+    }
+
+    private func runEscaping(_ input: MappingInput, onRow: @escaping (RowOutcome) throws -> Void) throws
+        -> MappingSummary
+    {
+        let dialect = mapper.dialect
+        let source = try UTF8ChunkSource(input, encoding: dialect.encoding)
+        let maxRow = dialect.maxRowBytes ?? Dialect.defaultMaxRowBytes
+        let state = RunState(mapper: mapper, detectDuplicates: detectDuplicates, onRow: onRow)
+        let handle: (SourceRow) throws -> Void = { row in try state.handle(row) }
+        switch dialect.format.type {
+        case "csv":
+            let delimiterText = dialect.format.delimiter == "\\t" ? "\t" : (dialect.format.delimiter ?? ",")
+            var decoder = CSVDecoder(
+                delimiter: delimiterText.utf8.first ?? UInt8(ascii: ","), hasHeader: dialect.format.header ?? true,
+                columns: dialect.format.columns, skipLines: dialect.format.skipLines ?? 0, maxRowBytes: maxRow)
+            try drive(&decoder, source, handle)
+        case "jsonl":
+            var decoder = JSONLinesDecoder(maxRowBytes: maxRow)
+            try drive(&decoder, source, handle)
+        case "json":
+            var decoder = JSONArrayDecoder(recordPath: dialect.format.recordPath, maxRowBytes: maxRow)
+            try drive(&decoder, source, handle)
+        case "xml":
+            let decoder = XMLRecordDecoder(
+                recordElement: dialect.format.recordElement ?? "", namespace: dialect.format.namespace,
+                maxRowBytes: maxRow)
+            try decoder.run(source: source, emit: handle)
+        default:
+            throw MappingError(MappingError.dialectInvalid, "format.type '\(dialect.format.type)' is not supported")
+        }
+        state.summary.bytesRead = source.bytesRead
+        return state.summary
+    }
+
+    private func drive<D: RowDecoder>(
+        _ decoder: inout D, _ source: UTF8ChunkSource, _ handle: (SourceRow) throws -> Void
+    ) throws {
+        while let chunk = try source.next() {
+            try decoder.feed(chunk, emit: handle)
+        }
+        try decoder.finish(emit: handle)
+    }
+}
+
+/// The per-run state behind the row callback: a class, so the closure handed to the decoders captures one
+/// reference (capturing the engine struct made every call copy it).
+private final class RunState {
+    /// A record id (`rec_` + 32 hex digits) as 128 bits: a quarter of the memory of the string.
+    struct IDKey: Hashable {
+        let high: UInt64
+        let low: UInt64
+
+        init?(_ id: String) {
+            let hex = id.utf8.dropFirst(4)
+            guard id.hasPrefix("rec_"), hex.count == 32 else { return nil }
+            var h: UInt64 = 0
+            var l: UInt64 = 0
+            for (i, c) in hex.enumerated() {
+                let v: UInt64
+                switch c {
+                case 0x30...0x39: v = UInt64(c - 0x30)
+                case 0x61...0x66: v = UInt64(c - 0x61 + 10)
+                default: return nil
+                }
+                if i < 16 { h = h << 4 | v } else { l = l << 4 | v }
+            }
+            high = h
+            low = l
+        }
+    }
+
+    let mapper: DialectMapper
+    let detectDuplicates: Bool
+    let onRow: (RowOutcome) throws -> Void
+    var summary = MappingSummary()
+    var seen: [IDKey: Int32] = [:]
+    /// Ids of another form (should the id scheme change), kept as strings.
+    var seenOther: [String: Int] = [:]
+
+    init(mapper: DialectMapper, detectDuplicates: Bool, onRow: @escaping (RowOutcome) throws -> Void) {
+        self.mapper = mapper
+        self.detectDuplicates = detectDuplicates
+        self.onRow = onRow
+    }
+
+    /// The accepted row that had `id` first; records `row` under `id` when none did.
+    func firstRow(for id: String, row: Int) -> Int? {
+        if let key = IDKey(id), row <= Int(Int32.max) {
+            if let first = seen[key] { return Int(first) }
+            seen[key] = Int32(row)
+            return nil
+        }
+        if let first = seenOther[id] { return first }
+        seenOther[id] = row
+        return nil
+    }
+
+    func handle(_ row: SourceRow) throws {
+        var outcome = mapper.map(row)
+        if detectDuplicates, outcome.verdict == .accepted, let id = outcome.recordID {
+            if let first = firstRow(for: id, row: row.number) {
+                outcome.verdict = .rejected
+                outcome.problems.append(
+                    .error(
+                        "row", MappingProblemCode.duplicate,
+                        "\(row.location) has the same natural key (record \(id)) as accepted row \(first)"))
+            }
+        }
+        summary.rows += 1
+        switch outcome.verdict {
+        case .accepted: summary.accepted += 1
+        case .rejected: summary.rejected += 1
+        case .skipped: summary.skipped += 1
+        }
+        try onRow(outcome)
+    }
+}
+
+/// The JSON Lines forms the mapping layer writes: canonical records, and row-report entries.
+public struct RowReportEntry: Codable, Sendable, Hashable {
+    public var row: Int
+    public var location: String
+    public var verdict: RowOutcome.Verdict
+    public var recordId: String?
+    public var problems: [Problem]
+    public var skipReason: String?
+    /// The raw row (UTF-8 after encoding conversion), for rejected and skipped rows, with identity numbers masked
+    /// (`IdentityMasking`; the exact bytes stay in `RowOutcome.raw`).
+    public var raw: String?
+
+    public init(_ o: RowOutcome) {
+        row = o.row
+        location = o.location
+        verdict = o.verdict
+        recordId = o.verdict == .accepted ? o.recordID : nil
+        problems = o.problems
+        skipReason = o.skipReason
+        raw = o.verdict == .accepted ? nil : IdentityMasking.mask(String(decoding: o.raw, as: UTF8.self))
+    }
+}
+
+/// Deterministic JSON for records and report lines (sorted keys, no escaped slashes): golden files compare bytes.
+/// The output equals `JSONEncoder`'s with `.sortedKeys` and `.withoutEscapingSlashes` (see CanonicalJSONWriter).
+public final class MappingJSON: Sendable {
+    public init() {}
+
+    public func line(_ record: CanonicalRecord) throws -> String {
+        CanonicalJSONWriter.recordText(record)
+    }
+
+    public func line(_ entry: RowReportEntry) throws -> String {
+        CanonicalJSONWriter.text(.report(entry))
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import GatewayCore
+
+/// A partner city as `Partners/<slug>/partner.json` describes it (format: Partners/README.md).
+public struct PartnerDescription: Codable, Sendable, Hashable {
+    public struct Names: Codable, Sendable, Hashable {
+        public var zh: String
+        public var en: String
+    }
+
+    public struct Transport: Codable, Sendable, Hashable {
+        public struct Pull: Codable, Sendable, Hashable {
+            /// Query parameter carrying the cursor (e.g. `since`).
+            public var cursorParameter: String
+            /// Where the cursor comes from in a response: a JSON key path, or `lastRecordDate`.
+            public var cursorSource: String
+            public var intervalSeconds: Int
+            public var pageSize: Int?
+        }
+
+        /// `push` (the partner posts envelopes to the gateway) or `pull` (the gateway fetches).
+        public var mode: String
+        /// The partner's endpoint (placeholder on 127.0.0.1 in this checkout).
+        public var endpoint: String
+        public var pull: Pull?
+    }
+
+    /// The folder slug (must equal the folder name).
+    public var id: String
+    public var names: Names
+    public var province: String
+    /// GB/T 2260 administrative division code (ARCHITECTURE.md table).
+    public var regionCode: String
+    public var transport: Transport
+    /// Record kinds this partner receives from the others.
+    public var subscriptions: [RecordKind]
+    /// Record kind → dialect file, relative to the partner folder.
+    public var dialects: [String: String]
+    /// Certificate files the partner folder must hold (relative paths), checked by `partner check`.
+    public var certificates: [String]?
+}
+
+/// A loaded partner folder: its description and its dialects.
+public struct Partner: Sendable {
+    public let folder: URL
+    public let description: PartnerDescription
+    public let dialects: [RecordKind: Dialect]
+
+    public var id: String { description.id }
+
+    /// Loads `folder/partner.json` and every dialect it names.
+    public static func load(folder: URL) throws -> Partner {
+        let file = folder.appendingPathComponent("partner.json")
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw MappingError(MappingError.partnerInvalid, "\(folder.path) has no readable partner.json")
+        }
+        let description: PartnerDescription
+        do {
+            description = try JSONDecoder().decode(PartnerDescription.self, from: data)
+        } catch {
+            throw MappingError(MappingError.partnerInvalid, "\(file.path): \(DecodingErrorText.describe(error))")
+        }
+        let slug = folder.standardizedFileURL.lastPathComponent
+        guard description.id == slug else {
+            throw MappingError(
+                MappingError.partnerInvalid, "\(file.path): id '\(description.id)' is not the folder name '\(slug)'")
+        }
+        guard description.regionCode.count == 6, description.regionCode.allSatisfy(\.isASCII),
+            description.regionCode.allSatisfy(\.isNumber)
+        else {
+            throw MappingError(
+                MappingError.partnerInvalid, "\(file.path): regionCode '\(description.regionCode)' is not 6 digits")
+        }
+        guard ["push", "pull"].contains(description.transport.mode) else {
+            throw MappingError(
+                MappingError.partnerInvalid,
+                "\(file.path): transport.mode '\(description.transport.mode)' is not push or pull")
+        }
+        if description.transport.mode == "pull", description.transport.pull == nil {
+            throw MappingError(
+                MappingError.partnerInvalid, "\(file.path): pull transport needs transport.pull settings")
+        }
+        var dialects: [RecordKind: Dialect] = [:]
+        for (kindName, path) in description.dialects.sorted(by: { $0.key < $1.key }) {
+            guard let kind = RecordKind(rawValue: kindName) else {
+                throw MappingError(
+                    MappingError.partnerInvalid, "\(file.path): dialects names unknown record kind '\(kindName)'")
+            }
+            let dialect = try Dialect.load(contentsOf: folder.appendingPathComponent(path))
+            guard dialect.kind == kind else {
+                throw MappingError(
+                    MappingError.dialectInvalid,
+                    "\(path) declares kind \(dialect.kind.rawValue), partner.json files it under \(kindName)")
+            }
+            dialects[kind] = dialect
+        }
+        return Partner(folder: folder, description: description, dialects: dialects)
+    }
+
+    /// A partner folder from a slug (under `partnersRoot`) or a path to a folder.
+    public static func locate(_ slugOrDir: String, partnersRoot: URL?) throws -> URL {
+        var isDir: ObjCBool = false
+        if slugOrDir.contains("/")
+            || (FileManager.default.fileExists(atPath: slugOrDir, isDirectory: &isDir) && isDir.boolValue)
+        {
+            return URL(fileURLWithPath: slugOrDir)
+        }
+        guard let root = partnersRoot else {
+            throw MappingError(MappingError.partnerInvalid, "no Partners/ folder found to look up '\(slugOrDir)'")
+        }
+        let folder = root.appendingPathComponent(slugOrDir)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("partner.json").path) else {
+            throw MappingError(MappingError.partnerInvalid, "no partner '\(slugOrDir)' in \(root.path)")
+        }
+        return folder
+    }
+
+    /// Every partner folder (a directory holding partner.json) under `root`, sorted by slug.
+    public static func folders(in root: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return names.sorted().map { root.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("partner.json").path) }
+    }
+}

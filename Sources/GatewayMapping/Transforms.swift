@@ -1,0 +1,161 @@
+import GatewayCore
+
+/// The value transforms of the dialect format (Partners/README.md "Transforms"): text clean-up, date forms,
+/// amounts with units, numbers. Each is a pure function, tested on its own.
+public enum Transforms {
+    /// Applies named text transforms in order. Unknown names are rejected when the dialect is checked.
+    public static func apply(_ names: [String], to value: String) -> String {
+        var v = value
+        for name in names {
+            switch name {
+            case "trim": v = trim(v)
+            case "halfWidth": v = halfWidth(v)
+            case "upper": v = v.uppercased()
+            case "removeSpaces": v = String(v.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+            default:
+                if name.hasPrefix("stripTrailing:") {
+                    let suffix = String(name.dropFirst("stripTrailing:".count))
+                    if !suffix.isEmpty, v.hasSuffix(suffix) { v = String(v.dropLast(suffix.count)) }
+                } else if name.hasPrefix("stripLeading:") {
+                    let prefix = String(name.dropFirst("stripLeading:".count))
+                    if !prefix.isEmpty, v.hasPrefix(prefix) { v = String(v.dropFirst(prefix.count)) }
+                }
+            }
+        }
+        return v
+    }
+
+    /// `TextNormalization.trim`, with a fast path for the common value that has nothing to trim (the Unicode
+    /// property lookup behind `isWhitespace` was the largest single cost of mapping).
+    public static func trim(_ v: String) -> String {
+        guard let first = v.unicodeScalars.first, let last = v.unicodeScalars.last else { return v }
+        if !isSpace(first), !isSpace(last) { return v }
+        return TextNormalization.trim(v)
+    }
+
+    /// `TextNormalization.halfWidth`, skipped when no full-width form or ideographic space can be present.
+    public static func halfWidth(_ v: String) -> String {
+        // U+FF01…U+FF5E are EF BC 81…EF BD 9E in UTF-8, U+3000 is E3 80 80.
+        if !v.utf8.contains(where: { $0 == 0xEF || $0 == 0xE3 }) { return v }
+        return TextNormalization.halfWidth(v)
+    }
+
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        let x = s.value
+        if x < 0x80 { return x == 0x20 || (0x09...0x0D).contains(x) }
+        if (0x4E00...0x9FFF).contains(x) { return false }
+        return s.properties.isWhitespace
+    }
+
+    public static func isKnownTransform(_ name: String) -> Bool {
+        ["trim", "halfWidth", "upper", "removeSpaces"].contains(name) || name.hasPrefix("stripTrailing:")
+            || name.hasPrefix("stripLeading:")
+    }
+
+    /// Date forms: patterns of `yyyy`, `MM`/`dd` (two digits), `M`/`d` (one or two digits) and literal characters,
+    /// or `epochMillis` / `epochSeconds` (a UTC instant, read as the date in China, UTC+8). A time part after the
+    /// date (` 00:00:00`, `T08:00:00`) is ignored.
+    public static func parseDate(_ text: String, formats: [String]) -> CivilDate? {
+        let value = trim(halfWidth(text))
+        guard !value.isEmpty else { return nil }
+        for format in formats {
+            if let d = parseDate(value, format: format) { return d }
+        }
+        return nil
+    }
+
+    public static let knownDateTokens = ["epochMillis", "epochSeconds"]
+
+    public static func isValidDateFormat(_ format: String) -> Bool {
+        if knownDateTokens.contains(format) { return true }
+        return format.contains("yyyy") && format.contains("M") && format.contains("d")
+    }
+
+    static func parseDate(_ value: String, format: String) -> CivilDate? {
+        if format == "epochMillis" || format == "epochSeconds" {
+            guard let n = Int64(value), value.count <= 16 else { return nil }
+            let seconds = format == "epochMillis" ? (n >= 0 ? n / 1000 : (n - 999) / 1000) : n
+            let shifted = seconds + 8 * 3600
+            let days = shifted >= 0 ? shifted / 86400 : (shifted - 86399) / 86400
+            return CivilDate(dayNumber: Int(days))
+        }
+        let v = Array(value.unicodeScalars)
+        let f = Array(format.unicodeScalars)
+        var i = 0
+        var j = 0
+        var year: Int?
+        var month: Int?
+        var day: Int?
+        func digits(min: Int, max: Int) -> Int? {
+            var n = 0
+            var count = 0
+            while count < max, i < v.count, v[i].value >= 0x30, v[i].value <= 0x39 {
+                n = n * 10 + Int(v[i].value - 0x30)
+                i += 1
+                count += 1
+            }
+            return count >= min ? n : nil
+        }
+        while j < f.count {
+            if f[j] == "y", j + 3 < f.count, f[j + 1] == "y", f[j + 2] == "y", f[j + 3] == "y" {
+                guard let y = digits(min: 4, max: 4) else { return nil }
+                year = y
+                j += 4
+            } else if f[j] == "M" || f[j] == "d" {
+                let two = j + 1 < f.count && f[j + 1] == f[j]
+                guard let n = two ? digits(min: 2, max: 2) : digits(min: 1, max: 2) else { return nil }
+                if f[j] == "M" { month = n } else { day = n }
+                j += two ? 2 : 1
+            } else {
+                guard i < v.count, v[i] == f[j] else { return nil }
+                i += 1
+                j += 1
+            }
+        }
+        if i < v.count {
+            // Only a time part may follow the date.
+            guard v[i] == " " || v[i] == "T" else { return nil }
+        }
+        guard let year, let month, let day else { return nil }
+        return CivilDate(year: year, month: month, day: day)
+    }
+
+    /// An amount: `2000`, `1,234.50`, `0.2万元`, `¥3,000元`, `3000.00 元`, `5万`. A unit suffix wins over
+    /// `defaultUnit`; the result is exact (fen), never rounded.
+    public static func parseMoney(_ text: String, defaultUnit: Money.Unit) throws -> Money {
+        var v = trim(halfWidth(text))
+        for prefix in ["¥", "￥", "RMB", "人民币"] where v.hasPrefix(prefix) { v = String(v.dropFirst(prefix.count)) }
+        var unit = defaultUnit
+        if v.hasSuffix("万元") {
+            unit = .wanYuan
+            v = String(v.dropLast(2))
+        } else if v.hasSuffix("万") {
+            unit = .wanYuan
+            v = String(v.dropLast(1))
+        } else if v.hasSuffix("元") {
+            unit = .yuan
+            v = String(v.dropLast(1))
+        }
+        v = trim(v)
+        return try Money(parsing: v, unit: unit)
+    }
+
+    /// A whole number, allowing a unit suffix such as `岁` (age) after the digits.
+    public static func parseInteger(_ text: String) -> Int? {
+        let v = trim(halfWidth(text))
+        let digits = v.prefix(while: { $0.isASCII && $0.isNumber })
+        guard !digits.isEmpty, digits.count <= 9 else { return nil }
+        let rest = v.dropFirst(digits.count)
+        guard rest.isEmpty || rest == "岁" || rest == "周岁" else { return nil }
+        return Int(digits)
+    }
+
+    /// Splits a multi-valued field on the given separators (and U+001F), dropping empty parts.
+    public static func split(_ text: String, separators: [String]) -> [String] {
+        var parts = [text]
+        for sep in separators + [SourceRow.valueSeparator] where !sep.isEmpty {
+            parts = parts.flatMap { $0.components(separatedBy: sep) }
+        }
+        return parts.map { trim($0) }.filter { !$0.isEmpty }
+    }
+}

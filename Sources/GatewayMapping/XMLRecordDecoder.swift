@@ -1,0 +1,291 @@
+import Foundation
+import GatewayCore
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// XML: every element with the dialect's `recordElement` local name (in its `namespace`, when given) is one
+/// record. Child elements become fields by their local-name path below the record (`Party.Name`), attributes
+/// `@name` / `Child@name`; repeated elements are joined with U+001F.
+///
+/// Parsed by FoundationXML's `XMLParser` from a stream, so memory is bounded by one record. The input is first
+/// converted to UTF-8 by `UTF8ChunkSource` (the XML declaration's encoding is rewritten to match), and a document
+/// carrying a DTD is refused before parsing: partner exports need none, and refusing it rules out entity
+/// expansion attacks ("billion laughs") and external entities.
+final class XMLRecordDecoder {
+    let recordElement: String
+    let namespace: String?
+    let maxRowBytes: Int
+
+    init(recordElement: String, namespace: String?, maxRowBytes: Int) {
+        self.recordElement = recordElement
+        self.namespace = namespace
+        self.maxRowBytes = maxRowBytes
+    }
+
+    func run(source: UTF8ChunkSource, emit: (SourceRow) throws -> Void) throws {
+        let prefix = try XMLPrologue.read(source: source)
+        let stream = ReplayInputStream(prefix: prefix, source: source)
+        let parser = XMLParser(stream: stream)
+        parser.shouldProcessNamespaces = true
+        parser.shouldReportNamespacePrefixes = false
+        parser.shouldResolveExternalEntities = false
+        try withoutActuallyEscaping(emit) { emit in
+            let delegate = Delegate(owner: self, emit: emit, parser: parser)
+            parser.delegate = delegate
+            let ok = parser.parse()
+            if let error = delegate.thrown { throw error }
+            if let error = stream.thrown { throw error }
+            if !ok {
+                let err = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unknown error"
+                throw MappingError(
+                    MappingError.xmlMalformed,
+                    "the XML is not well formed at line \(parser.lineNumber), column \(parser.columnNumber): \(err)")
+            }
+            if delegate.depth != 0 || !delegate.sawRoot {
+                throw MappingError(MappingError.xmlMalformed, "the XML document ends early (line \(parser.lineNumber))")
+            }
+        }
+    }
+
+    private final class Delegate: NSObject, XMLParserDelegate {
+        let owner: XMLRecordDecoder
+        let emit: (SourceRow) throws -> Void
+        weak var parser: XMLParser?
+        var thrown: Error?
+        var depth = 0
+        var sawRoot = false
+        // The record being read.
+        var recordDepth: Int?
+        var recordLine = 0
+        var rowNumber = 0
+        var path: [String] = []
+        /// Per open element below the record: whether it had child elements (then it is not a field itself).
+        var hadChild: [Bool] = []
+        var text = ""
+        var fields: [String: String] = [:]
+        var size = 0
+
+        init(owner: XMLRecordDecoder, emit: @escaping (SourceRow) throws -> Void, parser: XMLParser) {
+            self.owner = owner
+            self.emit = emit
+            self.parser = parser
+        }
+
+        func fail(_ error: Error) {
+            if thrown == nil { thrown = error }
+            parser?.abortParsing()
+        }
+
+        func add(_ key: String, _ value: String) {
+            size += key.utf8.count + value.utf8.count
+            if let old = fields[key] {
+                fields[key] = old + SourceRow.valueSeparator + value
+            } else {
+                fields[key] = value
+            }
+        }
+
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+            qualifiedName qName: String?,
+            attributes attributeDict: [String: String] = [:]
+        ) {
+            depth += 1
+            sawRoot = true
+            if recordDepth == nil {
+                if elementName == owner.recordElement, owner.namespace == nil || owner.namespace == namespaceURI {
+                    recordDepth = depth
+                    recordLine = parser.lineNumber
+                    fields = [:]
+                    size = 0
+                    path = []
+                    hadChild = []
+                    for (k, v) in attributeDict { add("@" + k, v) }
+                }
+                return
+            }
+            if !hadChild.isEmpty { hadChild[hadChild.count - 1] = true }
+            path.append(elementName)
+            hadChild.append(false)
+            let base = path.joined(separator: ".")
+            for (k, v) in attributeDict { add(base + "@" + k, v) }
+            text = ""
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            guard recordDepth != nil, !path.isEmpty else { return }
+            text += string
+            if size + text.utf8.count > owner.maxRowBytes {
+                fail(
+                    MappingError(
+                        MappingError.rowTooLarge,
+                        "record \(rowNumber + 1) starting at line \(recordLine) is longer than \(owner.maxRowBytes) bytes (maxRowBytes)"
+                    ))
+            }
+        }
+
+        func parser(
+            _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
+        ) {
+            defer { depth -= 1 }
+            guard let rd = recordDepth else { return }
+            if depth == rd {
+                recordDepth = nil
+                rowNumber += 1
+                let location = "\(owner.recordElement) \(rowNumber) (line \(recordLine))"
+                let raw = XMLPrologue.serialize(element: owner.recordElement, fields: fields)
+                do {
+                    try emit(SourceRow(number: rowNumber, location: location, fields: fields, raw: raw))
+                } catch {
+                    fail(error)
+                }
+                return
+            }
+            if hadChild.last != true {
+                add(path.joined(separator: "."), text)
+            }
+            text = ""
+            path.removeLast()
+            hadChild.removeLast()
+        }
+
+        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+            self.parser(parser, foundCharacters: String(decoding: CDATABlock, as: UTF8.self))
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {}
+    }
+}
+
+/// The XML prologue: read up to the root element, refuse a DTD, and make the declaration say UTF-8.
+enum XMLPrologue {
+    static let maxPrologue = 1 << 20
+
+    static func read(source: UTF8ChunkSource) throws -> [UInt8] {
+        var buffer: [UInt8] = []
+        while true {
+            // The root element starts at the first '<' followed by a letter or '_'.
+            if let rootStart = rootIndex(buffer) {
+                let prologue = Array(buffer[..<rootStart])
+                if containsDTD(prologue) {
+                    throw MappingError(
+                        MappingError.xmlDTDForbidden,
+                        "\(source.name) declares a DTD (<!DOCTYPE …>); DTDs and entity declarations are refused (entity expansion attacks)"
+                    )
+                }
+                return rewriteDeclaration(prologue) + buffer[rootStart...]
+            }
+            if buffer.count > maxPrologue {
+                throw MappingError(
+                    MappingError.xmlMalformed, "no root element in the first \(maxPrologue) bytes of \(source.name)")
+            }
+            guard let chunk = try source.next() else {
+                if containsDTD(buffer) {
+                    throw MappingError(
+                        MappingError.xmlDTDForbidden, "\(source.name) declares a DTD (<!DOCTYPE …>); refused")
+                }
+                throw MappingError(MappingError.xmlMalformed, "\(source.name) has no root element")
+            }
+            buffer += chunk
+        }
+    }
+
+    static func rootIndex(_ b: [UInt8]) -> Int? {
+        var i = 0
+        while i + 1 < b.count {
+            if b[i] == UInt8(ascii: "<") {
+                let c = b[i + 1]
+                if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") || c >= 0x80 {
+                    return i
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func containsDTD(_ b: [UInt8]) -> Bool {
+        let text = String(decoding: b, as: UTF8.self).uppercased()
+        return text.contains("<!DOCTYPE") || text.contains("<!ENTITY")
+    }
+
+    /// Replaces `encoding="…"` in the XML declaration by UTF-8 (the bytes were converted already).
+    static func rewriteDeclaration(_ prologue: [UInt8]) -> [UInt8] {
+        guard prologue.starts(with: Array("<?xml".utf8)), let end = firstIndex(of: Array("?>".utf8), in: prologue)
+        else {
+            return prologue
+        }
+        var decl = String(decoding: prologue[..<end], as: UTF8.self)
+        if let r = decl.range(of: #"encoding\s*=\s*["'][^"']*["']"#, options: .regularExpression) {
+            decl.replaceSubrange(r, with: "encoding=\"UTF-8\"")
+        }
+        return Array(decl.utf8) + prologue[end...]
+    }
+
+    static func firstIndex(of needle: [UInt8], in hay: [UInt8]) -> Int? {
+        guard hay.count >= needle.count else { return nil }
+        for i in 0...(hay.count - needle.count) where Array(hay[i..<(i + needle.count)]) == needle { return i }
+        return nil
+    }
+
+    /// A readable stand-in for the raw bytes of an XML record (XMLParser does not expose byte offsets).
+    static func serialize(element: String, fields: [String: String]) -> [UInt8] {
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var s = "<\(element)>"
+        for (k, v) in fields.sorted(by: { $0.key < $1.key }) {
+            for part in v.components(separatedBy: SourceRow.valueSeparator) { s += "<\(k)>\(esc(part))</\(k)>" }
+        }
+        s += "</\(element)>"
+        return Array(s.utf8)
+    }
+}
+
+/// An InputStream over a UTF-8 chunk source, replaying the already-read prologue first.
+final class ReplayInputStream: InputStream {
+    private var pending: [UInt8]
+    private var offset = 0
+    private let source: UTF8ChunkSource
+    private var ended = false
+    var thrown: Error?
+
+    init(prefix: [UInt8], source: UTF8ChunkSource) {
+        self.pending = prefix
+        self.source = source
+        super.init(data: Data())
+    }
+
+    override func open() {}
+    override func close() {}
+    override var hasBytesAvailable: Bool { offset < pending.count || !ended }
+    override var streamStatus: Stream.Status { hasBytesAvailable ? .open : .atEnd }
+
+    override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength len: Int) -> Int {
+        while offset >= pending.count {
+            if ended { return 0 }
+            do {
+                if let chunk = try source.next() {
+                    pending = chunk
+                    offset = 0
+                } else {
+                    ended = true
+                    return 0
+                }
+            } catch {
+                thrown = error
+                ended = true
+                return -1
+            }
+        }
+        let n = min(len, pending.count - offset)
+        pending.withUnsafeBufferPointer { p in
+            if let base = p.baseAddress { buffer.update(from: base + offset, count: n) }
+        }
+        offset += n
+        return n
+    }
+}
