@@ -52,10 +52,9 @@ final class RawClient {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard rc == 0 else {
-            close(fd)
-            throw TestFailure("connect failed: errno \(errno)")
-        }
+        // No close here: a class whose init throws after initialising every property still runs deinit, which
+        // closes the descriptor; closing twice would close whatever reused the number.
+        guard rc == 0 else { throw TestFailure("connect failed: errno \(errno)") }
     }
 
     deinit { close(fd) }
