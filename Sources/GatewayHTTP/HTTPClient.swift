@@ -262,8 +262,9 @@ public final class HTTPClient: @unchecked Sendable {
 extension Substring {
     func trimmingASCIIWhitespace() -> String {
         var s = self[...]
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
+        // `Character.isWhitespace` also covers "\r\n", which is one Character.
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)
     }
 }
