@@ -48,8 +48,10 @@ public struct TimerWheel: Sendable {
     public var count: Int { slots.reduce(0) { $0 + $1.count } }
 
     public mutating func schedule(id: Int, token: UInt64, deadline: UInt64) {
-        // Never behind the cursor: a past deadline fires at the next advance.
-        let index = max(deadline / tick, current + 1)
+        // Round up, so the slot is visited only once its time has come; never behind the cursor, so a past
+        // deadline fires at the next advance.
+        let (quotient, overflow) = deadline.addingReportingOverflow(tick - 1)
+        let index = max(overflow ? UInt64.max / tick : quotient / tick, current + 1)
         slots[Int(index % UInt64(slots.count))].append(Entry(id: id, token: token, deadline: deadline))
     }
 
