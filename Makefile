@@ -43,3 +43,21 @@ demo: deps
 
 clean:
 	rm -rf .build
+
+# HTTP transport (GatewayHTTP). Not part of `make test`.
+FUZZ_RUNS ?= 1000000
+FUZZ_HTTP_SOURCES := Sources/GatewayHTTP/HTTPRequestParser.swift Sources/GatewayHTTP/HTTPError.swift \
+	Sources/GatewayHTTP/HTTPHeaders.swift Sources/GatewayHTTP/HTTPRequest.swift Benchmarks/http/Fuzz/FuzzParser.swift
+.PHONY: bench-http fuzz-http
+
+# Release bench server vs nginx under wrk (installs nginx and wrk from Debian if missing); BENCH_SECONDS per run.
+bench-http: deps
+	bash Benchmarks/http/run.sh $(or $(BENCH_SECONDS),10)
+
+# libFuzzer over the request parser: FUZZ_RUNS inputs (default 1M) from the seed requests.
+fuzz-http:
+	mkdir -p .build/fuzz/corpus
+	cp Benchmarks/http/Fuzz/seeds/* .build/fuzz/corpus/
+	swiftc -sanitize=fuzzer,address -O -parse-as-library -module-name FuzzHTTP $(FUZZ_HTTP_SOURCES) \
+	  -o .build/fuzz/fuzz-http-parser
+	.build/fuzz/fuzz-http-parser -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus

@@ -50,6 +50,11 @@ let package = Package(
         .executableTarget(name: "g60-gateway", dependencies: ["GatewayCLI"], path: "Sources/g60-gateway"),
         .target(name: "GatewayTesting", dependencies: ["GatewayCore"], path: "Sources/GatewayTesting"),
 
+        // Benchmarks (not part of `make test`): the HTTP transport's release bench server, run by
+        // `make bench-http` (Benchmarks/http/run.sh).
+        .executableTarget(
+            name: "g60-http-bench-server", dependencies: ["GatewayHTTP"], path: "Benchmarks/http/Server"),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
