@@ -47,8 +47,9 @@ final class Connection {
     var scheduledDeadline: UInt64 = .max
     var timerToken: UInt64 = 0
 
-    init(fd: Int32, generation: UInt64, remoteAddress: String, limits: HTTPParserLimits, now: UInt64, tls: TLSConnection?)
-    {
+    init(
+        fd: Int32, generation: UInt64, remoteAddress: String, limits: HTTPParserLimits, now: UInt64, tls: TLSConnection?
+    ) {
         self.fd = fd
         self.generation = generation
         self.remoteAddress = remoteAddress
@@ -232,7 +233,7 @@ final class EventLoop {
         var address = address
         var text = [CChar](repeating: 0, count: 64)
         inet_ntop(AF_INET, &address.sin_addr, &text, 64)
-        let host = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return host + ":" + String(UInt16(bigEndian: address.sin_port))
     }
 
@@ -257,7 +258,10 @@ final class EventLoop {
                 readAvailable(connection, now: now)
             }
         }
-        if lookup(connection.fd) === connection { updateInterest(connection); updateDeadline(connection) }
+        if lookup(connection.fd) === connection {
+            updateInterest(connection)
+            updateDeadline(connection)
+        }
     }
 
     private func continueHandshake(_ connection: Connection, now: UInt64) {
@@ -570,7 +574,8 @@ final class EventLoop {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let text = "Date: \(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
+        let text =
+            "Date: \(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) "
             + "\(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT\r\n"
         dateLine = Array(text.utf8)
     }

@@ -172,7 +172,8 @@ public final class HTTPClient: @unchecked Sendable {
         let code: CURLcode = withExtendedLifetime(collector) {
             payload.withUnsafeBytes { bytes -> CURLcode in
                 if body != nil {
-                    let pointer = UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+                    let pointer = UnsafeMutableRawPointer(
+                        mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
                     // POSTFIELDS is not copied: it must live until perform returns (ENGINEERING-NOTES.md).
                     _ = CG60_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
                     _ = CG60_curl_easy_setopt_pointer(handle, CURLOPT_POSTFIELDS, pointer)

@@ -65,7 +65,8 @@ public struct AuthenticationMiddleware: HTTPMiddleware {
 
 /// Receives one observation per request; the gateway's metrics facade implements it.
 public protocol HTTPMetricsRecorder: Sendable {
-    func record(method: String, route: String, status: Int, durationNanoseconds: UInt64, requestBytes: Int,
+    func record(
+        method: String, route: String, status: Int, durationNanoseconds: UInt64, requestBytes: Int,
         responseBytes: Int)
 }
 

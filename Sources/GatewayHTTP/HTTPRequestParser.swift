@@ -136,7 +136,8 @@ public struct HTTPRequestParser: Sendable {
             let length = contentLength ?? 0
             if length > bodyLimit {
                 throw HTTPError(
-                    HTTPError.bodyTooLarge, "Content-Length \(length) is above this route's limit of \(bodyLimit) bytes",
+                    HTTPError.bodyTooLarge,
+                    "Content-Length \(length) is above this route's limit of \(bodyLimit) bytes",
                     status: 413)
             }
             state = .fixedBody(length: length)
@@ -381,7 +382,8 @@ public struct HTTPRequestParser: Sendable {
             }
         }
         if minor == 1, hostCount != 1 {
-            throw HTTPError(HTTPError.host, "an HTTP/1.1 request needs exactly one Host field (got \(hostCount))",
+            throw HTTPError(
+                HTTPError.host, "an HTTP/1.1 request needs exactly one Host field (got \(hostCount))",
                 status: 400)
         }
         let keepAlive = minor == 1 ? !closeRequested : (keepAliveRequested && !closeRequested)
@@ -496,7 +498,8 @@ public struct HTTPRequestParser: Sendable {
         while true {
             let budget = limits.maxChunkLine - (lineStart - readIndex)
             if budget <= 0 {
-                throw HTTPError(HTTPError.chunk, "the trailer section exceeds \(limits.maxChunkLine) bytes", status: 400)
+                throw HTTPError(
+                    HTTPError.chunk, "the trailer section exceeds \(limits.maxChunkLine) bytes", status: 400)
             }
             guard let lfIndex = try firstLF(from: lineStart, limit: budget) else { return false }
             guard lfIndex > lineStart, buffer[lfIndex - 1] == cr else {

@@ -71,9 +71,12 @@ func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         out.append(0x30)
         return
     }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var digits:
+        (
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+        ) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     var n = value
     var count = 0
     withUnsafeMutableBytes(of: &digits) { buffer in
@@ -89,9 +92,10 @@ func appendDecimal(_ value: Int, to out: inout [UInt8]) {
 /// Precomputed status lines for the common statuses, built on demand for others.
 private let commonStatusLines: [Int: [UInt8]] = {
     var table: [Int: [UInt8]] = [:]
-    for status in [100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 414, 417, 422, 429, 431,
-        500, 501, 502, 503, 504, 505]
-    {
+    for status in [
+        100, 200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 414, 417, 422, 429, 431,
+        500, 501, 502, 503, 504, 505,
+    ] {
         table[status] = Array("HTTP/1.1 \(status) \(reasonPhrase(status))\r\n".utf8)
     }
     return table

@@ -167,7 +167,8 @@ public struct HTTPRouter: Sendable {
     /// Resolves a method and path to a responder (always: 404 and 405 are responders too).
     public func resolve(method: String, path: Substring) -> ResolvedRoute {
         if let candidates = exact[String(path)] {
-            for index in candidates where compiled[index].route.method == method
+            for index in candidates
+            where compiled[index].route.method == method
                 || (method == "HEAD" && compiled[index].route.method == "GET")
             {
                 let route = compiled[index].route

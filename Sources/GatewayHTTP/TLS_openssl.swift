@@ -31,7 +31,7 @@ func drainOpenSSLErrors() -> String {
         if code == 0 { break }
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
-        parts.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        parts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
     return parts.isEmpty ? "no OpenSSL detail" : parts.joined(separator: "; ")
 }

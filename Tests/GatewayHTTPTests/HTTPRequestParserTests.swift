@@ -33,7 +33,8 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 struct HTTPRequestParserTests {
     let simpleGet = "GET /v1/ping?x=1 HTTP/1.1\r\nHost: gw\r\nAccept: */*\r\n\r\n"
-    let post = "POST /v1/envelopes HTTP/1.1\r\nHost: gw\r\nContent-Length: 11\r\nContent-Type: text/plain\r\n\r\nhello world"
+    let post =
+        "POST /v1/envelopes HTTP/1.1\r\nHost: gw\r\nContent-Length: 11\r\nContent-Type: text/plain\r\n\r\nhello world"
     let chunkedPost =
         "POST /c HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
 
@@ -120,17 +121,25 @@ struct HTTPRequestParserTests {
         ("obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n  continued\r\n\r\n", 400),
         ("space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
         ("tab before colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400),
-        ("conflicting Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+        (
+            "conflicting Content-Length",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400
+        ),
         ("conflicting Content-Length list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\nabcd", 400),
         ("non-numeric Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3a\r\n\r\nabc", 400),
         ("signed Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc", 400),
         ("empty Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n", 400),
         ("huge Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
-        ("Content-Length with Transfer-Encoding",
-            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        (
+            "Content-Length with Transfer-Encoding",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400
+        ),
         ("unknown Transfer-Encoding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        ("double chunked",
-            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        (
+            "double chunked",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400
+        ),
         ("bare LF in header", "GET / HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n", 400),
         ("bare LF request line", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400),
         ("bare LF end", "GET / HTTP/1.1\r\nHost: a\r\n\n", 400),
@@ -146,9 +155,18 @@ struct HTTPRequestParserTests {
         ("no colon", "GET / HTTP/1.1\r\nHost a\r\n\r\n", 400),
         ("empty name", "GET / HTTP/1.1\r\n: a\r\nHost: a\r\n\r\n", 400),
         ("bad chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
-        ("chunk size with 0x", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", 400),
-        ("chunk without CRLF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
-        ("chunk size bare LF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400),
+        (
+            "chunk size with 0x",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", 400
+        ),
+        (
+            "chunk without CRLF",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400
+        ),
+        (
+            "chunk size bare LF",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400
+        ),
         ("Transfer-Encoding in 1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
         ("unknown expectation", "POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417),
     ]

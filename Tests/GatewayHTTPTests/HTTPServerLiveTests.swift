@@ -13,9 +13,10 @@ struct Boom: Error {}
 /// Records metrics observations for assertions.
 final class RecordingMetrics: HTTPMetricsRecorder {
     let seen = Mutex<[(String, Int)]>([])
-    func record(method: String, route: String, status: Int, durationNanoseconds: UInt64, requestBytes: Int,
-        responseBytes: Int)
-    {
+    func record(
+        method: String, route: String, status: Int, durationNanoseconds: UInt64, requestBytes: Int,
+        responseBytes: Int
+    ) {
         seen.withLock { $0.append((route, status)) }
     }
 }
@@ -24,7 +25,9 @@ func testRouter(gate: DispatchSemaphore? = nil, entered: DispatchSemaphore? = ni
     var router = HTTPRouter()
     router.use(ProblemMiddleware())
     router.get("/ping") { _, _ in .text("pong") }
-    router.post("/echo", bodyLimit: 64 * 1024) { request, _ in .bytes(request.body, contentType: "application/octet-stream") }
+    router.post("/echo", bodyLimit: 64 * 1024) { request, _ in
+        .bytes(request.body, contentType: "application/octet-stream")
+    }
     router.post("/small", bodyLimit: 10) { request, _ in .bytes(request.body, contentType: "text/plain") }
     router.get("/partners/:id/records/:record") { _, context in
         .text("\(context.parameters["id"] ?? "?")/\(context.parameters["record"] ?? "?") via \(context.route)")
@@ -219,6 +222,25 @@ func startServer(
         #expect(server.stats.timedOut.load(ordering: .relaxed) >= 2)
     }
 
+    @Test func aBodyThatTricklesInIsCutOffByTheBodyTimeout() throws {
+        let clock = ManualClock()
+        let server = try startServer(testRouter(), clock: clock) { $0.bodyTimeout = .seconds(20) }
+        defer { server.shutdown() }
+        let slow = try RawClient(port: server.port)
+        try slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        // Same loop, later event: once this is answered the slow head has been read.
+        let probe = try RawClient(port: server.port)
+        try probe.send("GET /ping HTTP/1.1\r\nHost: t\r\n\r\n")
+        _ = try probe.readResponse()
+        clock.advance(.seconds(15))
+        try slow.send("de")
+        clock.advance(.seconds(6))
+        let response = try slow.readResponse()
+        #expect(response.status == 408)
+        #expect(response.bodyText.contains("http.request.timeout"))
+        #expect(try slow.readsEOF())
+    }
+
     @Test func connectionLimitAnswers503() throws {
         let server = try startServer(testRouter(), maxConnections: 2)
         defer { server.shutdown() }
@@ -262,7 +284,10 @@ func startServer(
         try busy.send("GET /blocking?inflight HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(entered.wait(timeout: .now() + 10) == .success)
         let done = DispatchSemaphore(value: 0)
-        Thread { server.shutdown(); done.signal() }.start()
+        Thread {
+            server.shutdown()
+            done.signal()
+        }.start()
         // The idle connection is closed at once; the busy one still gets its answer.
         #expect(try idle.readsEOF())
         gate.signal()
@@ -284,8 +309,10 @@ func startServer(
         defer { server.shutdown() }
         let result = try runTool(
             "/usr/bin/curl",
-            ["-sS", "--max-time", "10", "-H", "Expect: 100-continue", "--data-binary", "@-",
-                "http://127.0.0.1:\(server.port)/echo"],
+            [
+                "-sS", "--max-time", "10", "-H", "Expect: 100-continue", "--data-binary", "@-",
+                "http://127.0.0.1:\(server.port)/echo",
+            ],
             input: Array(String(repeating: "x", count: 3000).utf8))
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output == String(repeating: "x", count: 3000))

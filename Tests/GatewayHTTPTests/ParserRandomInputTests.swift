@@ -111,7 +111,8 @@ func mutate(_ seed: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
 @Test func problemJSONEscapesAndKeepsTheCode() {
     let problem = HTTPProblem(status: 400, code: "x.y", detail: "bad \"value\"\n")
     let text = String(decoding: problem.jsonBytes, as: UTF8.self)
-    #expect(text == #"{"type":"about:blank","title":"Bad Request","status":400,"code":"x.y","detail":"bad \"value\"\n"}"#)
+    #expect(
+        text == #"{"type":"about:blank","title":"Bad Request","status":400,"code":"x.y","detail":"bad \"value\"\n"}"#)
     // Server errors never leak their message to the client.
     let hidden = HTTPProblem(HTTPError("db.locked", "SQLite said: /var/lib/secret.db is locked", status: 503))
     #expect(hidden.detail == nil)

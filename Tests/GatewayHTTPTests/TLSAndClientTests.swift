@@ -40,7 +40,8 @@ struct TestPKI {
     private func issue(_ name: String, by ca: String, subject: String, serverSAN: Bool) throws {
         try openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(name).key"])
         try openssl(["req", "-new", "-key", "\(name).key", "-out", "\(name).csr", "-subj", subject])
-        let extensions = serverSAN
+        let extensions =
+            serverSAN
             ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
             : "extendedKeyUsage=clientAuth\n"
         try extensions.write(toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
@@ -74,14 +75,19 @@ func tlsRouter(gate: DispatchSemaphore? = nil) -> HTTPRouter {
         let tls = HTTPTLSConfiguration(
             certificateChainPath: pki.path("server.pem"), privateKeyPath: pki.path("server.key"),
             clientCAPath: pki.path("ca.pem"), requireClientCertificate: true)
-        let server = try startServer(tlsRouter()) { $0.tls = tls; $0.allowPlaintext = false }
+        let server = try startServer(tlsRouter()) {
+            $0.tls = tls
+            $0.allowPlaintext = false
+        }
         defer { server.shutdown() }
         let url = "https://127.0.0.1:\(server.port)/whoami"
 
         let withCert = try runTool(
             "/usr/bin/curl",
-            ["-sS", "--max-time", "10", "--cacert", pki.path("ca.pem"), "--cert", pki.path("client.pem"), "--key",
-                pki.path("client.key"), url])
+            [
+                "-sS", "--max-time", "10", "--cacert", pki.path("ca.pem"), "--cert", pki.path("client.pem"), "--key",
+                pki.path("client.key"), url,
+            ])
         #expect(withCert.status == 0, "\(withCert.error)")
         #expect(withCert.output.contains("CN=jiaxing"))
 
@@ -89,16 +95,20 @@ func tlsRouter(gate: DispatchSemaphore? = nil) -> HTTPRouter {
         #expect(noCert.status != 0)
         let rogue = try runTool(
             "/usr/bin/curl",
-            ["-sS", "--max-time", "10", "--cacert", pki.path("ca.pem"), "--cert", pki.path("rogue.pem"), "--key",
-                pki.path("rogue.key"), url])
+            [
+                "-sS", "--max-time", "10", "--cacert", pki.path("ca.pem"), "--cert", pki.path("rogue.pem"), "--key",
+                pki.path("rogue.key"), url,
+            ])
         #expect(rogue.status != 0)
         #expect(server.stats.tlsHandshakeFailures.load(ordering: .relaxed) >= 2)
 
         let request = Array("GET /whoami HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".utf8)
         let sClient = try runTool(
             "/usr/bin/openssl",
-            ["s_client", "-connect", "127.0.0.1:\(server.port)", "-CAfile", pki.path("ca.pem"), "-cert",
-                pki.path("client.pem"), "-key", pki.path("client.key"), "-quiet", "-verify_return_error"],
+            [
+                "s_client", "-connect", "127.0.0.1:\(server.port)", "-CAfile", pki.path("ca.pem"), "-cert",
+                pki.path("client.pem"), "-key", pki.path("client.key"), "-quiet", "-verify_return_error",
+            ],
             input: request)
         #expect(sClient.output.contains("HTTP/1.1 200 OK"), "\(sClient.error)")
         #expect(sClient.output.contains("CN=jiaxing"))
@@ -152,7 +162,8 @@ func tlsRouter(gate: DispatchSemaphore? = nil) -> HTTPRouter {
         #expect(String(decoding: who.body, as: UTF8.self).contains("CN=jiaxing"))
         #expect(who.headers["content-type"] == "text/plain; charset=utf-8")
         let payload = [UInt8](repeating: 7, count: 2048)
-        let echoed = try client.post(base + "/echo", body: payload, headers: ["Content-Type": "application/octet-stream"])
+        let echoed = try client.post(
+            base + "/echo", body: payload, headers: ["Content-Type": "application/octet-stream"])
         #expect(echoed.body == payload)
         let missing = try client.get(base + "/nowhere")
         #expect(missing.status == 404)

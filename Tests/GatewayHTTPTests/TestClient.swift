@@ -64,7 +64,9 @@ final class RawClient {
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard n > 0 else { throw TestFailure("send failed: errno \(errno)") }
             offset += n
         }
@@ -97,13 +99,19 @@ final class RawClient {
                 var lines = head.components(separatedBy: "\r\n")
                 let statusLine = lines.removeFirst()
                 let parts = statusLine.split(separator: " ")
-                guard parts.count >= 2, let status = Int(parts[1]) else { throw TestFailure("bad status line \(statusLine)") }
+                guard parts.count >= 2, let status = Int(parts[1]) else {
+                    throw TestFailure("bad status line \(statusLine)")
+                }
                 var headers: [(String, String)] = []
                 for line in lines where !line.isEmpty {
                     guard let colon = line.firstIndex(of: ":") else { continue }
-                    headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+                    headers.append(
+                        (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+                    )
                 }
-                let length = headRequest || status < 200 ? 0
+                let length =
+                    headRequest || status < 200
+                    ? 0
                     : Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
                 while buffer.count < end + 4 + length {
                     guard try fill() else { throw TestFailure("EOF inside a body") }

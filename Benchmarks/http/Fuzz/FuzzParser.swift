@@ -13,7 +13,8 @@ private func outcome(_ pieces: [UnsafeRawBufferPointer]) -> [String] {
             while let event = try parser.next() {
                 switch event {
                 case .head(let head):
-                    seen.append("H \(head.method) \(head.target) \(head.headers.count) \(head.keepAlive) \(head.chunked)")
+                    seen.append(
+                        "H \(head.method) \(head.target) \(head.headers.count) \(head.keepAlive) \(head.chunked)")
                 case .end(let body):
                     seen.append("B \(body.count) \(body.reduce(0) { $0 &* 31 &+ Int($1) })")
                 }
@@ -31,7 +32,9 @@ public func fuzzParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let whole = outcome([all])
     if size > 1 {
         let split = Int(data[0]) % size
-        let pieces = outcome([UnsafeRawBufferPointer(rebasing: all[..<split]), UnsafeRawBufferPointer(rebasing: all[split...])])
+        let pieces = outcome([
+            UnsafeRawBufferPointer(rebasing: all[..<split]), UnsafeRawBufferPointer(rebasing: all[split...]),
+        ])
         if pieces != whole {
             fatalError("split at \(split) changes the parse: \(whole) vs \(pieces)")
         }
