@@ -36,7 +36,10 @@ final class Connection {
     var closeAfterFlush = false
     var current: (head: HTTPRequestHead, route: ResolvedRoute)?
     var interest: UInt32 = 0
+    /// TLS may need the opposite readiness: a write that waits for input, a read or handshake that waits to write.
     var tlsWriteWantsRead = false
+    var tlsReadWantsWrite = false
+    var handshakeWantsWrite = false
     // Timing (nanoseconds from the server's clock).
     var acceptedAt: UInt64
     var requestStartedAt: UInt64
@@ -254,7 +257,9 @@ final class EventLoop {
                 guard flush(connection, now: now) else { return }
                 if connection.phase == .open && connection.pendingOut == 0 { drive(connection, now: now) }
             }
-            if flags & EPOLLIN.rawValue != 0 && connection.phase == .open {
+            let readable =
+                flags & EPOLLIN.rawValue != 0 || (connection.tlsReadWantsWrite && flags & EPOLLOUT.rawValue != 0)
+            if readable && connection.phase == .open && lookup(connection.fd) === connection {
                 readAvailable(connection, now: now)
             }
         }
@@ -274,9 +279,9 @@ final class EventLoop {
             connection.lastActivity = now
             readAvailable(connection, now: now)
         case .wantRead:
-            connection.interest = EPOLLIN.rawValue
+            connection.handshakeWantsWrite = false
         case .wantWrite:
-            connection.interest = EPOLLOUT.rawValue
+            connection.handshakeWantsWrite = true
         case .failed:
             server.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
             closeConnection(connection)
@@ -290,11 +295,12 @@ final class EventLoop {
             rounds += 1
             switch connection.receive(readBuffer) {
             case .bytes(let n):
+                connection.tlsReadWantsWrite = false
                 connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
                 // A plain socket that returned less than asked is empty; TLS may hold decrypted bytes.
                 if connection.tls == nil && n < readBuffer.count { rounds = .max }
             case .wouldBlock(let wantWrite):
-                if wantWrite { connection.interest |= EPOLLOUT.rawValue }
+                connection.tlsReadWantsWrite = wantWrite
                 rounds = .max
             case .closed, .failed:
                 closeConnection(connection)
@@ -307,7 +313,9 @@ final class EventLoop {
 
     /// Parses and answers as many buffered requests as output space allows.
     private func drive(_ connection: Connection, now: UInt64) {
-        while connection.phase == .open && !connection.closeAfterFlush && connection.pendingOut < outputHighWater {
+        requests: while connection.phase == .open && !connection.closeAfterFlush
+            && connection.pendingOut < outputHighWater
+        {
             let event: HTTPRequestParser.Event?
             do {
                 event = try connection.parser.next()
@@ -359,7 +367,8 @@ final class EventLoop {
                                 fd: fd, generation: generation, response: response, keepAlive: keepAlive,
                                 omitBody: omitBody))
                     }
-                    return
+                    // Earlier pipelined answers (and a 100 Continue) still go out now.
+                    break requests
                 }
                 var inlineContext = context
                 let response = Self.respond(route.responder, request, &inlineContext)
@@ -467,7 +476,7 @@ final class EventLoop {
         var wanted: UInt32
         switch connection.phase {
         case .handshake:
-            wanted = connection.interest == EPOLLOUT.rawValue ? EPOLLOUT.rawValue : EPOLLIN.rawValue
+            wanted = connection.handshakeWantsWrite ? EPOLLOUT.rawValue : EPOLLIN.rawValue
         case .draining:
             wanted = EPOLLIN.rawValue
         case .handler:
@@ -476,6 +485,7 @@ final class EventLoop {
             wanted = connection.pendingOut >= outputHighWater ? 0 : EPOLLIN.rawValue
             if connection.pendingOut > 0 && !connection.tlsWriteWantsRead { wanted |= EPOLLOUT.rawValue }
             if connection.tlsWriteWantsRead { wanted |= EPOLLIN.rawValue }
+            if connection.tlsReadWantsWrite && wanted & EPOLLIN.rawValue != 0 { wanted |= EPOLLOUT.rawValue }
         }
         if wanted != connection.interest {
             connection.interest = wanted
