@@ -184,6 +184,39 @@ func tlsRouter(gate: DispatchSemaphore? = nil) -> HTTPRouter {
         }
     }
 
+    @Test func publicKeyPinningAcceptsTheRightKeyOnly() throws {
+        let pki = try TestPKI.make()
+        defer { pki.remove() }
+        let tls = HTTPTLSConfiguration(
+            certificateChainPath: pki.path("server.pem"), privateKeyPath: pki.path("server.key"))
+        let server = try startServer(tlsRouter()) { $0.tls = tls }
+        defer { server.shutdown() }
+        let digest = try runTool(
+            "/bin/bash",
+            [
+                "-c",
+                "openssl x509 -in server.pem -pubkey -noout | openssl pkey -pubin -outform der"
+                    + " | openssl dgst -sha256 -binary | base64",
+            ],
+            directory: pki.directory)
+        let pin = "sha256//" + digest.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let url = "https://127.0.0.1:\(server.port)/ping"
+        let pinned = try HTTPClient(
+            configuration: HTTPClientConfiguration(caBundlePath: pki.path("ca.pem"), pinnedPublicKey: pin))
+        #expect(try pinned.get(url).status == 200)
+        let wrongPin = try HTTPClient(
+            configuration: HTTPClientConfiguration(
+                caBundlePath: pki.path("ca.pem"),
+                pinnedPublicKey: "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="))
+        do {
+            _ = try wrongPin.get(url)
+            Issue.record("a server with another key was accepted")
+        } catch {
+            #expect(error.code == HTTPError.clientTLS)
+            #expect(!error.retryable)
+        }
+    }
+
     @Test func clientErrorsAreClassified() throws {
         let gate = DispatchSemaphore(value: 0)
         let server = try startServer(tlsRouter(gate: gate))
