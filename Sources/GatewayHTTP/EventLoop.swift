@@ -313,9 +313,18 @@ final class EventLoop {
 
     /// Parses and answers as many buffered requests as output space allows.
     private func drive(_ connection: Connection, now: UInt64) {
-        requests: while connection.phase == .open && !connection.closeAfterFlush
-            && connection.pendingOut < outputHighWater
-        {
+        while true {
+            let stoppedAtHighWater = answerBuffered(connection, now: now)
+            guard flush(connection, now: now) else { return }
+            // Requests may still wait in the parser with no socket event to come: go on while the output drains.
+            guard stoppedAtHighWater, connection.phase == .open, connection.pendingOut == 0 else { return }
+        }
+    }
+
+    /// Answers buffered requests until output reaches the high-water mark (returns true) or input runs out.
+    private func answerBuffered(_ connection: Connection, now: UInt64) -> Bool {
+        requests: while connection.phase == .open && !connection.closeAfterFlush {
+            if connection.pendingOut >= outputHighWater { return true }
             let event: HTTPRequestParser.Event?
             do {
                 event = try connection.parser.next()
@@ -377,7 +386,7 @@ final class EventLoop {
                 connection.requestStartedAt = now
             }
         }
-        _ = flush(connection, now: now)
+        return false
     }
 
     /// Runs a responder; an error that escaped every middleware still becomes a problem response.

@@ -86,6 +86,21 @@ func startServer(
         #expect(try client.readResponse().bodyText == "pong")
     }
 
+    @Test func aClientThatDoesNotReadIsBackPressuredNotBuffered() throws {
+        let server = try startServer(tlsRouter())
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        // 60 pipelined requests for 100 KB each (6 MB): far above the socket buffers and the output high-water
+        // mark, so the server must stop parsing, wait for EPOLLOUT and resume.
+        try client.send(String(repeating: "GET /big HTTP/1.1\r\nHost: t\r\n\r\n", count: 60))
+        var complete = 0
+        for _ in 0..<60 {
+            let response = try client.readResponse()
+            if response.status == 200 && response.body.count == 100_000 { complete += 1 }
+        }
+        #expect(complete == 60)
+    }
+
     @Test func chunkedRequestBodyIsDecoded() throws {
         let server = try startServer(testRouter())
         defer { server.shutdown() }
