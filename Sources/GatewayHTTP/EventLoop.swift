@@ -126,7 +126,7 @@ final class EventLoop {
         self.clock = configuration.clock
         self.router = server.router
         self.limits = configuration.limits
-        self.maxConnections = max(1, configuration.maxConnections / configuration.loopCount)
+        self.maxConnections = max(1, configuration.maxConnections)
         self.idleTimeout = configuration.idleTimeout.nanoseconds
         self.headerTimeout = configuration.headerTimeout.nanoseconds
         self.bodyTimeout = configuration.bodyTimeout.nanoseconds
@@ -200,7 +200,8 @@ final class EventLoop {
             }
             if fd < 0 { return }
             server.stats.accepted.add(1, ordering: .relaxed)
-            if connectionCount >= maxConnections {
+            // The limit is over all loops: a busy loop must not refuse while others have room, nor the reverse.
+            if server.stats.open.load(ordering: .relaxed) >= maxConnections {
                 server.stats.refusedOverLimit.add(1, ordering: .relaxed)
                 _ = overloadedResponse.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(fd)

@@ -147,6 +147,9 @@ public final class HTTPServer: Sendable {
 
     /// Binds and starts the loops; returns once the server accepts connections.
     public func start() throws(HTTPError) {
+        if state.withLock({ $0.listener >= 0 }) {
+            throw HTTPError(HTTPError.socket, "the server is already started")
+        }
         signal(SIGPIPE, SIG_IGN)
         let listener = try Self.listen(host: configuration.host, port: configuration.port)
         let port: UInt16
