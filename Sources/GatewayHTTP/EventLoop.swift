@@ -364,6 +364,7 @@ final class EventLoop {
                     peerCertificate: connection.peerCertificate, receivedAt: now)
                 let keepAlive = head.keepAlive && !stopping
                 let omitBody = head.method == "HEAD"
+                let http10 = head.minorVersion == 0
                 if route.blocking {
                     connection.phase = .handler
                     let shared = self.shared
@@ -375,14 +376,14 @@ final class EventLoop {
                         shared.post(
                             Completion(
                                 fd: fd, generation: generation, response: response, keepAlive: keepAlive,
-                                omitBody: omitBody))
+                                omitBody: omitBody, http10: http10))
                     }
                     // Earlier pipelined answers (and a 100 Continue) still go out now.
                     break requests
                 }
                 var inlineContext = context
                 let response = Self.respond(route.responder, request, &inlineContext)
-                queue(response, on: connection, keepAlive: keepAlive, omitBody: omitBody)
+                queue(response, on: connection, keepAlive: keepAlive, omitBody: omitBody, http10: http10)
                 connection.lastActivity = now
                 connection.requestStartedAt = now
             }
@@ -403,8 +404,12 @@ final class EventLoop {
         }
     }
 
-    private func queue(_ response: HTTPResponse, on connection: Connection, keepAlive: Bool, omitBody: Bool) {
-        response.serialize(into: &connection.out, keepAlive: keepAlive, date: dateLine, omitBody: omitBody)
+    private func queue(
+        _ response: HTTPResponse, on connection: Connection, keepAlive: Bool, omitBody: Bool, http10: Bool = false
+    ) {
+        response.serialize(
+            into: &connection.out, keepAlive: keepAlive, date: dateLine, omitBody: omitBody,
+            announceKeepAlive: http10)
         if !keepAlive { connection.closeAfterFlush = true }
     }
 
@@ -421,7 +426,7 @@ final class EventLoop {
             connection.phase = .open
             queue(
                 completion.response, on: connection, keepAlive: completion.keepAlive && !stopping,
-                omitBody: completion.omitBody)
+                omitBody: completion.omitBody, http10: completion.http10)
             connection.lastActivity = now
             connection.requestStartedAt = now
             if flush(connection, now: now) {

@@ -33,7 +33,10 @@ public struct HTTPResponse: Sendable {
     }
 
     /// Writes status line, fields and body into `out`, adding the framing fields the server owns.
-    func serialize(into out: inout [UInt8], keepAlive: Bool, date: [UInt8], omitBody: Bool) {
+    /// - Parameter announceKeepAlive: say `Connection: keep-alive` (HTTP/1.0 clients assume close otherwise).
+    func serialize(
+        into out: inout [UInt8], keepAlive: Bool, date: [UInt8], omitBody: Bool, announceKeepAlive: Bool = false
+    ) {
         out.append(contentsOf: statusLine(status))
         for field in headers.fields {
             if asciiCaseInsensitiveEqual(field.name, "content-length")
@@ -51,6 +54,7 @@ public struct HTTPResponse: Sendable {
         }
         out.append(contentsOf: date)
         if !keepAlive { out.append(contentsOf: connectionClose) }
+        if keepAlive && announceKeepAlive { out.append(contentsOf: connectionKeepAlive) }
         if status >= 200 && status != 204 && status != 304 {
             out.append(contentsOf: contentLengthPrefix)
             appendDecimal(body.count, to: &out)
@@ -64,6 +68,7 @@ public struct HTTPResponse: Sendable {
 }
 
 private let connectionClose: [UInt8] = Array("Connection: close\r\n".utf8)
+private let connectionKeepAlive: [UInt8] = Array("Connection: keep-alive\r\n".utf8)
 private let contentLengthPrefix: [UInt8] = Array("Content-Length: ".utf8)
 
 func appendDecimal(_ value: Int, to out: inout [UInt8]) {

@@ -87,6 +87,7 @@ struct Completion: Sendable {
     let response: HTTPResponse
     let keepAlive: Bool
     let omitBody: Bool
+    let http10: Bool
 }
 
 /// What other threads share with one loop: its wake-up descriptor, its inbox, its stop flag.

@@ -73,6 +73,23 @@ func startServer(
         #expect(try client.readsEOF())
     }
 
+    @Test func http10KeepAliveIsAnnouncedAndPlain10Closes() throws {
+        let server = try startServer(testRouter())
+        defer { server.shutdown() }
+        let client = try RawClient(port: server.port)
+        for _ in 0..<2 {
+            try client.send("GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.bodyText == "pong")
+            #expect(response.header("Connection") == "keep-alive")
+        }
+        try client.send("GET /blocking?old HTTP/1.0\r\n\r\n")
+        let last = try client.readResponse()
+        #expect(last.bodyText == "blocked old")
+        #expect(last.header("Connection") == "close")
+        #expect(try client.readsEOF())
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrderIncludingBlockingRoutes() throws {
         let server = try startServer(testRouter())
         defer { server.shutdown() }
