@@ -2,7 +2,7 @@
 # install the Debian packages they need first (make deps).
 SHELL := /bin/bash
 SWIFT ?= swift
-DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
+DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config openssl curl
 SWIFT_TEST_FLAGS ?=
 
 .PHONY: all deps build test demo clean help
@@ -14,6 +14,8 @@ help:
 	@echo "make test   build and run every test (installs missing Debian packages first)"
 	@echo "make build  debug build of g60-gateway"
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
+	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
+	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
