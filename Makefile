@@ -2,7 +2,7 @@
 # install the Debian packages they need first (make deps).
 SHELL := /bin/bash
 SWIFT ?= swift
-DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config
+DEB_PACKAGES := libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config openssl curl
 SWIFT_TEST_FLAGS ?=
 
 .PHONY: all deps build test demo clean help bench-crypto bench-mapping
@@ -16,6 +16,8 @@ help:
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
 	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
 	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
+	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
+	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -66,3 +68,21 @@ bench-report: deps
 bench-mapping: deps
 	$(SWIFT) build -c release --product g60-gateway
 	bash Benchmarks/mapping/run.sh $(or $(ROWS),1000000)
+
+# HTTP transport (GatewayHTTP). Not part of `make test`.
+FUZZ_RUNS ?= 1000000
+FUZZ_HTTP_SOURCES := Sources/GatewayHTTP/HTTPRequestParser.swift Sources/GatewayHTTP/HTTPError.swift \
+	Sources/GatewayHTTP/HTTPHeaders.swift Sources/GatewayHTTP/HTTPRequest.swift Benchmarks/http/Fuzz/FuzzParser.swift
+.PHONY: bench-http fuzz-http
+
+# Release bench server vs nginx under wrk (installs nginx and wrk from Debian if missing); BENCH_SECONDS per run.
+bench-http: deps
+	bash Benchmarks/http/run.sh $(or $(BENCH_SECONDS),10)
+
+# libFuzzer over the request parser: FUZZ_RUNS inputs (default 1M) from the seed requests.
+fuzz-http:
+	mkdir -p .build/fuzz/corpus
+	cp Benchmarks/http/Fuzz/seeds/* .build/fuzz/corpus/
+	swiftc -sanitize=fuzzer,address -O -parse-as-library -module-name FuzzHTTP $(FUZZ_HTTP_SOURCES) \
+	  -o .build/fuzz/fuzz-http-parser
+	.build/fuzz/fuzz-http-parser -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus

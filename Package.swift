@@ -67,6 +67,10 @@ let package = Package(
         .executableTarget(
             name: "g60-report-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore"],
             path: "Benchmarks/report"),
+        // Benchmarks (not part of `make test`): the HTTP transport's release bench server, run by
+        // `make bench-http` (Benchmarks/http/run.sh).
+        .executableTarget(
+            name: "g60-http-bench-server", dependencies: ["GatewayHTTP"], path: "Benchmarks/http/Server"),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),

@@ -7,4 +7,7 @@
 struct sockaddr;
 // accept4 is a GNU extension; the .c file defines _GNU_SOURCE.
 int CG60_accept4(int fd, struct sockaddr *addr, unsigned int *len, int flags);
+// eventfd wakes an epoll loop from other threads; <sys/eventfd.h> is not in Glibc's module map.
+// The descriptor is created non-blocking and close-on-exec.
+int CG60_eventfd(unsigned int initval);
 #endif

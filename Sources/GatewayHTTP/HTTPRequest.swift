@@ -1,0 +1,60 @@
+/// The head of a request as the parser accepted it: request line and header fields, plus what the framing
+/// rules derived from them.
+public struct HTTPRequestHead: Sendable {
+    /// The method token as sent, e.g. `GET` (methods are case-sensitive).
+    public var method: String
+    /// The request target as sent, e.g. `/v1/envelopes?since=3`.
+    public var target: String
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public var minorVersion: Int
+    public var headers: HTTPHeaders
+    /// Whether the connection stays open after the response (HTTP/1.1 default, `Connection: close`, 1.0 rules).
+    public var keepAlive: Bool
+    /// Whether the client sent `Expect: 100-continue` and waits for an interim response before the body.
+    public var expectsContinue: Bool
+    /// The declared body length; nil for chunked bodies or no body.
+    public var contentLength: Int?
+    /// Whether the body comes with `Transfer-Encoding: chunked`.
+    public var chunked: Bool
+
+    public init(
+        method: String, target: String, minorVersion: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
+        keepAlive: Bool = true, expectsContinue: Bool = false, contentLength: Int? = nil, chunked: Bool = false
+    ) {
+        self.method = method
+        self.target = target
+        self.minorVersion = minorVersion
+        self.headers = headers
+        self.keepAlive = keepAlive
+        self.expectsContinue = expectsContinue
+        self.contentLength = contentLength
+        self.chunked = chunked
+    }
+
+    /// The path part of the target (before `?`).
+    public var path: Substring {
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
+        return target[...]
+    }
+
+    /// The query part of the target (after `?`), or nil.
+    public var query: Substring? {
+        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        return target[target.utf8.index(after: q)...]
+    }
+}
+
+/// A complete request: head and body bytes.
+public struct HTTPRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+
+    public init(head: HTTPRequestHead, body: [UInt8] = []) {
+        self.head = head
+        self.body = body
+    }
+
+    public var method: String { head.method }
+    public var path: Substring { head.path }
+    public var headers: HTTPHeaders { head.headers }
+}
