@@ -39,7 +39,6 @@ public struct Configuration: Sendable {
     public struct Retry: Sendable, Hashable {
         public var initialDelaySeconds: Double
         public var maxDelaySeconds: Double
-        public var multiplier: Double
         public var jitter: Double
         public var maxAttempts: Int
         public var maxAgeHours: Int
@@ -84,7 +83,7 @@ public struct Configuration: Sendable {
         "trust.crls", "envelope.replayWindowDays", "envelope.maxClockSkewSeconds", "limits.maxEnvelopeBytes",
         "limits.maxConnections", "limits.maxHeaderBytes", "limits.idleTimeoutSeconds", "limits.headerTimeoutSeconds",
         "limits.bodyTimeoutSeconds", "limits.requestsPerMinutePerClient", "retry.initialDelaySeconds",
-        "retry.maxDelaySeconds", "retry.multiplier", "retry.jitter", "retry.maxAttempts", "retry.maxAgeHours",
+        "retry.maxDelaySeconds", "retry.jitter", "retry.maxAttempts", "retry.maxAgeHours",
         "workers.mapping", "workers.delivery", "retention.days", "subjectKey.file", "subjectKey.hex",
         "subjectKey.demo", "clients", "log.level",
     ]
@@ -168,7 +167,6 @@ public struct Configuration: Sendable {
         let retry = Retry(
             initialDelaySeconds: r.double("retry.initialDelaySeconds", default: 5, range: 0.001...86_400),
             maxDelaySeconds: r.double("retry.maxDelaySeconds", default: 3600, range: 0.001...604_800),
-            multiplier: r.double("retry.multiplier", default: 2, range: 1...10),
             jitter: r.double("retry.jitter", default: 0.2, range: 0...1),
             maxAttempts: r.int("retry.maxAttempts", default: 12, range: 1...1000),
             maxAgeHours: r.int("retry.maxAgeHours", default: 72, range: 1...8760))

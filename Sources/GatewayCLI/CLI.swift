@@ -43,6 +43,7 @@ public enum CLI {
         RecordCommand.self,
         RulesCommand.self,
         ConfigCommand.self,
+        DemoCommand.self,
         VersionCommand.self,
         LogCommand.self,
         QueuesCommand.self,

@@ -25,7 +25,7 @@ enum ConfigCommand: Command {
             io.out("database.path \(c.databasePath)")
             io.out("paths.partners \(c.partnersDirectory)  paths.contracts \(c.contractsDirectory)")
             io.out("trust.directory \(c.trustDirectory ?? "-")  crls \(c.crls.count)")
-            io.out("retry \(c.retry.maxAttempts) attempts, \(c.retry.initialDelaySeconds)–\(c.retry.maxDelaySeconds) s, ×\(c.retry.multiplier)")
+            io.out("retry \(c.retry.maxAttempts) attempts, \(c.retry.initialDelaySeconds)–\(c.retry.maxDelaySeconds) s, doubling, ±\(c.retry.jitter) jitter")
             io.out("subjectKey \(c.subjectKeyIsDemo ? "DEMO KEY (not for production)" : "set (\(c.subjectKey.count) bytes)")")
             for client in c.clients {
                 let scopes = client.scopes.map(\.rawValue).sorted().joined(separator: ",")

@@ -1,0 +1,83 @@
+import Foundation
+import GatewayCore
+import GatewayCrypto
+import GatewayHTTP
+import Synchronization
+
+/// A partner city's platform in miniature, on loopback: it receives the gateway's deliveries, verifies each signed
+/// envelope, answers with its own signed receipt, and remembers what it got (record id and version, so duplicates
+/// show). Used by the demo and the end-to-end tests; it never leaves 127.0.0.1.
+public final class SimulatedPartner: Sendable {
+    /// What a partner received, per kind of envelope.
+    public struct Received: Sendable {
+        public var envelopes = 0
+        public var rejectedEnvelopes = 0
+        /// Record id + version → how many times it arrived.
+        public var records: [String: Int] = [:]
+        /// Source partner → records received from it.
+        public var recordsBySource: [String: Int] = [:]
+        public var validationReports: [String] = []
+        public var duplicates: Int { records.values.reduce(0) { $0 + max(0, $1 - 1) } }
+    }
+
+    /// The partner's mutable state, shared with its route handler.
+    final class Shared: Sendable {
+        let received = Mutex(Received())
+        let verifiers = Mutex<[EnvelopeVerifierBox]>([])
+        let failures: Atomic<Int>
+        init(failFirst: Int) { failures = Atomic(failFirst) }
+    }
+
+    public let id: String
+    let server: HTTPServer
+    let shared: Shared
+
+    /// - Parameters:
+    ///   - failFirst: answer 500 to the first N deliveries (to exercise retries).
+    public init(id: String, key: PrivateKey, certificate: Certificate, trust: TrustStore, failFirst: Int = 0) throws {
+        self.id = id
+        let shared = Shared(failFirst: failFirst)
+        self.shared = shared
+        let issuer = try ReceiptIssuer(node: id, key: key, certificate: certificate)
+        var router = HTTPRouter()
+        router.post("/g60", blocking: true) { request, _ in
+            if shared.failures.load(ordering: .relaxed) > 0 {
+                shared.failures.subtract(1, ordering: .relaxed)
+                return .text("simulated outage\n", status: 500)
+            }
+            let box = shared.verifiers.withLock { $0.popLast() } ?? EnvelopeVerifierBox(EnvelopeVerifier(node: id, trust: trust))
+            defer { shared.verifiers.withLock { $0.append(box) } }
+            let outcome = box.verifier.verify(request.body)
+            let receipt = try issuer.receipt(for: request.body, outcome: outcome)
+            shared.received.withLock { received in
+                guard let envelope = outcome.envelope, outcome.error == nil else {
+                    received.rejectedEnvelopes += 1
+                    return
+                }
+                received.envelopes += 1
+                if envelope.header.kind == "validation.report" {
+                    received.validationReports.append(String(decoding: envelope.payload, as: UTF8.self))
+                    return
+                }
+                for line in envelope.payload.split(separator: UInt8(ascii: "\n")) {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                        let recordID = object["id"] as? String
+                    else { continue }
+                    let source = object["sourcePartner"] as? String ?? "?"
+                    received.records["\(recordID)", default: 0] += 1
+                    received.recordsBySource[source, default: 0] += 1
+                }
+            }
+            return .bytes(receipt, contentType: "application/vnd.g60.envelope", status: outcome.httpStatus)
+        }
+        server = try HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1, workerCount: 1, allowPlaintext: true),
+            router: router)
+    }
+
+    public func start() throws { try server.start() }
+    public func stop() { server.shutdown() }
+    /// Where the gateway should deliver.
+    public var url: String { "http://127.0.0.1:\(server.port)/g60" }
+    public var received: Received { shared.received.withLock { $0 } }
+}

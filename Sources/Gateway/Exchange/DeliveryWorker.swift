@@ -1,0 +1,137 @@
+import Foundation
+import GatewayCore
+import GatewayCrypto
+import GatewayHTTP
+import GatewayMapping
+import GatewayStore
+import Synchronization
+
+/// How an envelope reaches a partner's endpoint; libcurl in the service, an in-memory stand-in in tests.
+public protocol EnvelopeTransport: Sendable {
+    /// POSTs `envelope` and returns the HTTP status and body; throws when nothing came back (connection refused,
+    /// timeout, TLS failure).
+    func post(_ envelope: [UInt8], to url: String, partner: String) throws -> (status: Int, body: [UInt8])
+}
+
+/// libcurl, one reused connection (HTTPClient) per partner.
+public final class CurlEnvelopeTransport: EnvelopeTransport {
+    private let clients = Mutex<[String: HTTPClientBox]>([:])
+    private let configuration: HTTPClientConfiguration
+
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+        self.configuration = configuration
+    }
+
+    public func post(_ envelope: [UInt8], to url: String, partner: String) throws -> (status: Int, body: [UInt8]) {
+        let box = try clients.withLock { clients -> HTTPClientBox in
+            if let box = clients[partner] { return box }
+            let box = HTTPClientBox(try HTTPClient(configuration: configuration))
+            clients[partner] = box
+            return box
+        }
+        return try box.lock.withLock { _ in
+            var headers = HTTPHeaders()
+            headers.add("Content-Type", "application/vnd.g60.envelope")
+            let response = try box.client.post(url, body: envelope, headers: headers)
+            return (response.status, response.body)
+        }
+    }
+}
+
+/// An HTTPClient (one libcurl handle, not thread-safe) with the lock that serialises its use.
+final class HTTPClientBox: @unchecked Sendable {
+    let client: HTTPClient
+    let lock = Mutex<Void>(())
+    init(_ client: HTTPClient) { self.client = client }
+}
+
+/// Delivers queued records, retractions and validation reports to one partner: batches them into one signed
+/// envelope per kind, logs it, POSTs it, verifies the partner's signed receipt, logs the receipt, and only then
+/// marks the items delivered. Anything else is a failed attempt: the queue retries with backoff and dead-letters
+/// per the policy, so one partner's outage never holds up another's worker.
+public final class DeliveryWorker: @unchecked Sendable {
+    let store: SQLiteStore
+    let partner: Partner
+    let url: String
+    let signer: EnvelopeSigner
+    let verifier: EnvelopeVerifier
+    let transport: any EnvelopeTransport
+    let owner: String
+    let batchSize: Int
+    let metrics: OperationsCounters?
+    let logger: Logger
+    private var sequence: UInt64
+
+    public init(
+        store: SQLiteStore, partner: Partner, url: String? = nil, node: NodeIdentity, trust: TrustStore,
+        transport: any EnvelopeTransport, owner: String, batchSize: Int = 500, clock: any EnvelopeClock = SystemClock(),
+        metrics: OperationsCounters? = nil, logger: Logger
+    ) throws {
+        self.store = store
+        self.partner = partner
+        self.url = url ?? partner.description.transport.endpoint
+        self.signer = try EnvelopeSigner(from: node.id, key: node.key, certificate: node.certificate, clock: clock)
+        self.verifier = EnvelopeVerifier(node: node.id, trust: trust, clock: clock)
+        self.transport = transport
+        self.owner = owner
+        self.batchSize = batchSize
+        self.metrics = metrics
+        self.logger = logger
+        self.sequence = UInt64(max(0, clock.now().timeIntervalSince1970 * 1000))
+    }
+
+    /// Delivers what is due now; returns how many items were delivered.
+    @discardableResult
+    public func runOnce() throws -> Int {
+        let items = try store.lease(
+            direction: .outbound, partner: partner.id, limit: batchSize, owner: owner, duration: 120)
+        guard !items.isEmpty else { return 0 }
+        var delivered = 0
+        let records = items.filter { $0.kind == "record" || $0.kind == "retraction" }
+        if !records.isEmpty {
+            let payload = records.flatMap { $0.payload + ($0.payload.last == 0x0A ? [] : [0x0A]) }
+            delivered += send(
+                records, kind: "records.batch", schema: CanonicalRecord.schemaName,
+                contentType: "application/x-ndjson; charset=utf-8", payload: payload, recordCount: records.count)
+        }
+        for item in items where item.kind != "record" && item.kind != "retraction" {
+            let schema = item.kind == "validation.report" ? "g60.validation-report/v1" : "g60.\(item.kind)/v1"
+            delivered += send(
+                [item], kind: item.kind, schema: schema, contentType: "application/x-ndjson; charset=utf-8",
+                payload: item.payload, recordCount: 0)
+        }
+        return delivered
+    }
+
+    private func send(
+        _ items: [QueueItem], kind: String, schema: String, contentType: String, payload: [UInt8], recordCount: Int
+    ) -> Int {
+        sequence += 1
+        let messageID = EnvelopeSigner.newMessageID()
+        do {
+            let bytes = try signer.sign(
+                to: partner.id, kind: kind, schema: schema, contentType: contentType, payload: payload,
+                recordCount: UInt64(recordCount), sequence: sequence, messageID: messageID)
+            let envelope = try Envelope.parse(bytes, maxPayloadBytes: Int.max)
+            _ = try store.append(
+                EnvelopeSubmission(direction: .outbound, header: Inbox.storeHeader(envelope.header), raw: bytes))
+            let response = try transport.post(bytes, to: url, partner: partner.id)
+            let receipt = try verifier.confirmReceipt(response.body, for: bytes)
+            guard receipt.status == .accepted || receipt.status == .duplicate else {
+                throw GatewayError(
+                    GatewayError.deliveryFailed,
+                    "\(partner.id) rejected envelope \(messageID): \(receipt.errorCode ?? "?") \(receipt.errorMessage ?? "")")
+            }
+            _ = try store.appendOutboundReceipt(messageID: messageID, partner: partner.id, receipt: response.body)
+            for item in items { try store.complete(itemID: item.id, owner: owner) }
+            metrics?.deliveryAttempted(partner: partner.id, succeeded: true)
+            return items.count
+        } catch {
+            metrics?.deliveryAttempted(partner: partner.id, succeeded: false)
+            logger.warning(
+                "delivery failed", ["partner.id": partner.id, "envelope.id": messageID, "error": "\(error)"])
+            for item in items { _ = try? store.fail(itemID: item.id, owner: owner, error: "\(error)") }
+            return 0
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import GatewayCore
+import GatewayCrypto
+import GatewayMapping
+import GatewayStore
+
+/// Takes inbound work (logged envelopes awaiting mapping), maps each with the sender's dialect, stores accepted
+/// records and quarantines rejected rows, queues every new record or version for the partners that subscribe to
+/// its kind, and queues a `validation.report` with per-row verdicts for the sender.
+///
+/// Schemas of mapped envelopes: `dialect/<kind>` — the payload is the sender's own export for that record kind,
+/// read with `Partners/<sender>/partner.json`'s dialect; `g60.record/v1` — canonical records as JSON Lines.
+///
+/// Crash safety: the steps are separate commits; a worker that dies leaves its lease to expire and the item is
+/// mapped again. Records and quarantine are idempotent, and fan-out is queued again for every version this
+/// envelope created, so a crash can duplicate a delivery (receivers apply by record id and version) but never
+/// lose one.
+public final class MappingWorker: @unchecked Sendable {
+    let store: SQLiteStore
+    let partners: PartnerDirectory
+    let codes: CodeTables
+    let keyring: SubjectKeyring
+    let today: @Sendable () -> CivilDate
+    let owner: String
+    let metrics: OperationsCounters?
+    let logger: Logger
+    let json = MappingJSON()
+
+    public init(
+        store: SQLiteStore, partners: PartnerDirectory, codes: CodeTables, keyring: SubjectKeyring,
+        today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }, owner: String,
+        metrics: OperationsCounters? = nil, logger: Logger
+    ) {
+        self.store = store
+        self.partners = partners
+        self.codes = codes
+        self.keyring = keyring
+        self.today = today
+        self.owner = owner
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Maps what is due now; returns how many envelopes were handled.
+    @discardableResult
+    public func runOnce(limit: Int = 4) throws -> Int {
+        let items = try store.lease(direction: .inbound, partner: nil, limit: limit, owner: owner, duration: 300)
+        for item in items {
+            do {
+                try process(item)
+                try store.complete(itemID: item.id, owner: owner)
+            } catch {
+                logger.error(
+                    "mapping failed", ["queue.item": String(item.id), "partner.id": item.partner, "error": "\(error)"])
+                _ = try? store.fail(itemID: item.id, owner: owner, error: "\(error)")
+            }
+        }
+        return items.count
+    }
+
+    struct Outcome {
+        var accepted: [(record: CanonicalRecord, provenance: Provenance)] = []
+        var quarantine: [QuarantinedRow] = []
+        var report: [RowReportEntry] = []
+    }
+
+    func process(_ item: QueueItem) throws {
+        guard let position = item.logPosition,
+            let entry = try store.logEntries(after: position - 1, limit: 1).first, entry.position == position
+        else {
+            throw GatewayError(GatewayError.payloadUnreadable, "queue item \(item.id) names no logged envelope")
+        }
+        let envelope = try Envelope.parse(entry.raw, maxPayloadBytes: Int.max)
+        let header = envelope.header
+        let payload = Array(envelope.payload)
+        var outcome = Outcome()
+        func reject(_ row: Int, _ location: String, _ raw: [UInt8], _ problems: [Problem]) {
+            outcome.report.append(
+                RowReportEntry(
+                    RowOutcome.external(row: row, location: location, verdict: .rejected, problems: problems, raw: raw)))
+            outcome.quarantine.append(
+                QuarantinedRow(
+                    partner: header.from, messageID: header.messageID, rowNumber: row, raw: raw,
+                    problemsJSON: (try? String(decoding: JSONEncoder().encode(problems), as: UTF8.self)) ?? "[]",
+                    receivedAt: entry.loggedAt))
+        }
+        let receivedAt = entry.loggedAt
+        if header.schema == CanonicalRecord.schemaName {
+            mapCanonical(payload, header: header, receivedAt: receivedAt, into: &outcome, reject: reject)
+        } else if header.schema.hasPrefix("dialect/"), let kind = RecordKind(rawValue: String(header.schema.dropFirst(8))),
+            let partner = partners.partner(header.from), partner.dialects[kind] != nil
+        {
+            let engine = try MappingEngine(
+                partner: partner, kind: kind, codes: codes, today: today(), keyring: keyring, detectDuplicates: true)
+            do {
+                try engine.run(.bytes(payload)) { row in
+                    switch row.verdict {
+                    case .accepted:
+                        if let record = row.record {
+                            outcome.accepted.append(
+                                (record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row.row, receivedAt: receivedAt)))
+                        }
+                        outcome.report.append(RowReportEntry(row))
+                    case .rejected:
+                        reject(row.row, row.location, row.raw, row.problems)
+                    case .skipped:
+                        outcome.report.append(RowReportEntry(row))
+                    }
+                }
+            } catch {
+                // The file cannot be read as the dialect says: rows before the error stand; the rest is one
+                // quarantined row with the reason, the payload kept whole in the message log.
+                reject(0, "payload", [], [.error("payload", GatewayError.payloadUnreadable, "\(error)")])
+            }
+        } else {
+            reject(
+                0, "envelope", [],
+                [
+                    .error(
+                        "schema", GatewayError.schemaUnknown,
+                        "schema '\(header.schema)' is neither g60.record/v1 nor dialect/<kind> with a dialect of partner \(header.from)")
+                ])
+        }
+        try store.quarantine(outcome.quarantine)
+        let results = try store.putRecords(outcome.accepted)
+        metrics?.rowsMapped(partner: header.from, accepted: outcome.accepted.count, quarantined: outcome.quarantine.count)
+
+        var deliveries: [QueueItemSubmission] = []
+        for (i, result) in results.enumerated() {
+            var record = outcome.accepted[i].record
+            if result.change == .unchanged {
+                // Re-queue only what this envelope itself created (a re-run after a crash), never a re-send.
+                guard let stored = try store.record(id: result.recordID),
+                    stored.provenance.messageID == header.messageID
+                else { continue }
+            }
+            var orderKey = result.recordID
+            if case .retraction(var r) = record.body {
+                if let target = result.withdrewRecordID {
+                    r.targetRecordId = target
+                    record.body = .retraction(r)
+                    orderKey = target
+                }
+            }
+            let line = Array((try json.line(record)).utf8)
+            for subscriber in partners.subscribers(of: record.kind, except: record.sourcePartner)
+            where subscriber.description.transport.mode == "push" {
+                deliveries.append(
+                    QueueItemSubmission(
+                        direction: .outbound, partner: subscriber.id,
+                        kind: record.kind == .retraction ? "retraction" : "record", recordID: result.recordID,
+                        recordVersion: result.version, orderKey: orderKey, payload: line))
+            }
+        }
+        if partners.partner(header.from)?.description.transport.mode == "push" {
+            let report = ValidationReport(
+                inReplyTo: header.messageID, rows: outcome.report.count,
+                accepted: outcome.report.filter { $0.verdict == .accepted }.count,
+                rejected: outcome.report.filter { $0.verdict == .rejected }.count,
+                skipped: outcome.report.filter { $0.verdict == .skipped }.count)
+            var lines = [try String(decoding: JSONEncoder.sorted.encode(report), as: UTF8.self)]
+            for row in outcome.report { lines.append(try json.line(row)) }
+            deliveries.append(
+                QueueItemSubmission(
+                    direction: .outbound, partner: header.from, kind: "validation.report",
+                    payload: Array((lines.joined(separator: "\n") + "\n").utf8)))
+        }
+        if !deliveries.isEmpty { _ = try store.enqueue(deliveries) }
+        logger.info(
+            "envelope mapped",
+            [
+                "envelope.id": header.messageID, "partner.id": header.from, "rows.accepted": String(outcome.accepted.count),
+                "rows.quarantined": String(outcome.quarantine.count), "deliveries.queued": String(deliveries.count),
+            ])
+    }
+
+    func mapCanonical(
+        _ payload: [UInt8], header: GatewayCrypto.EnvelopeHeader, receivedAt: Date, into outcome: inout Outcome,
+        reject: (Int, String, [UInt8], [Problem]) -> Void
+    ) {
+        let validator = RecordValidator(codes: codes, today: today())
+        var row = 0
+        for line in payload.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            row += 1
+            guard line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) else { continue }
+            let raw = Array(line)
+            guard var record = try? JSONDecoder().decode(CanonicalRecord.self, from: Data(raw)) else {
+                reject(row, "line \(row)", Array(Redaction.redact(String(decoding: raw, as: UTF8.self)).utf8),
+                    [.error("record", "record.malformed", "line \(row) is not a g60.record/v1 record")])
+                continue
+            }
+            var problems = validator.validate(record)
+            if record.sourcePartner != header.from {
+                problems.append(
+                    .error(
+                        "sourcePartner", "record.sourceMismatch",
+                        "record says it is from \(record.sourcePartner), the envelope is from \(header.from)"))
+            }
+            record.assignID(keyring: keyring)
+            if problems.hasErrors {
+                reject(row, "line \(row)", Array(Redaction.redact(String(decoding: raw, as: UTF8.self)).utf8), problems)
+            } else {
+                outcome.accepted.append(
+                    (record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt)))
+                outcome.report.append(
+                    RowReportEntry(
+                        RowOutcome.external(row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems)))
+            }
+        }
+    }
+}
+
+/// The first line of a `validation.report` payload (then one row verdict per line).
+public struct ValidationReport: Codable, Sendable, Hashable {
+    public var inReplyTo: String
+    public var rows: Int
+    public var accepted: Int
+    public var rejected: Int
+    public var skipped: Int
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GatewayCore
+import GatewayCrypto
+import GatewayHTTP
+import GatewayStore
+
+/// The HTTP API (documented in Contracts/http/openapi.yaml).
+extension GatewayService {
+    /// Paths anyone may call.
+    static let anonymousPaths: Set<String> = ["/healthz", "/readyz"]
+
+    func makeRouter() -> HTTPRouter {
+        var router = HTTPRouter()
+        router.use(ProblemMiddleware())
+        router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self] request, context in
+            try authenticate(request, context)
+        })
+        router.get("/healthz") { _, _ in .text("ok\n") }
+        router.get("/readyz", blocking: true) { [self] _, _ in
+            do {
+                _ = try store.queueSummary()
+                return .text("ready\n")
+            } catch {
+                return .problem(HTTPProblem(status: 503, code: "service.notReady", detail: "the store is not readable"))
+            }
+        }
+        router.post("/v1/envelopes", bodyLimit: configuration.limits.maxEnvelopeBytes + 8192, blocking: true) {
+            [self] request, context in
+            let principal = try require(.submit, context)
+            let answer = inbox.receive(request.body, caller: principal.attributes["partner"])
+            guard let receipt = answer.receipt else {
+                var response = HTTPResponse.problem(
+                    HTTPProblem(
+                        status: 503, code: answer.errorCode ?? GatewayError.storeUnavailable,
+                        detail: "the envelope was not stored; send the same bytes again later"))
+                response.headers.set("Retry-After", "5")
+                return response
+            }
+            return .bytes(receipt, contentType: "application/vnd.g60.envelope", status: answer.status)
+        }
+        router.get("/v1/envelopes/:id", blocking: true) { [self] request, context in
+            let principal = try require([.submit, .operate, .readRecords], context)
+            let id = context.parameters["id"] ?? ""
+            let from = principal.attributes["partner"] ?? query(request, "from")
+            guard let from else {
+                throw HTTPProblem(status: 400, code: "request.fromRequired", detail: "name the sender with ?from=SLUG")
+            }
+            guard let entry = try store.logEntry(direction: .inbound, sender: from, messageID: id) else {
+                throw HTTPProblem(
+                    status: 404, code: "envelope.notFound", detail: "no envelope \(id) from \(from) in the message log")
+            }
+            let quarantined = try store.quarantined(partner: from, messageID: id, rowNumber: nil).count
+            let body: [String: Any] = [
+                "messageId": entry.header.messageID, "from": entry.header.sender, "to": entry.header.recipient,
+                "kind": entry.header.kind, "recordCount": entry.header.recordCount,
+                "loggedAt": JSONLinesLogHandler.rfc3339(entry.loggedAt), "logPosition": entry.position,
+                "rowsQuarantined": quarantined,
+                "receipt": entry.receipt.map { String(decoding: $0, as: UTF8.self) } ?? NSNull(),
+            ]
+            return .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
+        }
+        router.get("/v1/subjects/:key/records", blocking: true) { [self] _, context in
+            _ = try require(.readRecords, context)
+            let keys = subjectKeys(context.parameters["key"] ?? "")
+            var lines: [String] = []
+            for key in keys {
+                for id in try store.recordIDs(subjectKey: key) {
+                    guard let stored = try store.record(id: id) else { continue }
+                    var object =
+                        (try JSONSerialization.jsonObject(with: JSONEncoder().encode(stored.record))) as? [String: Any]
+                        ?? [:]
+                    object["version"] = stored.version
+                    if let w = stored.withdrawal {
+                        object["withdrawn"] = ["reason": w.reason, "effectiveDate": w.effectiveDate.description]
+                    }
+                    lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                }
+            }
+            return .json(Array(("{\"records\":[" + lines.joined(separator: ",") + "]}").utf8))
+        }
+        router.get("/v1/queues", blocking: true) { [self] _, context in
+            _ = try require(.operate, context)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            return .json(Array(try encoder.encode(["queues": try store.queueSummary()])))
+        }
+        router.get("/metrics", blocking: true) { [self] _, context in
+            _ = try require(.operate, context)
+            for summary in try store.queueSummary() {
+                let labels = ["partner": summary.partner, "direction": summary.direction.rawValue]
+                metrics.set("g60_queue_depth", Double(summary.depth), labels: labels)
+                metrics.set("g60_queue_dead", Double(summary.dead), labels: labels)
+                metrics.set("g60_queue_oldest_age_seconds", summary.oldestAgeSeconds ?? 0, labels: labels)
+            }
+            return .bytes(Array(metrics.render().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        return router
+    }
+
+    /// A bearer token (its SHA-256 must match a configured client) or a mutual-TLS client certificate whose SAN
+    /// binds a partner that a client is configured for.
+    func authenticate(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPPrincipal? {
+        if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
+            let token = Array(authorization.dropFirst(7).utf8)
+            let hash = "sha256:" + Digest.hash(token, using: .sha256).hexString
+            guard let client = configuration.clients.first(where: { $0.tokenHash == hash }) else { return nil }
+            return principal(client)
+        }
+        if let peer = context.peerCertificate, let certificate = try? Certificate.load(der: peer.der) {
+            for partner in certificate.partnerIDs {
+                if let client = configuration.clients.first(where: { $0.partner == partner }) {
+                    return principal(client)
+                }
+            }
+        }
+        return nil
+    }
+
+    private func principal(_ client: Configuration.Client) -> HTTPPrincipal {
+        var attributes = ["scopes": client.scopes.map(\.rawValue).sorted().joined(separator: ",")]
+        if let partner = client.partner { attributes["partner"] = partner }
+        return HTTPPrincipal(id: client.id, attributes: attributes)
+    }
+
+    /// The caller, when it holds `scope`; 403 `auth.scope` otherwise.
+    func require(_ scope: Configuration.Client.Scope, _ context: RequestContext) throws -> HTTPPrincipal {
+        try require([scope], context)
+    }
+
+    func require(_ scopes: [Configuration.Client.Scope], _ context: RequestContext) throws -> HTTPPrincipal {
+        guard let principal = context.principal else {
+            throw HTTPProblem(status: 401, code: "auth.required", detail: "send a bearer token or a client certificate")
+        }
+        let held = Set((principal.attributes["scopes"] ?? "").split(separator: ",").map(String.init))
+        guard scopes.contains(where: { held.contains($0.rawValue) }) else {
+            throw HTTPProblem(
+                status: 403, code: "auth.scope",
+                detail: "client \(principal.id) lacks the \(scopes.map(\.rawValue).joined(separator: " or ")) scope")
+        }
+        return principal
+    }
+
+    /// Match keys for a subject given in a path: `uscc:…`/`id:…` as they are; a USCC or identity number is
+    /// checked and (identity numbers) hashed here, never logged.
+    func subjectKeys(_ text: String) -> [String] {
+        let decoded = text.removingPercentEncoding ?? text
+        if decoded.hasPrefix("uscc:") || decoded.hasPrefix("id:") { return [decoded] }
+        let checker = IdentifierChecker(authorities: codes.usccAuthorities)
+        var keys: [String] = []
+        let ric = checker.check(decoded, as: .ric)
+        if ric.isValid {
+            keys.append("id:" + configuration.keyring.hash(documentType: "residentIdCard", number: ric.normalized))
+        }
+        let uscc = checker.check(decoded, as: .uscc)
+        if uscc.isValid { keys.append("uscc:" + uscc.normalized) }
+        return keys
+    }
+
+    func query(_ request: HTTPRequest, _ name: String) -> String? {
+        guard let query = request.head.query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == name { return String(parts[1]).removingPercentEncoding }
+        }
+        return nil
+    }
+}
+
+extension HTTPProblem: Error {}
+extension HTTPProblem: HTTPProblemConvertible {
+    public var problem: HTTPProblem { self }
+}

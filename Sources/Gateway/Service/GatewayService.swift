@@ -1,0 +1,195 @@
+import Foundation
+import GatewayCore
+import GatewayCrypto
+import GatewayDispatch
+import GatewayHTTP
+import GatewayMapping
+import GatewayStore
+import Synchronization
+
+/// The running gateway node: the store, the trust layer, the partner directory, the inbox and read API over
+/// HTTP(S), the mapping workers and one delivery worker per push partner.
+public final class GatewayService: @unchecked Sendable {
+    public let configuration: Configuration
+    public let store: SQLiteStore
+    public let trust: TrustStore
+    public let node: NodeIdentity
+    public let partners: PartnerDirectory
+    public let codes: CodeTables
+    public let inbox: Inbox
+    public let logger: Logger
+    public let metrics: MetricsRegistry
+    let transport: any EnvelopeTransport
+    let counters: RegistryCounters
+    private let servers = Mutex<[HTTPServer]>([])
+    private let running = Atomic<Bool>(false)
+    private let finished = DispatchGroup()
+
+    /// Opens everything the configuration names; any problem stops here with its cause.
+    public init(
+        configuration: Configuration, transport: (any EnvelopeTransport)? = nil,
+        logger: Logger = Logger(label: "g60-gateway")
+    ) throws {
+        self.configuration = configuration
+        var logger = logger
+        logger.level = configuration.logLevel
+        self.logger = logger.with(["node.id": configuration.nodeID])
+        let contracts = URL(fileURLWithPath: configuration.contractsDirectory)
+        codes = try CodeTables.load(directory: contracts.appendingPathComponent("codes"))
+        partners = try PartnerDirectory.load(directory: URL(fileURLWithPath: configuration.partnersDirectory))
+        guard let trustDirectory = configuration.trustDirectory else {
+            throw GatewayError(GatewayError.nodeIdentity, "trust.directory is not set: the node has no keys or roots")
+        }
+        let trustURL = URL(fileURLWithPath: trustDirectory)
+        trust = try TrustStore.load(
+            directory: trustURL, partnersDirectory: URL(fileURLWithPath: configuration.partnersDirectory))
+        node = try NodeIdentity.load(id: configuration.nodeID, trustDirectory: trustURL)
+        var options = SQLiteStoreOptions()
+        options.retryPolicy = RetryPolicy(
+            maxAttempts: configuration.retry.maxAttempts, maxAge: Double(configuration.retry.maxAgeHours) * 3600,
+            baseDelay: configuration.retry.initialDelaySeconds, maxDelay: configuration.retry.maxDelaySeconds,
+            jitter: configuration.retry.jitter)
+        options.logRetention = Double(configuration.retentionDays) * 86400
+        options.hash = { Digest.hash($0, using: .sha256) }
+        store = try SQLiteStore(path: configuration.databasePath, options: options)
+        metrics = MetricsRegistry()
+        counters = RegistryCounters(metrics)
+        let issuer = try ReceiptIssuer(node: node.id, key: node.key, certificate: node.certificate)
+        inbox = Inbox(
+            node: node.id, trust: trust,
+            policy: ReceptionPolicy(
+                maxPayloadBytes: configuration.limits.maxEnvelopeBytes,
+                maxFutureSkew: Double(configuration.maxClockSkewSeconds),
+                replayWindow: Double(configuration.replayWindowDays) * 86400),
+            store: store, issuer: issuer, metrics: counters)
+        self.transport = transport ?? CurlEnvelopeTransport()
+        if configuration.subjectKeyIsDemo {
+            self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
+        }
+    }
+
+    // MARK: - Running
+
+    /// The bound ports (HTTP first, then HTTPS), once started.
+    public var ports: [UInt16] { servers.withLock { $0.map(\.port) } }
+
+    /// Starts the listeners and the workers.
+    public func start() throws {
+        let router = makeRouter()
+        var started: [HTTPServer] = []
+        for (address, tls) in [(configuration.listen.http, false), (configuration.listen.https, true)] {
+            guard let address, let (host, port) = Configuration.parseHostPort(address) else { continue }
+            let tlsConfiguration: HTTPTLSConfiguration? =
+                tls
+                ? HTTPTLSConfiguration(
+                    certificateChainPath: configuration.tls.certificate ?? "",
+                    privateKeyPath: configuration.tls.key ?? "", clientCAPath: configuration.tls.clientCAs.first,
+                    requireClientCertificate: configuration.tls.requireClientCertificate) : nil
+            let server = try HTTPServer(
+                configuration: HTTPServerConfiguration(
+                    host: host, port: port, workerCount: max(2, configuration.mappingWorkers),
+                    maxConnections: configuration.limits.maxConnections,
+                    idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds),
+                    headerTimeout: .seconds(configuration.limits.headerTimeoutSeconds),
+                    bodyTimeout: .seconds(configuration.limits.bodyTimeoutSeconds), tls: tlsConfiguration,
+                    allowPlaintext: !tls),
+                router: router)
+            try server.start()
+            started.append(server)
+        }
+        servers.withLock { $0 = started }
+        running.store(true, ordering: .sequentiallyConsistent)
+        for i in 0..<configuration.mappingWorkers {
+            let worker = MappingWorker(
+                store: store, partners: partners, codes: codes, keyring: configuration.keyring,
+                owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger)
+            spawn("mapper-\(i)") { try worker.runOnce() }
+        }
+        for partner in partners.ids.compactMap({ partners.partner($0) }) where partner.description.transport.mode == "push" {
+            let worker = try DeliveryWorker(
+                store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,
+                transport: transport, owner: "\(node.id)-delivery-\(partner.id)", metrics: counters, logger: logger)
+            spawn("delivery-\(partner.id)") { try worker.runOnce() }
+        }
+        logger.info(
+            "gateway started",
+            ["listen": ports.map(String.init).joined(separator: ","), "partners": String(partners.ids.count)])
+    }
+
+    /// Where deliveries to `partner` go: `G60_PARTNER_<SLUG>_ENDPOINT` overrides partner.json's placeholder (the demo
+    /// and tests point partners at their own loopback endpoints).
+    func deliveryURL(for partner: Partner) -> String {
+        let name = "G60_PARTNER_\(partner.id.uppercased())_ENDPOINT"
+        return ProcessInfo.processInfo.environment[name] ?? endpointOverrides.withLock { $0[partner.id] }
+            ?? partner.description.transport.endpoint
+    }
+
+    /// Endpoint overrides set in-process (the demo's simulated partners).
+    public let endpointOverrides = Mutex<[String: String]>([:])
+
+    /// Runs `body` in a loop on its own thread until stopped; sleeps briefly when there was nothing to do.
+    private func spawn(_ name: String, _ body: @escaping @Sendable () throws -> Int) {
+        finished.enter()
+        let thread = Thread { [self] in
+            defer { finished.leave() }
+            var idle = 0
+            while running.load(ordering: .relaxed) {
+                var done = 0
+                do {
+                    done = try body()
+                } catch {
+                    logger.error("worker error", ["worker": name, "error": "\(error)"])
+                }
+                if done == 0 {
+                    idle = min(idle + 1, 10)
+                    usleep(UInt32(20_000 * idle))
+                } else {
+                    idle = 0
+                }
+            }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and stops the workers.
+    public func stop() {
+        running.store(false, ordering: .sequentiallyConsistent)
+        for server in servers.withLock({ $0 }) { server.shutdown() }
+        finished.wait()
+        logger.info("gateway stopped")
+    }
+
+    /// True while nothing is waiting in any queue (the demo waits for this).
+    public func isIdle() throws -> Bool {
+        try store.queueSummary().allSatisfy { $0.depth == 0 }
+    }
+}
+
+/// The exchange's counters over the metrics registry.
+final class RegistryCounters: OperationsCounters {
+    let registry: MetricsRegistry
+    init(_ registry: MetricsRegistry) {
+        self.registry = registry
+        registry.declare("g60_envelopes_received_total", .counter, help: "Envelopes accepted", labels: ["partner", "kind"])
+        registry.declare("g60_envelopes_rejected_total", .counter, help: "Envelopes rejected, by code", labels: ["code"])
+        registry.declare("g60_rows_accepted_total", .counter, help: "Rows accepted", labels: ["partner"])
+        registry.declare("g60_rows_quarantined_total", .counter, help: "Rows quarantined", labels: ["partner"])
+        registry.declare(
+            "g60_delivery_attempts_total", .counter, help: "Delivery attempts", labels: ["partner", "result"])
+    }
+    func envelopeReceived(partner: String, kind: String) {
+        registry.increment("g60_envelopes_received_total", labels: ["partner": partner, "kind": kind])
+    }
+    func envelopeRejected(code: String, partner: String?) {
+        registry.increment("g60_envelopes_rejected_total", labels: ["code": code])
+    }
+    func rowsMapped(partner: String, accepted: Int, quarantined: Int) {
+        registry.increment("g60_rows_accepted_total", by: Double(accepted), labels: ["partner": partner])
+        registry.increment("g60_rows_quarantined_total", by: Double(quarantined), labels: ["partner": partner])
+    }
+    func deliveryAttempted(partner: String, succeeded: Bool) {
+        registry.increment(
+            "g60_delivery_attempts_total", labels: ["partner": partner, "result": succeeded ? "ok" : "failed"])
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Gateway
+import GatewayCore
+import GatewayCrypto
+import GatewayHTTP
+import GatewayMapping
+import GatewayStore
+
+/// `g60-gateway demo`: the nine-city exchange on loopback, end to end.
+enum DemoCommand: Command {
+    static let name = "demo"
+    static let summary = "run the nine-city exchange on loopback: PKI, gateway, simulated partners, fixtures"
+    static let help = """
+        Usage: g60-gateway demo [--state DIR] [--port N] [--alg sm2|p256|ed25519] [--exit] [--partners DIR]
+
+        Creates a demo PKI (first run), starts the gateway on 127.0.0.1 with an embedded SQLite file, starts nine
+        simulated partner platforms (each receives deliveries and answers signed receipts), has every partner submit
+        its fixture files from Partners/<slug>/fixtures as signed envelopes, runs the exchange to completion with
+        progress, prints a summary per city (and the rejected rows with reasons), checks it against the fixtures'
+        golden files, then keeps the gateway running with its URLs until Ctrl-C.
+
+          --state DIR   where the demo keeps its state (default ./g60-demo): gateway.sqlite, pki/, gateway.json,
+                        credentials.json (a bearer token per scope, for trying the API with curl), summary.json
+          --port N      the gateway's HTTP port on 127.0.0.1 (default 8060; 0 picks a free one)
+          --alg         the PKI's signature algorithm on first run (default sm2)
+          --exit        end after the summary (exit 0 when every check passed, 1 otherwise)
+
+        The keys, tokens and identity-hash key of the demo are DEMO secrets, printed and stored in clear on purpose.
+        """
+
+    static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
+        let args = try ArgumentList(
+            arguments, valued: ["--state", "--port", "--alg", "--partners", "--contracts"], switches: ["--exit"])
+        guard args.positional.isEmpty else { throw UsageError("demo takes no positional arguments") }
+        guard let port = UInt16(args.value("--port") ?? "8060") else { throw UsageError("--port must be 0–65535") }
+        let fm = FileManager.default
+        let state = URL(fileURLWithPath: args.value("--state") ?? "g60-demo").standardizedFileURL
+        let contracts = try ContractsLocator.find(explicit: args.value("--contracts"))
+        let partnersDir =
+            args.value("--partners").map { URL(fileURLWithPath: $0) }
+            ?? contracts.deletingLastPathComponent().appendingPathComponent("Partners")
+        try fm.createDirectory(at: state, withIntermediateDirectories: true)
+        let pki = state.appendingPathComponent("pki")
+        if !fm.fileExists(atPath: pki.appendingPathComponent("root/cert.pem").path) {
+            io.out("== creating the demo PKI in \(pki.path)")
+            let quiet = CLIIO(readAll: { Data() }, writeOut: { _ in }, writeErr: { io.err($0) })
+            guard try PKICommand.run(["init", "--dir", pki.path, "--alg", args.value("--alg") ?? "sm2"], io: quiet) == .ok
+            else { return .unreadable }
+        }
+        let credentials = try DemoCredentials.loadOrCreate(state.appendingPathComponent("credentials.json"))
+        let configFile = state.appendingPathComponent("gateway.json")
+        try credentials.configuration(
+            port: port, state: state, partners: partnersDir, contracts: contracts
+        ).write(to: configFile)
+        let configuration = try Configuration.load(file: configFile.path, environment: [:])
+
+        let partners = try PartnerDirectory.load(directory: partnersDir)
+        let trust = try TrustStore.load(directory: pki, partnersDirectory: partnersDir)
+        var simulated: [String: SimulatedPartner] = [:]
+        for id in partners.ids {
+            let (key, cert) = try loadIdentity(pki.appendingPathComponent(id))
+            let partner = try SimulatedPartner(id: id, key: key, certificate: cert, trust: trust)
+            try partner.start()
+            simulated[id] = partner
+        }
+        defer { for p in simulated.values { p.stop() } }
+        let logFile = state.appendingPathComponent("gateway.log")
+        fm.createFile(atPath: logFile.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: logFile)
+        let service = try GatewayService(
+            configuration: configuration,
+            logger: Logger(label: "g60-gateway", handler: JSONLinesLogHandler(fd: logHandle.fileDescriptor)))
+        service.endpointOverrides.withLock { overrides in
+            for (id, p) in simulated { overrides[id] = p.url }
+        }
+        try service.start()
+        defer { service.stop() }
+        let gatewayURL = "http://127.0.0.1:\(service.ports.first ?? port)"
+        io.out("== gateway on \(gatewayURL) (log: \(logFile.path)); nine simulated partners on loopback")
+
+        // Every partner submits its fixtures as signed envelopes.
+        var sent: [String: (envelopes: Int, rows: Int, receipts: Int)] = [:]
+        var expected = DemoExpectations()
+        let client = try HTTPClient(configuration: HTTPClientConfiguration())
+        for id in partners.ids {
+            guard let partner = partners.partner(id) else { continue }
+            let (key, cert) = try loadIdentity(pki.appendingPathComponent(id))
+            let signer = try EnvelopeSigner(from: id, key: key, certificate: cert)
+            let verifier = EnvelopeVerifier(node: id, trust: trust)
+            var sequence: UInt64 = 0
+            for folder in PartnerFixtures.folders(of: partner) {
+                guard let data = fm.contents(atPath: folder.appendingPathComponent("fixture.json").path),
+                    let fixture = try? JSONDecoder().decode(DemoFixture.self, from: data),
+                    let kind = RecordKind(rawValue: fixture.kind),
+                    let payload = fm.contents(atPath: folder.appendingPathComponent(fixture.input).path)
+                else { continue }
+                let rows = expected.add(folder: folder, partner: id, partners: partners)
+                sequence += 1
+                let envelope = try signer.sign(
+                    to: configuration.nodeID, kind: kind == .retraction ? "records.retract" : "records.batch",
+                    schema: "dialect/\(kind.rawValue)", contentType: contentType(fixture.input), payload: Array(payload),
+                    recordCount: UInt64(rows), sequence: sequence)
+                var headers = HTTPHeaders()
+                headers.add("Content-Type", "application/vnd.g60.envelope")
+                headers.add("Authorization", "Bearer \(credentials.partners[id] ?? "")")
+                let response = try client.post(gatewayURL + "/v1/envelopes", body: envelope, headers: headers)
+                var verified = 0
+                if let receipt = try? verifier.confirmReceipt(response.body, for: envelope), receipt.status == .accepted {
+                    verified = 1
+                } else {
+                    io.err("   \(id): envelope for \(folder.lastPathComponent) got HTTP \(response.status) without an accepted receipt")
+                }
+                let before = sent[id] ?? (0, 0, 0)
+                sent[id] = (before.envelopes + 1, before.rows + rows, before.receipts + verified)
+            }
+            io.out("   \(id): sent \(sent[id]?.envelopes ?? 0) envelopes (\(sent[id]?.rows ?? 0) rows), receipts verified \(sent[id]?.receipts ?? 0)")
+        }
+
+        // Run the exchange to completion.
+        io.out("== exchanging (mapping, fan-out, deliveries, validation reports)")
+        let deadline = Date().addingTimeInterval(180)
+        var lastLine = ""
+        while Date() < deadline {
+            let summary = try service.store.queueSummary()
+            let inbound = summary.filter { $0.direction == .inbound }.reduce(0) { $0 + $1.depth }
+            let outbound = summary.filter { $0.direction == .outbound }.reduce(0) { $0 + $1.depth }
+            let delivered = simulated.values.reduce(0) { $0 + $1.received.records.values.reduce(0, +) }
+            let line = "   inbound waiting \(inbound), outbound waiting \(outbound), records delivered \(delivered)"
+            if line != lastLine {
+                io.out(line)
+                lastLine = line
+            }
+            if inbound == 0 && outbound == 0 { break }
+            usleep(200_000)
+        }
+
+        // The summary, and its checks against the fixtures' golden files.
+        let report = try DemoSummary.build(
+            service: service, partners: partners, simulated: simulated, sent: sent, expected: expected)
+        io.out(report.text)
+        let summaryData = try JSONSerialization.data(withJSONObject: report.json, options: [.prettyPrinted, .sortedKeys])
+        try summaryData.write(to: state.appendingPathComponent("summary.json"))
+        io.out("""
+            == try it (tokens in \(state.path)/credentials.json; DEMO secrets)
+               curl -s \(gatewayURL)/healthz
+               curl -s -H 'Authorization: Bearer \(credentials.operate)' \(gatewayURL)/v1/queues
+               curl -s -H 'Authorization: Bearer \(credentials.operate)' \(gatewayURL)/metrics
+               curl -s -H 'Authorization: Bearer \(credentials.readRecords)' \(gatewayURL)/v1/subjects/91310000132260250X/records
+               g60-gateway log verify --db \(configuration.databasePath)
+            """)
+        if args.has("--exit") {
+            return report.passed ? .ok : .negative
+        }
+        io.out("== the gateway keeps running on \(gatewayURL); Ctrl-C to stop")
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT)
+        let stop = DispatchSemaphore(value: 0)
+        source.setEventHandler { stop.signal() }
+        source.resume()
+        stop.wait()
+        return report.passed ? .ok : .negative
+    }
+
+    static func loadIdentity(_ folder: URL) throws -> (PrivateKey, Certificate) {
+        guard let keyPEM = FileManager.default.contents(atPath: folder.appendingPathComponent("key.pem").path),
+            let cert = try Certificate.load(file: folder.appendingPathComponent("cert.pem")).first
+        else { throw UsageError("\(folder.path) lacks key.pem or cert.pem; delete the state folder to start afresh") }
+        return (try PrivateKey(pem: Array(keyPEM)), cert)
+    }
+
+    static func contentType(_ file: String) -> String {
+        switch (file as NSString).pathExtension.lowercased() {
+        case "csv", "tsv", "txt": return "text/csv"
+        case "json": return "application/json"
+        case "jsonl": return "application/x-ndjson"
+        case "xml": return "application/xml"
+        default: return "application/octet-stream"
+        }
+    }
+}
+
+struct DemoFixture: Decodable {
+    var kind: String
+    var input: String
+}
