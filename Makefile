@@ -43,7 +43,7 @@ test: deps
 	@bash Contracts/check.sh
 
 demo: deps
-	@bash scripts/demo.sh
+	@bash scripts/demo.sh $(DEMO_ARGS)
 
 # Envelope signing/verification per algorithm next to `openssl speed` (release build; not part of `make test`).
 bench-crypto: deps

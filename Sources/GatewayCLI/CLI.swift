@@ -44,6 +44,7 @@ public enum CLI {
         RulesCommand.self,
         ConfigCommand.self,
         DemoCommand.self,
+        ServeCommand.self,
         VersionCommand.self,
         LogCommand.self,
         QueuesCommand.self,
