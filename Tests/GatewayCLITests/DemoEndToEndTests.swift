@@ -1,0 +1,99 @@
+import Foundation
+import Gateway
+import GatewayCLI
+import GatewayCore
+import GatewayHTTP
+import GatewayTesting
+import Testing
+
+/// The nine-city demo, end to end, in this process: PKI, gateway on loopback, simulated partners, every fixture
+/// submitted as a signed envelope, deliveries, and the summary checked against the fixtures' golden files.
+@Suite(.serialized) struct DemoEndToEndTests {
+    static let state: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-demo-e2e-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        return dir
+    }()
+
+    static let demoRun: (status: Int32, out: String) = {
+        let r = run(["demo", "--state", state.path, "--port", "0", "--exit", "--alg", "p256"])
+        return (r.status, r.out + r.err)
+    }()
+
+    @Test func demoExchangesEveryFixtureAsTheGoldensSay() throws {
+        let (status, out) = Self.demoRun
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("== checks: all passed"))
+        let data = try Data(contentsOf: Self.state.appendingPathComponent("summary.json"))
+        let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((summary["failures"] as? [String]) == [])
+        #expect(summary["chainIntact"] as? Bool == true)
+        let cities = try #require(summary["cities"] as? [[String: Any]])
+        #expect(cities.count == 9)
+        for city in cities {
+            let name = city["partner"] as? String ?? "?"
+            #expect((city["envelopes"] as? Int ?? 0) > 0, "\(name) sent nothing")
+            #expect(city["receiptsVerified"] as? Int == city["envelopes"] as? Int, "\(name)")
+            #expect(city["accepted"] as? Int == city["expectedAccepted"] as? Int, "\(name)")
+            #expect(city["quarantined"] as? Int == city["expectedQuarantined"] as? Int, "\(name)")
+            #expect(city["deliveredToOthers"] as? Int == city["expectedDeliveries"] as? Int, "\(name)")
+            #expect(city["duplicatesReceived"] as? Int == 0, "\(name)")
+            #expect((city["quarantined"] as? Int ?? 0) > 0, "\(name)'s fixtures have defective rows")
+        }
+    }
+
+    /// Every route of Contracts/http/openapi.yaml answers on the running node (never 404/405), anonymous calls to
+    /// protected routes get 401, and a client without the scope gets 403.
+    @Test func openAPIRoutesAreServedAndProtected() throws {
+        #expect(Self.demoRun.status == 0)
+        let config = try Configuration.load(
+            file: Self.state.appendingPathComponent("gateway.json").path,
+            environment: ["G60_LISTEN_HTTP": "127.0.0.1:0"])
+        let service = try GatewayService(configuration: config, logger: Logger(label: "test", handler: MemoryLogHandler()))
+        try service.start()
+        defer { service.stop() }
+        let base = "http://127.0.0.1:\(try #require(service.ports.first))"
+        let credentials = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.state.appendingPathComponent("credentials.json"))) as? [String: Any])
+        let operate = try #require(credentials["operate"] as? String)
+        let lookup = try #require(credentials["lookup"] as? String)
+        let client = try HTTPClient(configuration: HTTPClientConfiguration())
+        func call(_ method: String, _ path: String, token: String?) throws -> Int {
+            var headers = HTTPHeaders()
+            if let token { headers.add("Authorization", "Bearer \(token)") }
+            return try client.send(method: method.uppercased(), url: base + path, headers: headers, body: method == "post" ? [] : nil).status
+        }
+        let spec = try String(contentsOf: TestSupport.contracts.appendingPathComponent("http/openapi.yaml"), encoding: .utf8)
+        var routes: [(method: String, path: String, anonymous: Bool)] = []
+        var currentPath: String?
+        var lines = spec.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.append("")
+        for (i, line) in lines.enumerated() {
+            if line.hasPrefix("  /") && line.hasSuffix(":") { currentPath = String(line.dropFirst(2).dropLast()) }
+            if let path = currentPath, ["    get:", "    post:"].contains(line) {
+                let block = lines[(i + 1)...].prefix { !$0.hasPrefix("    ") || $0.hasPrefix("      ") }
+                routes.append((String(line.dropFirst(4).dropLast()), path, block.contains("      security: []")))
+            }
+        }
+        #expect(routes.count >= 7)
+        for route in routes {
+            let path = route.path.replacingOccurrences(of: "{id}", with: "00000000-0000-4000-8000-000000000000")
+                .replacingOccurrences(of: "{key}", with: "91310000132260250X") + (route.path.contains("{id}") ? "?from=jiaxing" : "")
+            let anonymous = try call(route.method, path, token: nil)
+            if route.anonymous {
+                #expect(anonymous == 200, "\(route.method) \(route.path) anonymous: \(anonymous)")
+            } else {
+                #expect(anonymous == 401, "\(route.method) \(route.path) anonymous: \(anonymous)")
+                let authorised = try call(route.method, path, token: operate)
+                #expect(authorised != 404 || route.path.contains("{id}"), "\(route.method) \(route.path): \(authorised)")
+                #expect(authorised != 405, "\(route.method) \(route.path): \(authorised)")
+            }
+        }
+        // A lookup client cannot read records or queues.
+        #expect(try call("get", "/v1/subjects/91310000132260250X/records", token: lookup) == 403)
+        #expect(try call("get", "/v1/queues", token: lookup) == 403)
+        // An undocumented path is not served.
+        #expect(try call("get", "/v1/secrets", token: operate) == 404)
+    }
+}
