@@ -71,8 +71,12 @@ enum DemoCommand: Command {
             configuration: configuration,
             logger: Logger(label: "g60-gateway", handler: JSONLinesLogHandler(fd: logHandle.fileDescriptor)))
         service.endpointOverrides.withLock { overrides in
-            for (id, p) in simulated { overrides[id] = p.url }
+            for (id, p) in simulated {
+                overrides[id] = p.url
+                overrides[id + ".pull"] = p.exportURL
+            }
         }
+        service.pullInterval = 0.5
         try service.start()
         defer { service.stop() }
         let gatewayURL = "http://127.0.0.1:\(service.ports.first ?? port)"
@@ -80,6 +84,7 @@ enum DemoCommand: Command {
 
         // Every partner submits its fixtures as signed envelopes.
         var sent: [String: (envelopes: Int, rows: Int, receipts: Int)] = [:]
+        var pulled: [(partner: String, envelope: [UInt8])] = []
         var expected = DemoExpectations()
         let client = try HTTPClient(configuration: HTTPClientConfiguration())
         for id in partners.ids {
@@ -100,6 +105,14 @@ enum DemoCommand: Command {
                     to: configuration.nodeID, kind: kind == .retraction ? "records.retract" : "records.batch",
                     schema: "dialect/\(kind.rawValue)", contentType: contentType(fixture.input), payload: Array(payload),
                     recordCount: UInt64(rows), sequence: sequence)
+                if partner.description.transport.mode == "pull" {
+                    // A pull partner offers the envelope in its export; the gateway fetches it (receipt checked later).
+                    simulated[id]?.offer(envelope)
+                    pulled.append((id, envelope))
+                    let before = sent[id] ?? (0, 0, 0)
+                    sent[id] = (before.envelopes + 1, before.rows + rows, before.receipts)
+                    continue
+                }
                 var headers = HTTPHeaders()
                 headers.add("Content-Type", "application/vnd.g60.envelope")
                 headers.add("Authorization", "Bearer \(credentials.partners[id] ?? "")")
@@ -113,7 +126,8 @@ enum DemoCommand: Command {
                 let before = sent[id] ?? (0, 0, 0)
                 sent[id] = (before.envelopes + 1, before.rows + rows, before.receipts + verified)
             }
-            io.out("   \(id): sent \(sent[id]?.envelopes ?? 0) envelopes (\(sent[id]?.rows ?? 0) rows), receipts verified \(sent[id]?.receipts ?? 0)")
+            let how = partner.description.transport.mode == "pull" ? "offered for pulling" : "sent"
+            io.out("   \(id): \(how) \(sent[id]?.envelopes ?? 0) envelopes (\(sent[id]?.rows ?? 0) rows)")
         }
 
         // Run the exchange to completion.
@@ -130,8 +144,26 @@ enum DemoCommand: Command {
                 io.out(line)
                 lastLine = line
             }
-            if inbound == 0 && outbound == 0 { break }
+            let allPulled = pulled.allSatisfy { p in
+                (try? service.store.logEntry(
+                    direction: .inbound, sender: p.partner,
+                    messageID: (try? Envelope.parse(p.envelope, maxPayloadBytes: Int.max).header.messageID) ?? "")) != nil
+            }
+            if inbound == 0 && outbound == 0 && allPulled { break }
             usleep(200_000)
+        }
+
+        // The receipts of pulled envelopes: the gateway kept them in its message log.
+        for p in pulled {
+            guard let header = try? Envelope.parse(p.envelope, maxPayloadBytes: Int.max).header,
+                let entry = try service.store.logEntry(direction: .inbound, sender: p.partner, messageID: header.messageID),
+                let receipt = entry.receipt
+            else { continue }
+            let verifier = EnvelopeVerifier(node: p.partner, trust: trust)
+            if let confirmed = try? verifier.confirmReceipt(receipt, for: p.envelope), confirmed.status == .accepted {
+                let before = sent[p.partner] ?? (0, 0, 0)
+                sent[p.partner] = (before.envelopes, before.rows, before.receipts + 1)
+            }
         }
 
         // The summary, and its checks against the fixtures' golden files.

@@ -96,7 +96,7 @@ struct DemoExpectations {
                 seen.insert((record["id"] as? String) ?? UUID().uuidString).inserted
             else { continue }
             deliveries[partner, default: 0] +=
-                partners.subscribers(of: kind, except: partner).filter { $0.description.transport.mode == "push" }.count
+                partners.subscribers(of: kind, except: partner).count
         }
         return report.count
     }

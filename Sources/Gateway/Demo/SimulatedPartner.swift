@@ -25,6 +25,9 @@ public final class SimulatedPartner: Sendable {
         let received = Mutex(Received())
         let verifiers = Mutex<[EnvelopeVerifierBox]>([])
         let failures: Atomic<Int>
+        /// Signed envelopes waiting to be pulled by the gateway (pull-mode partners), oldest first.
+        let exports = Mutex<[[UInt8]]>([])
+        let pulled = Atomic<Int>(0)
         init(failFirst: Int) { failures = Atomic(failFirst) }
     }
 
@@ -70,12 +73,33 @@ public final class SimulatedPartner: Sendable {
             }
             return .bytes(receipt, contentType: "application/vnd.g60.envelope", status: outcome.httpStatus)
         }
+        // The export a pull-mode partner offers: one envelope per page, the cursor is the page number.
+        router.get("/export") { request, _ in
+            let query = request.head.query.map(String.init) ?? ""
+            let cursor = query.split(separator: "&").compactMap { pair -> Int? in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 && ["since", "updatedSince"].contains(String(parts[0])) ? Int(parts[1]) : nil
+            }.first ?? 0
+            let exports = shared.exports.withLock { $0 }
+            guard cursor < exports.count else { return HTTPResponse(status: 204) }
+            shared.pulled.add(1, ordering: .relaxed)
+            var response = HTTPResponse.bytes(exports[cursor], contentType: "application/vnd.g60.envelope")
+            response.headers.set("X-G60-Next-Cursor", String(cursor + 1))
+            if cursor + 1 < exports.count { response.headers.set("X-G60-More", "true") }
+            return response
+        }
         server = try HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1, workerCount: 1, allowPlaintext: true),
             router: router)
     }
 
     public func start() throws { try server.start() }
+    /// Offers a signed envelope in the export the gateway pulls.
+    public func offer(_ envelope: [UInt8]) { shared.exports.withLock { $0.append(envelope) } }
+    /// How many export pages the gateway fetched.
+    public var pulledPages: Int { shared.pulled.load(ordering: .relaxed) }
+    /// Where the gateway pulls this partner's export.
+    public var exportURL: String { "http://127.0.0.1:\(server.port)/export" }
     public func stop() { server.shutdown() }
     /// Where the gateway should deliver.
     public var url: String { "http://127.0.0.1:\(server.port)/g60" }

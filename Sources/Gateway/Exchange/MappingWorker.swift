@@ -143,8 +143,7 @@ public final class MappingWorker: @unchecked Sendable {
                 }
             }
             let line = Array((try json.line(record)).utf8)
-            for subscriber in partners.subscribers(of: record.kind, except: record.sourcePartner)
-            where subscriber.description.transport.mode == "push" {
+            for subscriber in partners.subscribers(of: record.kind, except: record.sourcePartner) {
                 deliveries.append(
                     QueueItemSubmission(
                         direction: .outbound, partner: subscriber.id,
@@ -152,7 +151,7 @@ public final class MappingWorker: @unchecked Sendable {
                         recordVersion: result.version, orderKey: orderKey, payload: line))
             }
         }
-        if partners.partner(header.from)?.description.transport.mode == "push" {
+        if partners.partner(header.from) != nil {
             let report = ValidationReport(
                 inReplyTo: header.messageID, rows: outcome.report.count,
                 accepted: outcome.report.filter { $0.verdict == .accepted }.count,

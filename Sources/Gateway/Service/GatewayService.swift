@@ -105,11 +105,18 @@ public final class GatewayService: @unchecked Sendable {
                 owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger)
             spawn("mapper-\(i)") { try worker.runOnce() }
         }
-        for partner in partners.ids.compactMap({ partners.partner($0) }) where partner.description.transport.mode == "push" {
+        for partner in partners.ids.compactMap({ partners.partner($0) }) {
             let worker = try DeliveryWorker(
                 store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,
                 transport: transport, owner: "\(node.id)-delivery-\(partner.id)", metrics: counters, logger: logger)
             spawn("delivery-\(partner.id)") { try worker.runOnce() }
+        }
+        for partner in partners.ids.compactMap({ partners.partner($0) }) where partner.description.transport.mode == "pull" {
+            let scheduler = try PullScheduler(
+                partner: partner, url: pullURL(for: partner), inbox: inbox,
+                cursorFile: URL(fileURLWithPath: configuration.databasePath + ".pull-cursors.json"),
+                interval: pullInterval, logger: logger)
+            spawn("pull-\(partner.id)") { try scheduler.runOnce() }
         }
         logger.info(
             "gateway started",
@@ -126,6 +133,17 @@ public final class GatewayService: @unchecked Sendable {
 
     /// Endpoint overrides set in-process (the demo's simulated partners).
     public let endpointOverrides = Mutex<[String: String]>([:])
+
+    /// Where the export of a pull partner is fetched: `G60_PARTNER_<SLUG>_PULL_ENDPOINT`, an in-process override
+    /// under `<slug>.pull`, or partner.json's endpoint.
+    func pullURL(for partner: Partner) -> String {
+        let name = "G60_PARTNER_\(partner.id.uppercased())_PULL_ENDPOINT"
+        return ProcessInfo.processInfo.environment[name] ?? endpointOverrides.withLock { $0[partner.id + ".pull"] }
+            ?? partner.description.transport.endpoint
+    }
+
+    /// Overrides every pull partner's polling interval (the demo polls every second).
+    public var pullInterval: TimeInterval?
 
     /// Runs `body` in a loop on its own thread until stopped; sleeps briefly when there was nothing to do.
     private func spawn(_ name: String, _ body: @escaping @Sendable () throws -> Int) {
