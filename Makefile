@@ -86,3 +86,9 @@ fuzz-http:
 	swiftc -sanitize=fuzzer,address -O -parse-as-library -module-name FuzzHTTP $(FUZZ_HTTP_SOURCES) \
 	  -o .build/fuzz/fuzz-http-parser
 	.build/fuzz/fuzz-http-parser -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus
+
+# Ingest benchmark (not part of `make test`): concurrent signed envelopes over loopback to durable receipts.
+.PHONY: bench-ingest
+bench-ingest: deps
+	$(SWIFT) build -c release --product g60-ingest-bench
+	.build/release/g60-ingest-bench $(INGEST_ARGS)

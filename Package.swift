@@ -72,6 +72,11 @@ let package = Package(
         .executableTarget(
             name: "g60-http-bench-server", dependencies: ["GatewayHTTP"], path: "Benchmarks/http/Server"),
 
+        // Benchmark (not part of `make test`): `make bench-ingest`, POST to durable receipt through a running node.
+        .executableTarget(
+            name: "g60-ingest-bench", dependencies: ["Gateway", "GatewayCore", "GatewayCrypto", "GatewayHTTP", "GatewayStore"],
+            path: "Benchmarks/ingest"),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),

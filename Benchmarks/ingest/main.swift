@@ -1,0 +1,155 @@
+// End-to-end ingest benchmark (issue 7): concurrent clients POST signed envelopes over loopback to a running
+// gateway node and wait for the durable, signed receipt. Reports envelopes/s and records/s from POST to receipt,
+// p50/p99 latency, peak RSS while the mapping workers work through the backlog, and the raw SQLite batched insert
+// rate on the same disk in the same run. Run by `make bench-ingest` (release build). Loopback only; bounded.
+import Foundation
+import Gateway
+import Synchronization
+import GatewayCore
+import GatewayCrypto
+import GatewayHTTP
+import GatewayStore
+
+struct Result: Sendable { var latencies: [Double] = []; var failures = 0 }
+final class Shared: Sendable {
+    let results = Mutex<Result>(Result())
+    let next = Atomic<Int>(0)
+}
+
+func benchmark() throws {
+    let args = CommandLine.arguments
+    func arg(_ name: String, _ fallback: Int) -> Int {
+        guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
+        return v
+    }
+    let clients = arg("--clients", 8)
+    let recordsPerEnvelope = arg("--records", 1000)
+    let totalRecords = arg("--total", 200_000)
+    let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("g60-ingest-bench-\(getpid())")
+    try? FileManager.default.removeItem(at: work)
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: work) }
+
+    func peakRSSMB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    // A P-256 exchange PKI in the `pki init` layout.
+    let pki = work.appendingPathComponent("pki")
+    let now = Date()
+    let ca = try CertificateAuthority.makeRoot(
+        commonName: "bench root", algorithm: .p256, notBefore: now.addingTimeInterval(-3600),
+        notAfter: now.addingTimeInterval(86400))
+    func write(_ bytes: [UInt8], _ path: String) throws {
+        let url = pki.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+    }
+    try write(try ca.certificate.pem(), "root/cert.pem")
+    var keys: [String: (PrivateKey, Certificate)] = [:]
+    for id in ["g60-hub", "jiaxing"] {
+        let key = try PrivateKey.generate(.p256)
+        let cert = try ca.issue(
+            partnerID: id, publicKey: key.publicKey, notBefore: now.addingTimeInterval(-3600),
+            notAfter: now.addingTimeInterval(86400))
+        try write(try cert.pem(), "\(id)/cert.pem")
+        try write(try key.pem(), "\(id)/key.pem")
+        keys[id] = (key, cert)
+    }
+    let token = "bench-token"
+    let config: [String: Any] = [
+        "listen": ["http": "127.0.0.1:0"], "database": ["path": work.appendingPathComponent("gateway.sqlite").path],
+        "paths": ["partners": root.appendingPathComponent("Partners").path, "contracts": root.appendingPathComponent("Contracts").path],
+        "trust": ["directory": pki.path], "subjectKey": ["demo": true], "log": ["level": "warning"],
+        "clients": [[
+            "id": "bench", "scopes": ["submit", "operate"], "partner": "jiaxing",
+            "tokenSha256": Digest.hash(Array(token.utf8), using: .sha256).hexString,
+        ]],
+    ]
+    try JSONSerialization.data(withJSONObject: config).write(to: work.appendingPathComponent("gateway.json"))
+    let configuration = try Configuration.load(file: work.appendingPathComponent("gateway.json").path, environment: [:])
+    let service = try GatewayService(configuration: configuration, logger: Logger(label: "bench", level: .error))
+    try service.start()
+    let url = "http://127.0.0.1:\(service.ports[0])/v1/envelopes"
+
+    /// Canonical penalty records (valid, distinct decision numbers) as JSON Lines.
+    func payload(envelope: Int, records: Int) -> [UInt8] {
+        var out = ""
+        for i in 0..<records {
+            out += #"{"schema":"g60.record/v1","kind":"penalty","sourcePartner":"jiaxing","subject":{"category":"legalEntity","name":"华为技术有限公司","uscc":"914403001922038216","legalRepresentative":"赵明路"},"penalty":{"decisionNumber":"嘉市监罚〔2026〕\#(envelope)-\#(i)号","violationType":"虚假宣传","facts":"事实","legalBasis":"依据","categories":["warning"],"content":"警告","decisionDate":"2026-03-02","validUntil":"2099-12-31","authority":{"name":"嘉兴市市场监督管理局","uscc":"11330400MB1784521T"},"sourceUnit":{"name":"嘉兴市市场监督管理局","uscc":"11330400MB1784521T"}}}"# + "\n"
+        }
+        return Array(out.utf8)
+    }
+
+    func run(label: String, envelopes: Int, records: Int) -> (seconds: Double, result: Result) {
+        // Sign everything first: the benchmark measures the gateway, not the client's signing.
+        let signer = try! EnvelopeSigner(from: "jiaxing", key: keys["jiaxing"]!.0, certificate: keys["jiaxing"]!.1)
+        let bodies = (0..<envelopes).map { e in
+            try! signer.sign(
+                to: "g60-hub", kind: "records.batch", schema: CanonicalRecord.schemaName,
+                contentType: "application/x-ndjson", payload: payload(envelope: e + (records == 1000 ? 0 : 1_000_000), records: records),
+                recordCount: UInt64(records), sequence: UInt64(e + 1))
+        }
+        let shared = Shared()
+        let group = DispatchGroup()
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<clients {
+            group.enter()
+            Thread {
+                let client = try! HTTPClient(configuration: HTTPClientConfiguration(totalTimeout: .seconds(60)))
+                var headers = HTTPHeaders()
+                headers.add("Authorization", "Bearer \(token)")
+                headers.add("Content-Type", "application/vnd.g60.envelope")
+                var local = Result()
+                while true {
+                    let i = shared.next.add(1, ordering: .relaxed).oldValue
+                    if i >= bodies.count { break }
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let ok = (try? client.post(url, body: bodies[i], headers: headers))?.status == 200
+                    local.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    if !ok { local.failures += 1 }
+                }
+                shared.results.withLock { $0.latencies += local.latencies; $0.failures += local.failures }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, shared.results.withLock { $0 })
+    }
+    func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+
+    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; clients \(clients)")
+    let bigEnvelopes = max(1, totalRecords / recordsPerEnvelope)
+    let (s1, r1) = run(label: "1000", envelopes: bigEnvelopes, records: recordsPerEnvelope)
+    print(String(format: "envelopes of %d records: %d envelopes in %.2f s = %.0f envelopes/s, %.0f records/s to durable receipt; p50 %.1f ms, p99 %.1f ms; failures %d",
+        recordsPerEnvelope, bigEnvelopes, s1, Double(bigEnvelopes) / s1, Double(bigEnvelopes * recordsPerEnvelope) / s1,
+        percentile(r1.latencies, 0.5), percentile(r1.latencies, 0.99), r1.failures))
+    let smallEnvelopes = arg("--small", 5000)
+    let (s2, r2) = run(label: "10", envelopes: smallEnvelopes, records: 10)
+    print(String(format: "envelopes of 10 records (P-256): %d in %.2f s = %.0f envelopes/s; p50 %.1f ms, p99 %.1f ms; failures %d",
+        smallEnvelopes, s2, Double(smallEnvelopes) / s2, percentile(r2.latencies, 0.5), percentile(r2.latencies, 0.99), r2.failures))
+    // The mapping backlog: wait (bounded) until the inbound queue is empty, watching peak RSS.
+    let backlogStart = Date()
+    var mapped = false
+    while Date().timeIntervalSince(backlogStart) < Double(arg("--backlog-seconds", 600)) {
+        let inbound = (try? service.store.queueSummary().filter { $0.direction == .inbound }.reduce(0) { $0 + $1.depth }) ?? 1
+        if inbound == 0 { mapped = true; break }
+        usleep(500_000)
+    }
+    let backlogSeconds = Date().timeIntervalSince(backlogStart)
+    print(String(format: "mapping backlog of %d records %@ in %.1f s after intake; peak RSS %.0f MB",
+        bigEnvelopes * recordsPerEnvelope + smallEnvelopes * 10, mapped ? "drained" : "NOT drained", backlogSeconds, peakRSSMB()))
+    service.stop()
+    let raw = try StoreBenchmarkSupport.rawBatchedInserts(
+        path: work.appendingPathComponent("raw.sqlite").path, rows: 200_000, batchSize: 1000, payloadBytes: 300, randomKeys: false)
+    print(String(format: "raw SQLite batched inserts (1,000 per transaction, ~300 B rows): %.0f rows/s", raw))
+
+}
+
+try benchmark()
