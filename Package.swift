@@ -65,7 +65,9 @@ let package = Package(
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
-        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayTesting", "g60-store-crash-child"]),
+        .testTarget(
+            name: "GatewayStoreTests",
+            dependencies: ["GatewayStore", "GatewayTesting", "g60-store-crash-child", "GatewayCrypto"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping", "GatewayTesting"]),
         .testTarget(name: "GatewayDispatchTests", dependencies: ["GatewayDispatch", "GatewayTesting"]),
         .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", "GatewayTesting"]),
