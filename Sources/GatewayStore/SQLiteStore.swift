@@ -172,7 +172,6 @@ public final class SQLiteStore: @unchecked Sendable {
             // The dropped clear pages were zeroed (secure_delete) in the WAL; copy them over the main file and
             // truncate the WAL so no earlier frame with a clear number survives either.
             _ = try db.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
-            try db.exec("PRAGMA secure_delete = OFF")
         }
     }
 
@@ -193,7 +192,8 @@ public final class SQLiteStore: @unchecked Sendable {
                     + "(migration 2); open it once with an identity key (identityKey.file, identityKey.hex or "
                     + "identityKey.demo). The file was not changed")
         }
-        // Overwrite freed pages with zeros, so the deleted clear numbers do not linger in free pages.
+        // Overwrite deleted content with zeros, so the clear numbers do not linger in free pages. Debian's SQLite
+        // has this on by default; it is set here for builds that do not, and left on for this connection.
         try db.exec("PRAGMA secure_delete = ON")
         let rows = try db.all("SELECT identity_hash, document_type, clear_number FROM identity_numbers") {
             ($0.text(0), $0.text(1), $0.text(2))
