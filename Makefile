@@ -15,6 +15,7 @@ help:
 	@echo "make build  debug build of g60-gateway"
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
 	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
+	@echo "make fuzz   libFuzzer harnesses, FUZZ_SECONDS (default 600) each; make fuzz-ci: 30 s each (Fuzz/README.md)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -38,6 +39,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
 	@bash Contracts/check.sh
+	@bash Fuzz/run.sh replay $(FUZZ_HARNESSES)
 
 demo: deps
 	@bash scripts/demo.sh
@@ -54,3 +56,15 @@ clean:
 bench-store: deps
 	$(SWIFT) build -c release --product g60-store-bench
 	.build/release/g60-store-bench
+
+# Fuzzing (not part of `make test`, which only replays Fuzz/corpus): libFuzzer harnesses built with
+# `swiftc -sanitize=fuzzer` in .build/fuzz (Fuzz/README.md). A new harness is one word here, its folder
+# Fuzz/<name>/ and its line in Package.swift. FUZZ_SANITIZE=fuzzer,address adds AddressSanitizer.
+FUZZ_HARNESSES := envelope record
+FUZZ_SECONDS ?= 600
+FUZZ_CI_SECONDS ?= 30
+.PHONY: fuzz fuzz-ci
+fuzz: deps
+	@bash Fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+fuzz-ci: deps
+	@bash Fuzz/run.sh ci $(FUZZ_CI_SECONDS) $(FUZZ_HARNESSES)

@@ -62,6 +62,11 @@ let package = Package(
             name: "g60-crypto-bench", dependencies: ["GatewayCrypto"], path: "Benchmarks/crypto",
             exclude: ["run.sh"]),
 
+        // Fuzz harnesses (not part of `make test`): `make fuzz` / `make fuzz-ci` build them with -sanitize=fuzzer
+        // in .build/fuzz (Fuzz/README.md); the ordinary build makes corpus replayers of the same code.
+        .executableTarget(name: "g60-fuzz-envelope", dependencies: ["GatewayCrypto"], path: "Fuzz/envelope"),
+        .executableTarget(name: "g60-fuzz-record", dependencies: ["GatewayCore"], path: "Fuzz/record"),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
