@@ -19,9 +19,9 @@ public func fuzzEnvelope(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 }
 
 #if !G60_FUZZ
-// Without libFuzzer (the ordinary `swift build`), the harness replays the files it is given: a crash reproducer
-// or a corpus, e.g. `.build/debug/g60-fuzz-envelope Fuzz/corpus/envelope/*`.
-@main enum ReplayEnvelope {
-    static func main() { FuzzReplay.run(fuzzEnvelope) }
-}
+    // Without libFuzzer (the ordinary `swift build`), the harness replays the files it is given: a crash reproducer
+    // or a corpus, e.g. `.build/debug/g60-fuzz-envelope Fuzz/corpus/envelope/*`.
+    @main enum ReplayEnvelope {
+        static func main() { FuzzReplay.run(fuzzEnvelope) }
+    }
 #endif

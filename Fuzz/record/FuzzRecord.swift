@@ -13,7 +13,8 @@ let validator: RecordValidator = {
             codes: try CodeTables.load(directory: contracts.appendingPathComponent("codes")),
             today: CivilDate(year: 2026, month: 11, day: 27))
     } catch {
-        preconditionFailure("the record harness needs Contracts/codes (run from the checkout or set G60_CONTRACTS): \(error)")
+        preconditionFailure(
+            "the record harness needs Contracts/codes (run from the checkout or set G60_CONTRACTS): \(error)")
     }
 }()
 
@@ -31,7 +32,7 @@ public func fuzzRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 }
 
 #if !G60_FUZZ
-@main enum ReplayRecord {
-    static func main() { FuzzReplay.run(fuzzRecord) }
-}
+    @main enum ReplayRecord {
+        static func main() { FuzzReplay.run(fuzzRecord) }
+    }
 #endif

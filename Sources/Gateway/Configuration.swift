@@ -271,7 +271,8 @@ public struct Configuration: Sendable {
 
     /// The published demo identity key: SHA-256 of a fixed label, so demo nodes can read each other's stores and
     /// nobody mistakes it for a secret.
-    public static let demoIdentityKey: [UInt8] = SHA256.hash(Array("G60 demo identity key (published, not secret)".utf8))
+    public static let demoIdentityKey: [UInt8] = SHA256.hash(
+        Array("G60 demo identity key (published, not secret)".utf8))
 
     /// `identityKey.file` (exactly 32 raw bytes), `identityKey.hex` (64 hex digits, or G60_IDENTITY_KEY_HEX) or
     /// `identityKey.demo`; at most one. It must differ from the subject key (one key, one purpose).

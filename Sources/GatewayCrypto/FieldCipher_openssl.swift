@@ -133,7 +133,8 @@ public final class FieldCipher: Sendable {
                 plain.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
                 throw CryptoError(
                     CryptoError.fieldAuthenticationFailed,
-                    "sealed field fails its GCM tag check: altered, moved from another row, or sealed under another key")
+                    "sealed field fails its GCM tag check: altered, moved from another row, or sealed under another key"
+                )
             }
             return Array(plain.prefix(Int(written + final)))
         }

@@ -85,7 +85,8 @@ extension SQLiteStore: RecordStore {
                 {
                     let sealed = try IdentitySealing.seal(
                         cipher, clear: clear, hash: hash, documentType: identity.documentType,
-                        what: "record \(id) (\(provenance.partner) message \(provenance.messageID) row \(provenance.rowNumber))")
+                        what: "record \(id) (\(provenance.partner) message \(provenance.messageID) "
+                            + "row \(provenance.rowNumber))")
                     try db.run(
                         "INSERT INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)",
                         [.text(hash), .text(identity.documentType), .blob(sealed)])
@@ -287,9 +288,9 @@ extension SQLiteStore: RecordStore {
     ///   was altered, moved from another row, or sealed under another key.
     public func clearIdentityNumber(hash: String) throws -> String? {
         let row = try read { db in
-            try db.first("SELECT document_type, sealed_number FROM identity_sealed WHERE identity_hash = ?", [.text(hash)]) {
-                ($0.text(0), $0.blob(1))
-            }
+            try db.first(
+                "SELECT document_type, sealed_number FROM identity_sealed WHERE identity_hash = ?", [.text(hash)]
+            ) { ($0.text(0), $0.blob(1)) }
         }
         guard let row else { return nil }
         return try IdentitySealing.open(options.identityCipher, sealed: row.1, hash: hash, documentType: row.0)

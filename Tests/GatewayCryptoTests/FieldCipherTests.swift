@@ -22,7 +22,8 @@ import Testing
         let cipher = try FieldCipher(key: Self.hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"))
         let nonce = Self.hex("cafebabefacedbaddecaf888")
         let plain = Self.hex(
-            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+        )
         let aad = Self.hex("feedfacedeadbeeffeedfacedeadbeefabaddad2")
         let sealed = try cipher.seal(plain, context: aad, nonce: nonce)
         let expected = Self.hex(
@@ -79,6 +80,8 @@ import Testing
             try cipher.open(Array("v1:short".utf8), context: [])
         }
         #expect(throws: CryptoError(CryptoError.invalidArgument, "")) { try FieldCipher(key: [1, 2, 3]) }
-        #expect(throws: CryptoError(CryptoError.invalidArgument, "")) { try FieldCipher(key: [UInt8](repeating: 0, count: 16)) }
+        #expect(throws: CryptoError(CryptoError.invalidArgument, "")) {
+            try FieldCipher(key: [UInt8](repeating: 0, count: 16))
+        }
     }
 }

@@ -91,7 +91,8 @@ import Testing
                 $0.blob(0)
             })
         sealed[sealed.count / 2] ^= 0x01
-        try raw.run("UPDATE identity_sealed SET sealed_number = ? WHERE identity_hash = ?", [.blob(sealed), .text(hash)])
+        try raw.run(
+            "UPDATE identity_sealed SET sealed_number = ? WHERE identity_hash = ?", [.blob(sealed), .text(hash)])
         let error = #expect(throws: StoreError.self) { try store.clearIdentityNumber(hash: hash) }
         #expect(error?.code == StoreError.identityUnreadable)
         #expect(error?.message.contains(hash) == true)
@@ -129,7 +130,8 @@ import Testing
         }
         let other = try SQLiteStore(
             path: dir.path("s.db"),
-            options: Fixture.options(clock: TestClock(), identityCipher: TestIdentityCipher(key: [UInt8](repeating: 9, count: 32))))
+            options: Fixture.options(
+                clock: TestClock(), identityCipher: TestIdentityCipher(key: [UInt8](repeating: 9, count: 32))))
         #expect(throws: StoreError(StoreError.identityUnreadable, "")) { try other.clearIdentityNumber(hash: hash) }
         let keyless = try SQLiteStore(
             path: dir.path("s.db"), options: Fixture.options(clock: TestClock(), identityCipher: nil))
@@ -145,9 +147,11 @@ import Testing
         let records = numbers.enumerated().map { Self.personRecord(10 + $0.offset, number: $0.element) }
         do {
             let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
-            _ = try store.putRecords(records.enumerated().map { ($0.element, Fixture.provenance("m1", row: $0.offset + 1)) })
+            _ = try store.putRecords(
+                records.enumerated().map { ($0.element, Fixture.provenance("m1", row: $0.offset + 1)) })
             // Corrections and repeats of the same numbers too.
-            _ = try store.putRecords(records.prefix(5).enumerated().map { ($0.element, Fixture.provenance("m2", row: $0.offset + 1)) })
+            _ = try store.putRecords(
+                records.prefix(5).enumerated().map { ($0.element, Fixture.provenance("m2", row: $0.offset + 1)) })
             #expect(try store.clearIdentityNumber(hash: try #require(records[7].subject.identity?.hash)) == numbers[7])
 
             let open = Self.fileBytes(dir)
