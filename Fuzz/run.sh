@@ -13,7 +13,7 @@ mode=$1
 shift
 
 if [ "$mode" = replay ]; then
-  $SWIFT build $(printf -- '--product g60-fuzz-%s ' "$@") >/dev/null
+  for name in "$@"; do $SWIFT build --product "g60-fuzz-$name" >/dev/null; done
   bin=$($SWIFT build --show-bin-path)
   for name in "$@"; do
     printf 'fuzz replay %-10s ' "$name"
