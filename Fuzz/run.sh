@@ -42,7 +42,8 @@ for name in "$@"; do
   fi
   log=.build/fuzz/$name.log
   set +e
-  .build/fuzz/release/g60-fuzz-"$name" "$corpus" Fuzz/corpus/"$name" -max_total_time="$seconds" -timeout=10 \
+  # The Swift runtime's backtracer would take the trap signal first and exit before libFuzzer saves the input.
+  SWIFT_BACKTRACE=enable=no .build/fuzz/release/g60-fuzz-"$name" "$corpus" Fuzz/corpus/"$name" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "${extra[@]}" \
     >"$log" 2>&1
   rc=$?
