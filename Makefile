@@ -18,6 +18,7 @@ help:
 	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
 	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
 	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
+	@echo "make fuzz   libFuzzer harnesses, FUZZ_SECONDS (default 600) each; make fuzz-ci: 30 s each (Fuzz/README.md)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -41,6 +42,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
 	@bash Contracts/check.sh
+	@bash Fuzz/run.sh replay $(FUZZ_HARNESSES)
 
 demo: deps
 	@bash scripts/demo.sh $(DEMO_ARGS)
@@ -92,3 +94,15 @@ fuzz-http:
 bench-ingest: deps
 	$(SWIFT) build -c release --product g60-ingest-bench
 	.build/release/g60-ingest-bench $(INGEST_ARGS)
+
+# Fuzzing (not part of `make test`, which only replays Fuzz/corpus): libFuzzer harnesses built with
+# `swiftc -sanitize=fuzzer` in .build/fuzz (Fuzz/README.md). A new harness is one word here, its folder
+# Fuzz/<name>/ and its line in Package.swift. FUZZ_SANITIZE=fuzzer,address adds AddressSanitizer.
+FUZZ_HARNESSES := envelope record
+FUZZ_SECONDS ?= 600
+FUZZ_CI_SECONDS ?= 30
+.PHONY: fuzz fuzz-ci
+fuzz: deps
+	@bash Fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+fuzz-ci: deps
+	@bash Fuzz/run.sh ci $(FUZZ_CI_SECONDS) $(FUZZ_HARNESSES)

@@ -77,10 +77,17 @@ let package = Package(
             name: "g60-ingest-bench", dependencies: ["Gateway", "GatewayCore", "GatewayCrypto", "GatewayHTTP", "GatewayStore"],
             path: "Benchmarks/ingest"),
 
+        // Fuzz harnesses (not part of `make test`): `make fuzz` / `make fuzz-ci` build them with -sanitize=fuzzer
+        // in .build/fuzz (Fuzz/README.md); the ordinary build makes corpus replayers of the same code.
+        .executableTarget(name: "g60-fuzz-envelope", dependencies: ["GatewayCrypto"], path: "Fuzz/envelope"),
+        .executableTarget(name: "g60-fuzz-record", dependencies: ["GatewayCore"], path: "Fuzz/record"),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
-        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayTesting", "g60-store-crash-child"]),
+        .testTarget(
+            name: "GatewayStoreTests",
+            dependencies: ["GatewayStore", "GatewayTesting", "g60-store-crash-child", "GatewayCrypto"]),
         .testTarget(name: "GatewayMappingTests", dependencies: ["GatewayMapping", "GatewayTesting"]),
         .testTarget(name: "GatewayDispatchTests", dependencies: ["GatewayDispatch", "GatewayTesting"]),
         .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", "GatewayTesting"]),

@@ -63,7 +63,7 @@ func benchmark() throws {
     let config: [String: Any] = [
         "listen": ["http": "127.0.0.1:0"], "database": ["path": work.appendingPathComponent("gateway.sqlite").path],
         "paths": ["partners": root.appendingPathComponent("Partners").path, "contracts": root.appendingPathComponent("Contracts").path],
-        "trust": ["directory": pki.path], "subjectKey": ["demo": true], "log": ["level": "warning"],
+        "trust": ["directory": pki.path], "subjectKey": ["demo": true], "identityKey": ["demo": true], "log": ["level": "warning"],
         "clients": [[
             "id": "bench", "scopes": ["submit", "operate"], "partner": "jiaxing",
             "tokenSha256": Digest.hash(Array(token.utf8), using: .sha256).hexString,

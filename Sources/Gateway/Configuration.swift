@@ -1,5 +1,7 @@
 import Foundation
 import GatewayCore
+import GatewayCrypto
+import GatewayStore
 
 /// The gateway node's configuration: one JSON file, every setting overridable by an environment variable
 /// (`G60_` + the dotted path in upper snake case: `retry.maxAttempts` ← `G60_RETRY_MAX_ATTEMPTS`).
@@ -73,6 +75,11 @@ public struct Configuration: Sendable {
     public var subjectKey: [UInt8]
     /// Whether `subjectKey` is the published demo key (the node says so loudly at start-up).
     public var subjectKeyIsDemo: Bool
+    /// The AES-256 key that encrypts identity numbers at rest (32 bytes; never in the database). Nil when
+    /// `identityKey.*` is not set: the store then refuses records that carry clear identity numbers.
+    public var identityKey: [UInt8]? = nil
+    /// Whether `identityKey` is the published demo key.
+    public var identityKeyIsDemo: Bool = false
     public var clients: [Client]
     public var logLevel: LogLevel
 
@@ -85,7 +92,7 @@ public struct Configuration: Sendable {
         "limits.bodyTimeoutSeconds", "limits.requestsPerMinutePerClient", "retry.initialDelaySeconds",
         "retry.maxDelaySeconds", "retry.jitter", "retry.maxAttempts", "retry.maxAgeHours",
         "workers.mapping", "workers.delivery", "retention.days", "subjectKey.file", "subjectKey.hex",
-        "subjectKey.demo", "clients", "log.level",
+        "subjectKey.demo", "clients", "log.level", "identityKey.file", "identityKey.hex", "identityKey.demo",
     ]
 
     /// Loads and checks `file` (nil: defaults and environment only), relative paths resolved against the file's
@@ -201,6 +208,8 @@ public struct Configuration: Sendable {
             r.fail("subjectKey", "set exactly one of subjectKey.file, subjectKey.hex, subjectKey.demo")
         }
 
+        let identity = readIdentityKey(&r, path: path, subjectKey: subjectKey)
+
         var clients: [Client] = []
         for (i, object) in r.objects("clients").enumerated() {
             let at = "clients[\(i)]"
@@ -238,7 +247,7 @@ public struct Configuration: Sendable {
         if level == nil {
             r.fail("log.level", "'\(levelName)' is not one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
         }
-        let config = Configuration(
+        var config = Configuration(
             nodeID: nodeID, listen: listen, tls: tls, databasePath: databasePath, partnersDirectory: partners,
             contractsDirectory: contracts, trustDirectory: trust, crls: crls,
             replayWindowDays: r.int("envelope.replayWindowDays", default: 30, range: 1...3650),
@@ -248,12 +257,65 @@ public struct Configuration: Sendable {
             deliveryWorkers: r.int("workers.delivery", default: 4, range: 1...256),
             retentionDays: r.int("retention.days", default: 180, range: 180...36_500),
             subjectKey: subjectKey, subjectKeyIsDemo: demo, clients: clients, logLevel: level ?? .info)
+        config.identityKey = identity.key
+        config.identityKeyIsDemo = identity.demo
         var problems = r.problems
         for key in r.unknownKeys(known: keys) {
             problems.append("\(key): unknown key in \(source) (known keys: see Contracts/config/README.md)")
         }
         guard problems.isEmpty else { throw ConfigurationError(problems) }
         return config
+    }
+
+    /// The published demo identity key: SHA-256 of a fixed label, so demo nodes can read each other's stores and
+    /// nobody mistakes it for a secret.
+    public static let demoIdentityKey: [UInt8] = SHA256.hash(
+        Array("G60 demo identity key (published, not secret)".utf8))
+
+    /// `identityKey.file` (exactly 32 raw bytes), `identityKey.hex` (64 hex digits, or G60_IDENTITY_KEY_HEX) or
+    /// `identityKey.demo`; at most one. It must differ from the subject key (one key, one purpose).
+    static func readIdentityKey(
+        _ r: inout ConfigurationReader, path: (String?) -> String?, subjectKey: [UInt8]
+    ) -> (key: [UInt8]?, demo: Bool) {
+        let file = path(r.string("identityKey.file"))
+        let hex = r.string("identityKey.hex")
+        let demo = r.bool("identityKey.demo", default: false)
+        var key: [UInt8]?
+        switch (file, hex, demo) {
+        case (nil, nil, false):
+            return (nil, false)
+        case (let f?, nil, false):
+            if let data = FileManager.default.contents(atPath: f) {
+                if data.count == FieldCipher.keyLength {
+                    key = [UInt8](data)
+                } else {
+                    r.fail("identityKey.file", "\(f) holds \(data.count) bytes; an AES-256 key is exactly 32")
+                }
+            } else {
+                r.fail("identityKey.file", "\(f) cannot be read")
+            }
+        case (nil, let h?, false):
+            if let bytes = hexBytes(h), bytes.count == FieldCipher.keyLength {
+                key = bytes
+            } else {
+                r.fail("identityKey.hex", "must be exactly 64 hexadecimal digits (an AES-256 key)")
+            }
+        case (nil, nil, true):
+            return (demoIdentityKey, true)
+        default:
+            r.fail("identityKey", "set at most one of identityKey.file, identityKey.hex, identityKey.demo")
+        }
+        if let k = key, !subjectKey.isEmpty, k == Array(subjectKey.prefix(k.count)) {
+            r.fail("identityKey", "must not be the subject key (or its first 32 bytes): use a separate key")
+            key = nil
+        }
+        return (key, false)
+    }
+
+    /// The cipher the store encrypts identity numbers with (AES-256-GCM), or nil without `identityKey.*`.
+    public func identityCipher() throws -> (any IdentityNumberCipher)? {
+        guard let identityKey else { return nil }
+        return IdentityFieldCipher(cipher: try FieldCipher(key: identityKey))
     }
 
     /// The keyring for identity hashes.
@@ -286,5 +348,20 @@ public struct Configuration: Sendable {
         case 0x41...0x46: return c - 0x41 + 10
         default: return nil
         }
+    }
+}
+
+/// GatewayCrypto's `FieldCipher` as GatewayStore's `IdentityNumberCipher` (the two modules do not know each other).
+public struct IdentityFieldCipher: IdentityNumberCipher {
+    public let cipher: FieldCipher
+
+    public init(cipher: FieldCipher) { self.cipher = cipher }
+
+    public func seal(_ plaintext: [UInt8], context: [UInt8]) throws -> [UInt8] {
+        try cipher.seal(plaintext, context: context)
+    }
+
+    public func open(_ sealed: [UInt8], context: [UInt8]) throws -> [UInt8] {
+        try cipher.open(sealed, context: context)
     }
 }

@@ -58,6 +58,7 @@ struct DemoCredentials: Codable {
             "trust": ["directory": state.appendingPathComponent("pki").path],
             "retry": ["initialDelaySeconds": 0.2, "maxDelaySeconds": 5],
             "subjectKey": ["demo": true],
+            "identityKey": ["demo": true],
             "clients": clients,
             "log": ["level": "info"],
         ]

@@ -63,24 +63,34 @@ extension SQLiteStore: RecordStore {
     /// writer's critical path); otherwise as `putRecords`.
     public func putPreparedRecords(_ records: [PreparedRecord]) throws -> [RecordPutResult] {
         let nowMillis = Millis.from(now)
+        let cipher = options.identityCipher
         return try committer.write { ctx in
             try records.map { r in
                 try Self.put(
                     ctx.db, record: r.record, id: r.recordID, json: r.canonicalJSON, provenance: r.provenance,
-                    nowMillis: nowMillis)
+                    nowMillis: nowMillis, cipher: cipher)
             }
         }
     }
 
     private static func put(
         _ db: SQLiteConnection, record: CanonicalRecord, id: String, json: String, provenance: Provenance,
-        nowMillis: Int64
+        nowMillis: Int64, cipher: (any IdentityNumberCipher)?
     ) throws -> RecordPutResult {
         for identity in [record.subject.identity, record.subject.legalRepresentativeIdentity] {
             if let identity, let clear = identity.clearNumber, let hash = identity.hash {
-                try db.run(
-                    "INSERT OR IGNORE INTO identity_numbers (identity_hash, document_type, clear_number) VALUES (?, ?, ?)",
-                    [.text(hash), .text(identity.documentType), .text(clear)])
+                // Sealed only when the hash is new: a known number keeps its first ciphertext.
+                if try db.first("SELECT 1 FROM identity_sealed WHERE identity_hash = ?", [.text(hash)], { _ in true })
+                    == nil
+                {
+                    let sealed = try IdentitySealing.seal(
+                        cipher, clear: clear, hash: hash, documentType: identity.documentType,
+                        what: "record \(id) (\(provenance.partner) message \(provenance.messageID) "
+                            + "row \(provenance.rowNumber))")
+                    try db.run(
+                        "INSERT INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)",
+                        [.text(hash), .text(identity.documentType), .blob(sealed)])
+                }
             }
         }
         let current = try db.first(
@@ -272,11 +282,17 @@ extension SQLiteStore: RecordStore {
         }
     }
 
+    /// The clear identity number behind `hash`, decrypted with the configured identity key.
+    ///
+    /// - Throws: `store.identityKeyMissing` without a key, `store.identityUnreadable` when the stored ciphertext
+    ///   was altered, moved from another row, or sealed under another key.
     public func clearIdentityNumber(hash: String) throws -> String? {
-        try read { db in
-            try db.first("SELECT clear_number FROM identity_numbers WHERE identity_hash = ?", [.text(hash)]) {
-                $0.text(0)
-            }
+        let row = try read { db in
+            try db.first(
+                "SELECT document_type, sealed_number FROM identity_sealed WHERE identity_hash = ?", [.text(hash)]
+            ) { ($0.text(0), $0.blob(1)) }
         }
+        guard let row else { return nil }
+        return try IdentitySealing.open(options.identityCipher, sealed: row.1, hash: hash, documentType: row.0)
     }
 }

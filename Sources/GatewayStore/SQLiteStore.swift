@@ -20,6 +20,11 @@ public struct SQLiteStoreOptions: Sendable {
     public var maxBatch: Int
     /// How long to wait for another process's lock before failing with `store.locked`.
     public var busyTimeoutMilliseconds: Int32
+    /// Encrypts identity numbers at rest (AES-256-GCM from GatewayCrypto, keyed by the configuration).
+    /// Without one the store fails closed: a record carrying a clear identity number is refused with
+    /// `store.identityKeyMissing` rather than written in clear, and a schema-1 file that still holds clear numbers
+    /// is not opened (they cannot be encrypted in place without a key).
+    public var identityCipher: (any IdentityNumberCipher)?
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -27,7 +32,7 @@ public struct SQLiteStoreOptions: Sendable {
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         retryPolicy: RetryPolicy = RetryPolicy(), logRetention: TimeInterval = 180 * 86_400,
         createIfMissing: Bool = true, quickCheckOnOpen: Bool = true, maxBatch: Int = 1_000,
-        busyTimeoutMilliseconds: Int32 = 5_000
+        busyTimeoutMilliseconds: Int32 = 5_000, identityCipher: (any IdentityNumberCipher)? = nil
     ) {
         self.hash = hash
         self.clock = clock
@@ -38,6 +43,7 @@ public struct SQLiteStoreOptions: Sendable {
         self.quickCheckOnOpen = quickCheckOnOpen
         self.maxBatch = maxBatch
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.identityCipher = identityCipher
     }
 }
 
@@ -77,7 +83,7 @@ public final class SQLiteStore: @unchecked Sendable {
         // copied back to the database file once per checkpoint, not once per commit.
         try writer.exec(
             "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192")
-        try Self.migrate(writer, path: path)
+        try Self.migrate(writer, path: path, cipher: options.identityCipher)
         let context = WriteContext(db: writer, headPosition: 0, headHash: HashChain.genesis)
         try context.reloadHead()
         committer = GroupCommitter(context: context, maxBatch: options.maxBatch)
@@ -139,13 +145,20 @@ public final class SQLiteStore: @unchecked Sendable {
         }
     }
 
-    private static func migrate(_ db: SQLiteConnection, path: String) throws {
+    private static func migrate(_ db: SQLiteConnection, path: String, cipher: (any IdentityNumberCipher)?) throws {
+        var sealedClearNumbers = false
         try db.exec("BEGIN IMMEDIATE")
         do {
             let current = try db.first("PRAGMA user_version") { Int($0.int(0)) } ?? 0
             if current < Schema.migrations.count {
                 for version in (current + 1)...Schema.migrations.count {
                     try db.exec(Schema.migrations[version - 1])
+                    if version == Schema.identitySealingVersion, current >= 1 {
+                        sealedClearNumbers = try sealClearIdentityNumbers(db, path: path, cipher: cipher)
+                    }
+                    if version == Schema.identitySealingVersion {
+                        try db.exec("DROP TABLE identity_numbers")
+                    }
                     try db.exec("PRAGMA user_version = \(version)")
                 }
                 try db.exec("PRAGMA application_id = \(Schema.applicationID)")
@@ -155,6 +168,45 @@ public final class SQLiteStore: @unchecked Sendable {
             try? db.exec("ROLLBACK")
             throw error
         }
+        if sealedClearNumbers {
+            // The dropped clear pages were zeroed (secure_delete) in the WAL; copy them over the main file and
+            // truncate the WAL so no earlier frame with a clear number survives either.
+            _ = try db.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
+        }
+    }
+
+    /// Migration 2's data step: encrypts the clear numbers schema 1 kept into `identity_sealed`, in the migration's
+    /// transaction. Returns whether there were any.
+    ///
+    /// - Throws: `store.identityKeyMissing` when there are clear numbers and no cipher (the file is left at
+    ///   schema 1, untouched).
+    private static func sealClearIdentityNumbers(
+        _ db: SQLiteConnection, path: String, cipher: (any IdentityNumberCipher)?
+    ) throws -> Bool {
+        let count = try db.first("SELECT count(*) FROM identity_numbers") { $0.int(0) } ?? 0
+        guard count > 0 else { return false }
+        guard cipher != nil else {
+            throw StoreError(
+                StoreError.identityKeyMissing,
+                "\(path) holds \(count) clear identity numbers from schema 1 that must be encrypted in place "
+                    + "(migration 2); open it once with an identity key (identityKey.file, identityKey.hex or "
+                    + "identityKey.demo). The file was not changed")
+        }
+        // Overwrite deleted content with zeros, so the clear numbers do not linger in free pages. Debian's SQLite
+        // has this on by default; it is set here for builds that do not, and left on for this connection.
+        try db.exec("PRAGMA secure_delete = ON")
+        let rows = try db.all("SELECT identity_hash, document_type, clear_number FROM identity_numbers") {
+            ($0.text(0), $0.text(1), $0.text(2))
+        }
+        for (hash, documentType, clear) in rows {
+            let sealed = try IdentitySealing.seal(
+                cipher, clear: clear, hash: hash, documentType: documentType, what: "\(path) identity row \(hash)")
+            try db.run(
+                "INSERT OR IGNORE INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)",
+                [.text(hash), .text(documentType), .blob(sealed)])
+        }
+        try db.exec("DELETE FROM identity_numbers")
+        return true
     }
 }
 

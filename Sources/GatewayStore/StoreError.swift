@@ -51,4 +51,8 @@ extension StoreError {
     public static let notFound = "store.notFound"
     /// A queue event that is not allowed in the item's state (e.g. completing an item not leased by the caller).
     public static let invalidTransition = "store.invalidTransition"
+    /// A record carries a clear identity number (or one must be read) but no identity key is configured.
+    public static let identityKeyMissing = "store.identityKeyMissing"
+    /// An encrypted identity number does not open (altered, moved to another row, or another key).
+    public static let identityUnreadable = "store.identityUnreadable"
 }

@@ -1,4 +1,6 @@
 import Foundation
+import GatewayCrypto
+import Gateway
 import GatewayCore
 import GatewayStore
 import GatewayTesting
@@ -16,7 +18,11 @@ import Testing
         let received = Date(
             timeIntervalSince1970: TimeInterval(CivilDate(iso: "2024-10-12")!.dayNumber * 86_400))
         do {
-            let store = try SQLiteStore(path: path, options: SQLiteStoreOptions(clock: { received }))
+            let store = try SQLiteStore(
+                path: path,
+                options: SQLiteStoreOptions(
+                    clock: { received },
+                    identityCipher: IdentityFieldCipher(cipher: try FieldCipher(key: Configuration.demoIdentityKey))))
             let raw = Array("g60-envelope: 1\nschema: jiaxing.xzcf.v1\n\n{}".utf8)
             _ = try store.append(
                 EnvelopeSubmission(

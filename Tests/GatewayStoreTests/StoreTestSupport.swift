@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayCrypto
 
 @testable import GatewayStore
 
@@ -38,11 +39,17 @@ struct TempDirectory {
 }
 
 enum Fixture {
-    static func options(clock: TestClock, random: Double = 0.5, policy: RetryPolicy = RetryPolicy())
-        -> SQLiteStoreOptions
-    {
-        SQLiteStoreOptions(clock: { clock.now }, random: { random }, retryPolicy: policy)
+    static func options(
+        clock: TestClock, random: Double = 0.5, policy: RetryPolicy = RetryPolicy(),
+        identityCipher: (any IdentityNumberCipher)? = Fixture.identityCipher
+    ) -> SQLiteStoreOptions {
+        SQLiteStoreOptions(clock: { clock.now }, random: { random }, retryPolicy: policy, identityCipher: identityCipher)
     }
+
+    /// The tests' identity key (AES-256-GCM through GatewayCrypto), never a production key.
+    static let identityKey: [UInt8] = (0..<32).map { UInt8($0 &* 7 &+ 3) }
+
+    static var identityCipher: any IdentityNumberCipher { TestIdentityCipher(key: identityKey) }
 
     static func envelope(
         _ id: String, sender: String = "jiaxing", direction: EnvelopeDirection = .inbound, body: String? = nil,
@@ -93,5 +100,22 @@ enum Fixture {
         Provenance(
             partner: partner, messageID: message, rowNumber: row, receivedAt: Date(timeIntervalSince1970: 1_795_000_000)
         )
+    }
+}
+
+/// GatewayCrypto's `FieldCipher` as the store's `IdentityNumberCipher` (Gateway's `IdentityFieldCipher` in tests).
+struct TestIdentityCipher: IdentityNumberCipher {
+    let cipher: FieldCipher?
+
+    init(key: [UInt8]) { cipher = try? FieldCipher(key: key) }
+
+    func seal(_ plaintext: [UInt8], context: [UInt8]) throws -> [UInt8] {
+        guard let cipher else { throw StoreError(StoreError.invalidArgument, "test cipher has a bad key") }
+        return try cipher.seal(plaintext, context: context)
+    }
+
+    func open(_ sealed: [UInt8], context: [UInt8]) throws -> [UInt8] {
+        guard let cipher else { throw StoreError(StoreError.invalidArgument, "test cipher has a bad key") }
+        return try cipher.open(sealed, context: context)
     }
 }

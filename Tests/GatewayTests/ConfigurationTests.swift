@@ -80,3 +80,72 @@ let minimal = """
     #expect(Configuration.parseHostPort("127.0.0.1:8443")?.port == 8443)
     #expect(Configuration.parseHostPort(":80") == nil)
 }
+
+// MARK: - identityKey.* (issue 10: identity numbers encrypted at rest with a key from configuration)
+
+/// A valid configuration with `identityKey` set to the given JSON (nil: absent). The partners folder is the
+/// configuration's own temporary folder, so these tests do not depend on Partners/ existing.
+func identityConfig(_ identityKey: String?, subjectKey: String = #"{"demo": true}"#) -> String {
+    """
+    {"listen": {"http": "127.0.0.1:0"}, "subjectKey": \(subjectKey),
+     \(identityKey.map { #""identityKey": \#($0),"# } ?? "")
+     "paths": {"partners": ".", "contracts": "\(root)/Contracts"}}
+    """
+}
+
+@Test func identityKeyIsOptionalAndWithoutItThereIsNoCipher() throws {
+    let config = try Configuration.load(file: try writeConfig(identityConfig(nil)), environment: [:])
+    #expect(config.identityKey == nil)
+    #expect(try config.identityCipher() == nil)
+}
+
+@Test func identityKeyFromHexFileDemoAndEnvironment() throws {
+    let hex = String(repeating: "3c", count: 32)
+    let fromHex = try Configuration.load(file: try writeConfig(identityConfig(#"{"hex": "\#(hex)"}"#)), environment: [:])
+    #expect(fromHex.identityKey == [UInt8](repeating: 0x3c, count: 32))
+    #expect(!fromHex.identityKeyIsDemo)
+
+    let file = try writeConfig(identityConfig(#"{"file": "identity.key"}"#))
+    let keyPath = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("identity.key")
+    try Data((0..<32).map { UInt8($0) }).write(to: keyPath)
+    #expect(try Configuration.load(file: file, environment: [:]).identityKey == (0..<32).map { UInt8($0) })
+
+    let demo = try Configuration.load(file: try writeConfig(identityConfig(#"{"demo": true}"#)), environment: [:])
+    #expect(demo.identityKeyIsDemo && demo.identityKey == Configuration.demoIdentityKey)
+
+    let env = try Configuration.load(
+        file: try writeConfig(identityConfig(nil)), environment: ["G60_IDENTITY_KEY_HEX": String(repeating: "a1", count: 32)])
+    #expect(env.identityKey == [UInt8](repeating: 0xa1, count: 32))
+
+    // The cipher it builds round-trips and is AES-256-GCM's v1 format.
+    let cipher = try #require(try fromHex.identityCipher())
+    let sealed = try cipher.seal(Array("11010519491231002X".utf8), context: Array("row".utf8))
+    #expect(Array(sealed.prefix(3)) == Array("v1:".utf8))
+    #expect(try cipher.open(sealed, context: Array("row".utf8)) == Array("11010519491231002X".utf8))
+}
+
+@Test(arguments: [
+    (#"{"hex": "abcd"}"#, "identityKey.hex: must be exactly 64 hexadecimal digits"),
+    (#"{"hex": "\#(String(repeating: "ab", count: 33))"}"#, "identityKey.hex: must be exactly 64 hexadecimal digits"),
+    (#"{"file": "/nonexistent/identity.key"}"#, "identityKey.file: /nonexistent/identity.key cannot be read"),
+    (#"{"demo": true, "hex": "\#(String(repeating: "ab", count: 32))"}"#, "identityKey: set at most one of"),
+])
+func badIdentityKeysAreReported(identityKey: String, expected: String) throws {
+    do {
+        _ = try Configuration.load(file: try writeConfig(identityConfig(identityKey)), environment: [:])
+        Issue.record("accepted identityKey \(identityKey)")
+    } catch let error as ConfigurationError {
+        #expect(error.description.contains(expected), "\(error.description)")
+    }
+}
+
+@Test func identityKeyMustNotBeTheSubjectKey() throws {
+    let hex = String(repeating: "5e", count: 32)
+    let json = identityConfig(#"{"hex": "\#(hex)"}"#, subjectKey: #"{"hex": "\#(hex)"}"#)
+    do {
+        _ = try Configuration.load(file: try writeConfig(json), environment: [:])
+        Issue.record("accepted the subject key as identity key")
+    } catch let error as ConfigurationError {
+        #expect(error.description.contains("identityKey: must not be the subject key"))
+    }
+}

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayStore
 
 @testable import Gateway
+import GatewayCrypto
 
 /// A store in a temporary directory filled with envelopes, records and quarantined rows around National Day 2024
 /// and the 2025 Spring Festival, whose make-up Saturdays move the 7-working-day deadlines. Every figure the report
@@ -40,7 +41,9 @@ final class ReportFixture {
         let clock = self.clock
         store = try SQLiteStore(
             path: directory.appendingPathComponent("store.db").path,
-            options: SQLiteStoreOptions(clock: { clock.now }, quickCheckOnOpen: false))
+            options: SQLiteStoreOptions(
+                clock: { clock.now }, quickCheckOnOpen: false,
+                identityCipher: IdentityFieldCipher(cipher: try FieldCipher(key: Configuration.demoIdentityKey))))
         calendar = try WorkingDayCalendar.load(directory: Self.contracts.appendingPathComponent("calendar"))
         try fill()
     }

@@ -51,6 +51,7 @@ public final class GatewayService: @unchecked Sendable {
             jitter: configuration.retry.jitter)
         options.logRetention = Double(configuration.retentionDays) * 86400
         options.hash = { Digest.hash($0, using: .sha256) }
+        options.identityCipher = try configuration.identityCipher()
         store = try SQLiteStore(path: configuration.databasePath, options: options)
         metrics = MetricsRegistry()
         counters = RegistryCounters(metrics)

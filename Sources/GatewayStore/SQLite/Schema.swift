@@ -126,6 +126,20 @@ enum Schema {
             detail TEXT NOT NULL
         );
         CREATE INDEX queue_audit_item ON queue_audit (item_id);
+        """,
+        // 2: identity numbers encrypted at rest (AES-256-GCM through the injected IdentityNumberCipher). The
+        // migration code encrypts the clear rows of schema 1 into this table, then drops identity_numbers
+        // (SQLiteStore.migrate; it refuses without an identity key). sealed_number is `v1:` nonce ‖ ct ‖ tag,
+        // bound to identity_hash and document_type.
         """
+        CREATE TABLE identity_sealed (
+            identity_hash TEXT PRIMARY KEY,
+            document_type TEXT NOT NULL,
+            sealed_number BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
+
+    /// The migration that replaces the clear `identity_numbers` table with `identity_sealed`.
+    static let identitySealingVersion = 2
 }
