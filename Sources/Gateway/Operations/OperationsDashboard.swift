@@ -122,19 +122,21 @@ public enum OperationsDashboard {
             return out + "<p class=\"empty\">没有死信 No dead letters</p>\n</section>\n"
         }
         out += """
-            <table id="dead-letters"><thead><tr><th>编号 <span class="en">Item</span></th><th>城市 <span class="en">Partner</span></th>\
-            <th>类型 <span class="en">Kind</span></th><th class="n">尝试 <span class="en">Tries</span></th>\
-            <th>最后错误 <span class="en">Last error</span></th><th></th></tr></thead>
+            <table id="dead-letters" class="fixed"><colgroup><col style="width:36px"><col style="width:52px">\
+            <col style="width:58px"><col style="width:40px"><col><col style="width:78px"></colgroup><thead><tr><th>编号<br><span class="en">Item</span></th><th>城市<br><span class="en">Partner</span></th>\
+            <th>类型<br><span class="en">Kind</span></th><th class="n">尝试<br><span class="en">Tries</span></th>\
+            <th>最后错误<br><span class="en">Last error</span></th><th></th></tr></thead>
             <tbody>
 
             """
         let names = Dictionary(s.partners.map { ($0.id, $0.nameZH) }, uniquingKeysWith: { a, _ in a })
         for d in s.deadLetters {
             out += "<tr><td>#\(d.id)</td><td>\(escape(names[d.partner] ?? d.partner))</td>"
-            out += "<td>\(escape(d.direction == .inbound ? "入 in" : "出 out")) \(escape(d.kind))</td>"
+            out += "<td>\(escape(d.direction == .inbound ? "入" : "出")) \(escape(d.kind))</td>"
             out += "<td class=\"n\">\(d.attempts)</td>"
             let error = d.lastError.map { Redaction.redact($0) } ?? ""
-            out += "<td class=\"err\" title=\"\(escape(error))\">\(escape(String(error.prefix(60))))</td>"
+            let shortError = error.count > 70 ? String(error.prefix(69)) + "…" : error
+            out += "<td class=\"err\" title=\"\(escape(error))\">\(escape(shortError))</td>"
             out += "<td><form method=\"post\" action=\"\(replayPath)\"><input type=\"hidden\" name=\"id\" value=\"\(d.id)\">"
             out += "<button type=\"submit\">重放 Replay</button></form></td></tr>\n"
         }
@@ -147,8 +149,9 @@ public enum OperationsDashboard {
             return out + "<p class=\"empty\">没有拒收行 No rejected rows</p>\n</section>\n"
         }
         out += """
-            <table id="rejected-rows"><thead><tr><th>时间 <span class="en">Received</span></th><th>城市 <span class="en">Partner</span></th>\
-            <th>报文 · 行 <span class="en">Message · row</span></th><th>原因 <span class="en">Problems</span></th></tr></thead>
+            <table id="rejected-rows" class="fixed"><colgroup><col style="width:46px"><col style="width:52px">\
+            <col style="width:136px"><col></colgroup><thead><tr><th>时间<br><span class="en">Time</span></th><th>城市<br><span class="en">Partner</span></th>\
+            <th>报文 · 行<br><span class="en">Message · row</span></th><th>原因<br><span class="en">Problems</span></th></tr></thead>
             <tbody>
 
             """
@@ -156,7 +159,9 @@ public enum OperationsDashboard {
         for r in s.rejectedRows {
             out += "<tr><td>\(escape(beijing(r.receivedAt, withDate: false)))</td>"
             out += "<td>\(escape(names[r.partner] ?? r.partner))</td>"
-            out += "<td class=\"mono\">\(escape(String(Redaction.redact(r.messageID).prefix(24)))) · \(r.rowNumber)</td><td>"
+            let message = Redaction.redact(r.messageID)
+            let shown = message.count > 18 ? String(message.prefix(17)) + "…" : message
+            out += "<td class=\"mono\" title=\"\(escape(message))\">\(escape(shown)) · \(r.rowNumber)</td><td>"
             out += r.problems.map { p in
                 "<code>\(escape(Redaction.redact(p.code)))</code>"
                     + (p.field.isEmpty ? "" : " <span class=\"field\">\(escape(Redaction.redact(p.field)))</span>")
@@ -182,7 +187,7 @@ public enum OperationsDashboard {
     static func when(_ date: Date?, now: Date) -> String {
         guard let date else { return "<span class=\"none\">– 无 none</span>" }
         let age = max(0, now.timeIntervalSince(date))
-        let stamp = beijing(date, withDate: age >= 86_400)
+        let stamp = age >= 86_400 ? String(beijing(date, withDate: true).dropFirst(5).prefix(11)) : beijing(date, withDate: false)
         return "\(escape(stamp)) <span class=\"ago\">\(escape(duration(age)))</span>"
     }
 
@@ -208,7 +213,7 @@ public enum OperationsDashboard {
         -> String
     {
         let width = 420.0
-        let height = 96.0
+        let height = 84.0
         let left = 34.0
         let right = 6.0
         let top = 6.0
@@ -320,15 +325,15 @@ public enum OperationsDashboard {
     static let css = """
         *{box-sizing:border-box}
         body{margin:0;padding:8px 14px;font:13px/1.35 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC",\
-        "Microsoft YaHei",sans-serif;color:#0f172a;background:#f1f5f9}
+        "Microsoft YaHei","WenQuanYi Zen Hei",sans-serif;color:#0f172a;background:#f1f5f9}
         header{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 16px;margin-bottom:6px}
-        h1{font-size:18px;margin:0}
+        h1{font-size:17px;margin:0}
         h2{font-size:13px;margin:0 0 4px}
         .en{color:#64748b;font-weight:normal;font-size:11px}
-        .meta{margin:0;color:#475569;font-size:12px}
+        .meta{margin:0;color:#475569;font-size:11px}
         .tiles{list-style:none;display:flex;gap:6px;margin:0 0 0 auto;padding:0}
-        .tiles li{background:#fff;border:1px solid #cbd5e1;border-radius:4px;padding:1px 8px;font-size:12px}
-        .tiles li b{font-size:15px}
+        .tiles li{background:#fff;border:1px solid #cbd5e1;border-radius:4px;padding:0 6px;font-size:11px}
+        .tiles li b{font-size:14px}
         .tiles li.ok b{color:#15803d}.tiles li.warning b{color:#b45309}.tiles li.critical b{color:#b91c1c}
         section{background:#fff;border:1px solid #cbd5e1;border-radius:4px;padding:6px 8px}
         table{border-collapse:collapse;width:100%}
@@ -345,7 +350,8 @@ public enum OperationsDashboard {
         .warn{color:#b45309;font-weight:bold}.bad{color:#b91c1c;font-weight:bold}
         .ago,.none,.field{color:#64748b;font-size:11px}
         .notes{white-space:normal;font-size:11px;color:#7c2d12;max-width:230px}
-        .lower{display:grid;grid-template-columns:440px 1fr 1fr;gap:8px;margin-top:8px;align-items:start}
+        .lower{display:grid;grid-template-columns:430px minmax(0,1fr) minmax(0,1.1fr);gap:8px;margin-top:8px;align-items:start}
+        .lower section{min-width:0;overflow:hidden}
         .chart{margin:0 0 2px}
         .chart figcaption{font-size:12px}
         .chart .unit{color:#64748b}
@@ -353,7 +359,13 @@ public enum OperationsDashboard {
         .key i{display:inline-block;width:9px;height:3px;margin-right:2px;vertical-align:middle}
         svg text{font-size:9px;fill:#64748b}
         .dead td,.rejected td{font-size:12px}
-        .err{max-width:170px;overflow:hidden;text-overflow:ellipsis;color:#7f1d1d}
+        table.fixed{table-layout:fixed}
+        table.fixed td,table.fixed th{overflow:hidden;text-overflow:ellipsis}
+        .err{color:#7f1d1d}
+        .rejected td:last-child{white-space:normal;line-height:1.2;overflow-wrap:anywhere}
+        .rejected .field{display:block}
+        .lower th,.lower td{padding:2px 3px}
+        .dead td.err{white-space:normal;line-height:1.2;overflow-wrap:anywhere;font-size:11px}
         .mono,code{font-family:"DejaVu Sans Mono",monospace;font-size:11px}
         code{background:#f1f5f9;padding:0 3px;border-radius:3px;color:#9a3412}
         form{margin:0}

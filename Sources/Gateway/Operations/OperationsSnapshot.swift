@@ -164,20 +164,20 @@ public struct OperationsSnapshot: Sendable {
             status = max(status, s)
             reasons.append(reason)
         }
-        if row.dead > 0 { raise(.critical, "\(row.dead) dead letter" + (row.dead == 1 ? "" : "s")) }
-        if let age = row.oldestOutboundAgeSeconds, age > 3_600 { raise(.critical, "outbound item waiting > 1 h") }
+        if row.dead > 0 { raise(.critical, "死信 \(row.dead) dead letter" + (row.dead == 1 ? "" : "s")) }
+        if let age = row.oldestOutboundAgeSeconds, age > 3_600 { raise(.critical, "出站积压 outbound waiting > 1 h") }
         if let days = row.certificateDaysLeft {
             if days < 0 {
-                raise(.critical, "certificate expired")
+                raise(.critical, "证书已过期 certificate expired")
             } else if days < 7 {
-                raise(.critical, "certificate expires in \(days) d")
+                raise(.critical, "证书将到期 certificate expires in \(days) d")
             } else if days < 30 {
-                raise(.warning, "certificate expires in \(days) d")
+                raise(.warning, "证书将到期 certificate expires in \(days) d")
             }
         }
-        if row.retrying > 0 { raise(.warning, "\(row.retrying) retrying") }
-        if let rate = row.rows.rejectedRate, rate > 0.1 { raise(.warning, "rejected rows > 10 %") }
-        if let last = row.lastReceived, now.timeIntervalSince(last) > 86_400 { raise(.warning, "nothing received 24 h") }
+        if row.retrying > 0 { raise(.warning, "重试 \(row.retrying) retrying") }
+        if let rate = row.rows.rejectedRate, rate > 0.1 { raise(.warning, "拒收率高 rejected rows > 10 %") }
+        if let last = row.lastReceived, now.timeIntervalSince(last) > 86_400 { raise(.warning, "24 小时无数据 nothing received 24 h") }
         if status == .ok && row.lastReceived == nil && !hasQueues { status = .idle }
         return (status, reasons)
     }
