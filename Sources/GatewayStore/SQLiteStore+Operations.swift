@@ -29,7 +29,8 @@ extension SQLiteStore: OperationsSource {
                 "SELECT partner, count(*) FROM quarantine WHERE received_at >= ? AND received_at < ? GROUP BY partner",
                 bounds
             ) { row in
-                counts[row.text(0), default: PartnerRowCounts(accepted: 0, quarantined: 0)].quarantined = Int(row.int(1))
+                counts[row.text(0), default: PartnerRowCounts(accepted: 0, quarantined: 0)].quarantined = Int(
+                    row.int(1))
             }
             return counts
         }

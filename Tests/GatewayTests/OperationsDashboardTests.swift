@@ -30,9 +30,10 @@ import Testing
 
     @Test func snapshotHasNinePartnersWithTheirStatus() throws {
         try Self.withSnapshot { _, s in
-            #expect(s.partners.map(\.id) == [
-                "hangzhou", "hefei", "huzhou", "jiaxing", "jinhua", "songjiang", "suzhou", "wuhu", "xuancheng",
-            ])
+            #expect(
+                s.partners.map(\.id) == [
+                    "hangzhou", "hefei", "huzhou", "jiaxing", "jinhua", "songjiang", "suzhou", "wuhu", "xuancheng",
+                ])
             #expect(Self.find(s, "jiaxing")?.nameZH == "嘉兴市")
             #expect(Self.find(s, "jiaxing")?.status == .ok)
             #expect(Self.find(s, "wuhu")?.status == .critical)  // dead letters
@@ -82,7 +83,9 @@ import Testing
                 #expect(html.contains(p.names.en), "no English name for \(p.id)")
             }
             // Chinese labels with English beside them.
-            for label in ["状态", "Status", "最近接收", "Last received", "死信队列", "Dead letters", "最近拒收行", "Recent rejected rows"] {
+            for label in [
+                "状态", "Status", "最近接收", "Last received", "死信队列", "Dead letters", "最近拒收行", "Recent rejected rows",
+            ] {
                 #expect(html.contains(label), "missing label \(label)")
             }
             // Nothing to fetch: no scripts, no external URLs, no linked resources.

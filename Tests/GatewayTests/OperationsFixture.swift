@@ -98,7 +98,8 @@ final class OperationsFixture {
             let subject = Subject(category: "legalEntity", name: "某某科技有限公司", uscc: "91330100716105852F")
             var record = CanonicalRecord(sourcePartner: partner, subject: subject, body: .license(body))
             record.assignID(keyring: .demo)
-            batch.append((record, Provenance(partner: partner, messageID: message, rowNumber: row, receivedAt: received)))
+            batch.append(
+                (record, Provenance(partner: partner, messageID: message, rowNumber: row, receivedAt: received)))
         }
         _ = try store.putRecords(batch)
     }
@@ -163,7 +164,8 @@ final class OperationsFixture {
             problems: rejected("subject.identity.checksum", "subject.identity.number"))
         // Wuhu's endpoint is down: two deliveries die after two attempts. Jinhua's is flaky: one in retry.
         _ = try outbound("wuhu", 2, minutesAgo: 50)
-        try deliver("wuhu", minutesAgo: 49, fail: "curl: connection refused (127.0.0.1:9443) for \(Self.personIdentity)")
+        try deliver(
+            "wuhu", minutesAgo: 49, fail: "curl: connection refused (127.0.0.1:9443) for \(Self.personIdentity)")
         try deliver("wuhu", minutesAgo: 48, fail: "curl: connection refused (127.0.0.1:9443)")
         _ = try outbound("jinhua", 1, minutesAgo: 20)
         try deliver("jinhua", minutesAgo: 19, fail: "HTTP 503 from partner")
@@ -181,12 +183,15 @@ final class OperationsFixture {
             let start = Self.now.addingTimeInterval(Double(minute - 59) * 60)
             let envelopes = 2 + next(5) + (minute > 40 && minute < 48 ? 6 : 0)
             for _ in 0..<envelopes {
-                history.envelopeReceived(at: start.addingTimeInterval(5), receiptLatency: 0.02 + Double(next(40)) / 1000)
+                history.envelopeReceived(
+                    at: start.addingTimeInterval(5), receiptLatency: 0.02 + Double(next(40)) / 1000)
             }
-            history.rowsMapped(at: start.addingTimeInterval(6), accepted: envelopes * (8 + next(6)), quarantined: next(4))
+            history.rowsMapped(
+                at: start.addingTimeInterval(6), accepted: envelopes * (8 + next(6)), quarantined: next(4))
             for _ in 0..<(envelopes * 3) {
                 history.deliveryFinished(
-                    at: start.addingTimeInterval(20), succeeded: next(20) != 0, endToEndLatency: 2 + Double(next(60)) / 10)
+                    at: start.addingTimeInterval(20), succeeded: next(20) != 0,
+                    endToEndLatency: 2 + Double(next(60)) / 10)
             }
         }
     }

@@ -22,7 +22,9 @@ import Testing
         m.envelopeRejected(code: "signature.invalid")
         m.envelopeRejected(code: OperationsFixture.personIdentity)
         m.rowsMapped(partner: "suzhou", accepted: 6, quarantinedCodes: ["subject.uscc.checksum", "field.required"])
-        m.rowsMapped(partner: "wuhu", accepted: 0, quarantinedCodes: ["subject.identity.checksum " + OperationsFixture.personIdentity])
+        m.rowsMapped(
+            partner: "wuhu", accepted: 0,
+            quarantinedCodes: ["subject.identity.checksum " + OperationsFixture.personIdentity])
         m.deliveryAttempted(partner: "jiaxing", succeeded: true, endToEndLatency: 4.5)
         m.deliveryAttempted(partner: "wuhu", succeeded: false)
         m.deliveryAttempted(partner: "wuhu", succeeded: false, deadLettered: true)
@@ -38,7 +40,8 @@ import Testing
         let m = OperationsMetrics(clock: { OperationsFixture.now })
         let text = m.render()
         let expected: [(String, String)] = [
-            (OperationsMetrics.Name.envelopesReceived, "counter"), (OperationsMetrics.Name.envelopesRejected, "counter"),
+            (OperationsMetrics.Name.envelopesReceived, "counter"),
+            (OperationsMetrics.Name.envelopesRejected, "counter"),
             (OperationsMetrics.Name.rowsAccepted, "counter"), (OperationsMetrics.Name.rowsQuarantined, "counter"),
             (OperationsMetrics.Name.queueDepth, "gauge"), (OperationsMetrics.Name.queueOldestAge, "gauge"),
             (OperationsMetrics.Name.queueRetry, "gauge"), (OperationsMetrics.Name.queueDead, "gauge"),

@@ -10,9 +10,10 @@ enum OperationsTools {
     }
 
     /// Runs `executable` with `arguments`; kills it after `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-        timeout: TimeInterval = 60) throws -> Run
-    {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: TimeInterval = 60
+    ) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -103,10 +104,13 @@ enum OperationsTools {
         if try run(python, ["-c", "import prometheus_client"], environment: env).status != 0 {
             let install = try run(
                 python,
-                ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", target.path,
-                    "prometheus-client"], environment: env, timeout: 120)
+                [
+                    "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", target.path,
+                    "prometheus-client",
+                ], environment: env, timeout: 120)
             if install.status != 0 || install.timedOut {
-                print("NOTICE: pip could not install prometheus-client (no pip or no network); skipping the parser check")
+                print(
+                    "NOTICE: pip could not install prometheus-client (no pip or no network); skipping the parser check")
                 return nil
             }
         }

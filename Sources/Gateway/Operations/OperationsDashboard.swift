@@ -43,7 +43,8 @@ public enum OperationsDashboard {
         let counts = Dictionary(grouping: s.partners, by: \.status).mapValues(\.count)
         let queued = s.partners.reduce(0) { $0 + $1.inboundDepth + $1.outboundDepth }
         let dead = s.partners.reduce(0) { $0 + $1.dead }
-        var out = "<header>\n<h1>G60 信用信息交换网关 · 运行监控 <span class=\"en\">Credit exchange operations</span></h1>\n"
+        var out = "<header>\n<h1>G60 信用信息交换网关 · 运行监控 "
+        out += "<span class=\"en\">Credit exchange operations</span></h1>\n"
         out += "<p class=\"meta\">更新 Updated \(escape(beijing(s.generatedAt, withDate: true))) (UTC+8) · "
         out += "每 \(refreshSeconds) 秒刷新 Refreshes every \(refreshSeconds) s"
         if let size = s.databaseSizeBytes { out += " · 数据库 Database \(escape(bytes(size)))" }
@@ -51,7 +52,8 @@ public enum OperationsDashboard {
         out += tile("城市 Partners", "\(s.partners.count)", "")
         out += tile("正常 OK", "\(counts[.ok, default: 0] + counts[.idle, default: 0])", "ok")
         out += tile("警告 Warning", "\(counts[.warning, default: 0])", counts[.warning, default: 0] > 0 ? "warning" : "")
-        out += tile("故障 Critical", "\(counts[.critical, default: 0])", counts[.critical, default: 0] > 0 ? "critical" : "")
+        out += tile(
+            "故障 Critical", "\(counts[.critical, default: 0])", counts[.critical, default: 0] > 0 ? "critical" : "")
         out += tile("待处理 Queued", "\(queued)", "")
         out += tile("死信 Dead letters", "\(dead)", dead > 0 ? "critical" : "")
         out += "</ul>\n</header>\n"
@@ -63,7 +65,8 @@ public enum OperationsDashboard {
     }
 
     static func partnerTable(_ s: OperationsSnapshot) -> String {
-        let window = s.rowWindowSeconds >= 3_600 ? "\(Int(s.rowWindowSeconds / 3_600)) h" : "\(Int(s.rowWindowSeconds)) s"
+        let window =
+            s.rowWindowSeconds >= 3_600 ? "\(Int(s.rowWindowSeconds / 3_600)) h" : "\(Int(s.rowWindowSeconds)) s"
         var out = """
             <section class="partners">
             <table id="partners">
@@ -117,13 +120,15 @@ public enum OperationsDashboard {
     }
 
     static func deadLetterList(_ s: OperationsSnapshot) -> String {
-        var out = "<section class=\"dead\">\n<h2>死信队列 <span class=\"en\">Dead letters</span> (\(s.deadLetters.count))</h2>\n"
+        var out =
+            "<section class=\"dead\">\n<h2>死信队列 <span class=\"en\">Dead letters</span> (\(s.deadLetters.count))</h2>\n"
         guard !s.deadLetters.isEmpty else {
             return out + "<p class=\"empty\">没有死信 No dead letters</p>\n</section>\n"
         }
         out += """
             <table id="dead-letters" class="fixed"><colgroup><col style="width:36px"><col style="width:52px">\
-            <col style="width:58px"><col style="width:40px"><col><col style="width:78px"></colgroup><thead><tr><th>编号<br><span class="en">Item</span></th><th>城市<br><span class="en">Partner</span></th>\
+            <col style="width:58px"><col style="width:40px"><col><col style="width:78px"></colgroup><thead><tr>\
+            <th>编号<br><span class="en">Item</span></th><th>城市<br><span class="en">Partner</span></th>\
             <th>类型<br><span class="en">Kind</span></th><th class="n">尝试<br><span class="en">Tries</span></th>\
             <th>最后错误<br><span class="en">Last error</span></th><th></th></tr></thead>
             <tbody>
@@ -137,7 +142,8 @@ public enum OperationsDashboard {
             let error = d.lastError.map { Redaction.redact($0) } ?? ""
             let shortError = error.count > 70 ? String(error.prefix(69)) + "…" : error
             out += "<td class=\"err\" title=\"\(escape(error))\">\(escape(shortError))</td>"
-            out += "<td><form method=\"post\" action=\"\(replayPath)\"><input type=\"hidden\" name=\"id\" value=\"\(d.id)\">"
+            out +=
+                "<td><form method=\"post\" action=\"\(replayPath)\"><input type=\"hidden\" name=\"id\" value=\"\(d.id)\">"
             out += "<button type=\"submit\">重放 Replay</button></form></td></tr>\n"
         }
         return out + "</tbody></table>\n</section>\n"
@@ -150,7 +156,8 @@ public enum OperationsDashboard {
         }
         out += """
             <table id="rejected-rows" class="fixed"><colgroup><col style="width:46px"><col style="width:52px">\
-            <col style="width:136px"><col></colgroup><thead><tr><th>时间<br><span class="en">Time</span></th><th>城市<br><span class="en">Partner</span></th>\
+            <col style="width:136px"><col></colgroup><thead><tr>\
+            <th>时间<br><span class="en">Time</span></th><th>城市<br><span class="en">Partner</span></th>\
             <th>报文 · 行<br><span class="en">Message · row</span></th><th>原因<br><span class="en">Problems</span></th></tr></thead>
             <tbody>
 
@@ -187,7 +194,9 @@ public enum OperationsDashboard {
     static func when(_ date: Date?, now: Date) -> String {
         guard let date else { return "<span class=\"none\">– 无 none</span>" }
         let age = max(0, now.timeIntervalSince(date))
-        let stamp = age >= 86_400 ? String(beijing(date, withDate: true).dropFirst(5).prefix(11)) : beijing(date, withDate: false)
+        let stamp =
+            age >= 86_400
+            ? String(beijing(date, withDate: true).dropFirst(5).prefix(11)) : beijing(date, withDate: false)
         return "\(escape(stamp)) <span class=\"ago\">\(escape(duration(age)))</span>"
     }
 
@@ -235,7 +244,8 @@ public enum OperationsDashboard {
             svg += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(fmt(y(scale * fraction)))\" "
             svg += "y2=\"\(fmt(y(scale * fraction)))\" stroke=\"#e2e8f0\"/>\n"
         }
-        svg += "<text x=\"\(fmt(left - 3))\" y=\"\(fmt(top + 8))\" text-anchor=\"end\">\(escape(number(scale)))</text>\n"
+        svg +=
+            "<text x=\"\(fmt(left - 3))\" y=\"\(fmt(top + 8))\" text-anchor=\"end\">\(escape(number(scale)))</text>\n"
         svg += "<text x=\"\(fmt(left - 3))\" y=\"\(fmt(height - bottom))\" text-anchor=\"end\">0</text>\n"
         svg += "<text x=\"\(fmt(left))\" y=\"\(fmt(height - 3))\">−\(count) min</text>\n"
         svg += "<text x=\"\(fmt(width - right))\" y=\"\(fmt(height - 3))\" text-anchor=\"end\">现在 now</text>\n"

@@ -53,36 +53,49 @@ public final class OperationsMetrics: Sendable {
 
     private func declareAll() {
         let r = registry
-        r.declare(Name.envelopesReceived, .counter, help: "Envelopes received and logged, by sending partner.",
+        r.declare(
+            Name.envelopesReceived, .counter, help: "Envelopes received and logged, by sending partner.",
             labels: ["partner"])
-        r.declare(Name.envelopesRejected, .counter, help: "Envelopes refused before logging, by error code.",
+        r.declare(
+            Name.envelopesRejected, .counter, help: "Envelopes refused before logging, by error code.",
             labels: ["code"])
         r.declare(Name.rowsAccepted, .counter, help: "Rows mapped and stored, by partner.", labels: ["partner"])
-        r.declare(Name.rowsQuarantined, .counter, help: "Rows quarantined, by partner and problem code.",
+        r.declare(
+            Name.rowsQuarantined, .counter, help: "Rows quarantined, by partner and problem code.",
             labels: ["partner", "code"])
-        r.declare(Name.queueDepth, .gauge, help: "Queue items not yet delivered and not dead.",
+        r.declare(
+            Name.queueDepth, .gauge, help: "Queue items not yet delivered and not dead.",
             labels: ["partner", "direction"])
-        r.declare(Name.queueOldestAge, .gauge, help: "Age of the oldest undelivered queue item (0 when empty).",
+        r.declare(
+            Name.queueOldestAge, .gauge, help: "Age of the oldest undelivered queue item (0 when empty).",
             labels: ["partner", "direction"])
         r.declare(Name.queueRetry, .gauge, help: "Queue items waiting for a retry.", labels: ["partner", "direction"])
-        r.declare(Name.queueDead, .gauge, help: "Dead-lettered queue items awaiting replay.",
+        r.declare(
+            Name.queueDead, .gauge, help: "Dead-lettered queue items awaiting replay.",
             labels: ["partner", "direction"])
         r.declare(Name.deliveryAttempts, .counter, help: "Outbound delivery attempts, by partner.", labels: ["partner"])
-        r.declare(Name.deliveryFailures, .counter, help: "Outbound delivery attempts that failed, by partner.",
+        r.declare(
+            Name.deliveryFailures, .counter, help: "Outbound delivery attempts that failed, by partner.",
             labels: ["partner"])
-        r.declare(Name.deadLetters, .counter, help: "Queue items moved to the dead-letter list, by partner.",
+        r.declare(
+            Name.deadLetters, .counter, help: "Queue items moved to the dead-letter list, by partner.",
             labels: ["partner"])
         r.declare(Name.receiptLatency, .histogram, help: "Seconds from an envelope's arrival to its signed receipt.")
-        r.declare(Name.endToEndLatency, .histogram,
+        r.declare(
+            Name.endToEndLatency, .histogram,
             help: "Seconds from a record's arrival to its delivery to a partner.", buckets: Self.endToEndBuckets)
-        r.declare(Name.verificationFailures, .counter, help: "Envelope or receipt verifications failed, by reason.",
+        r.declare(
+            Name.verificationFailures, .counter, help: "Envelope or receipt verifications failed, by reason.",
             labels: ["reason"])
-        r.declare(Name.certificateExpiry, .gauge, help: "Days until the partner's certificate expires.",
+        r.declare(
+            Name.certificateExpiry, .gauge, help: "Days until the partner's certificate expires.",
             labels: ["partner"])
-        r.declare(Name.measuresIssued, .counter, help: "Joint reward/punishment measures issued, by measure code.",
+        r.declare(
+            Name.measuresIssued, .counter, help: "Joint reward/punishment measures issued, by measure code.",
             labels: ["measure"])
         r.declare(Name.measuresLifted, .counter, help: "Measures lifted, by measure code.", labels: ["measure"])
-        r.declare(Name.lookupRequests, .counter, help: "Lookup requests, by kind and outcome.",
+        r.declare(
+            Name.lookupRequests, .counter, help: "Lookup requests, by kind and outcome.",
             labels: ["kind", "outcome"])
         r.declare(Name.lookupLatency, .histogram, help: "Seconds to answer a lookup.", labels: ["kind"])
         r.declare(Name.databaseSize, .gauge, help: "Bytes of the store on disk (database and write-ahead log).")
@@ -177,7 +190,8 @@ public final class OperationsMetrics: Sendable {
         var seen = Set<String>()
         for s in summaries {
             seen.insert(s.partner + "/" + s.direction.rawValue)
-            setQueueGauges(partner: s.partner, direction: s.direction, depth: s.depth,
+            setQueueGauges(
+                partner: s.partner, direction: s.direction, depth: s.depth,
                 oldestAge: s.oldestAgeSeconds ?? 0, retry: s.inRetry, dead: s.dead)
         }
         for partner in partners {

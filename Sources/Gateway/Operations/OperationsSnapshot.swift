@@ -177,7 +177,9 @@ public struct OperationsSnapshot: Sendable {
         }
         if row.retrying > 0 { raise(.warning, "重试 \(row.retrying) retrying") }
         if let rate = row.rows.rejectedRate, rate > 0.1 { raise(.warning, "拒收率高 rejected rows > 10 %") }
-        if let last = row.lastReceived, now.timeIntervalSince(last) > 86_400 { raise(.warning, "24 小时无数据 nothing received 24 h") }
+        if let last = row.lastReceived, now.timeIntervalSince(last) > 86_400 {
+            raise(.warning, "24 小时无数据 nothing received 24 h")
+        }
         if status == .ok && row.lastReceived == nil && !hasQueues { status = .idle }
         return (status, reasons)
     }
