@@ -86,3 +86,9 @@ fuzz-http:
 	swiftc -sanitize=fuzzer,address -O -parse-as-library -module-name FuzzHTTP $(FUZZ_HTTP_SOURCES) \
 	  -o .build/fuzz/fuzz-http-parser
 	.build/fuzz/fuzz-http-parser -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus
+
+# Operations benchmark (not part of `make test`): one /ops page and one /metrics scrape on a day of traffic.
+.PHONY: bench-ops
+bench-ops: deps
+	$(SWIFT) build -c release --product g60-ops-bench
+	.build/release/g60-ops-bench

@@ -72,6 +72,12 @@ let package = Package(
         .executableTarget(
             name: "g60-http-bench-server", dependencies: ["GatewayHTTP"], path: "Benchmarks/http/Server"),
 
+        // Benchmark (not part of `make test`): `make bench-ops`, one /ops refresh and one /metrics scrape on a
+        // store holding a day of traffic.
+        .executableTarget(
+            name: "g60-ops-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore", "GatewayMapping"],
+            path: "Benchmarks/ops"),
+
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
         .testTarget(name: "GatewayCryptoTests", dependencies: ["GatewayCrypto", "GatewayTesting"]),
