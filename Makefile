@@ -106,3 +106,9 @@ fuzz: deps
 	@bash Fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 fuzz-ci: deps
 	@bash Fuzz/run.sh ci $(FUZZ_CI_SECONDS) $(FUZZ_HARNESSES)
+
+# Operations benchmark (not part of `make test`): one /ops page and one /metrics scrape on a day of traffic.
+.PHONY: bench-ops
+bench-ops: deps
+	$(SWIFT) build -c release --product g60-ops-bench
+	.build/release/g60-ops-bench

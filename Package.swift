@@ -81,6 +81,11 @@ let package = Package(
         // in .build/fuzz (Fuzz/README.md); the ordinary build makes corpus replayers of the same code.
         .executableTarget(name: "g60-fuzz-envelope", dependencies: ["GatewayCrypto"], path: "Fuzz/envelope"),
         .executableTarget(name: "g60-fuzz-record", dependencies: ["GatewayCore"], path: "Fuzz/record"),
+        // Benchmark (not part of `make test`): `make bench-ops`, one /ops refresh and one /metrics scrape on a
+        // store holding a day of traffic.
+        .executableTarget(
+            name: "g60-ops-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore", "GatewayMapping"],
+            path: "Benchmarks/ops"),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),
