@@ -1,4 +1,5 @@
 import Foundation
+import GatewayCrypto
 import Gateway
 import GatewayCLI
 import GatewayCore
@@ -93,6 +94,17 @@ import Testing
         // A lookup client cannot read records or queues.
         #expect(try call("get", "/v1/subjects/91310000132260250X/records", token: lookup) == 403)
         #expect(try call("get", "/v1/queues", token: lookup) == 403)
+        // The operators' dashboard shows the nine cities of the demo (the page has no external assets).
+        var headers = HTTPHeaders()
+        headers.add("Authorization", "Bearer \(operate)")
+        let page = try client.send(method: "GET", url: base + "/ops", headers: headers, body: nil)
+        #expect(page.status == 200)
+        let html = String(decoding: page.body, as: UTF8.self)
+        for city in ["嘉兴", "杭州", "金华", "苏州", "湖州", "宣城", "芜湖", "合肥", "松江"] {
+            #expect(html.contains(city), "the dashboard lacks \(city)")
+        }
+        #expect(!html.contains("src=\"http") && !html.contains("href=\"http"))
+        try Data(page.body).write(to: Self.state.appendingPathComponent("ops.html"))
         // An undocumented path is not served.
         #expect(try call("get", "/v1/secrets", token: operate) == 404)
     }

@@ -117,6 +117,21 @@ final class EnvelopeVerifierBox: @unchecked Sendable {
 public protocol OperationsCounters: Sendable {
     func envelopeReceived(partner: String, kind: String)
     func envelopeRejected(code: String, partner: String?)
-    func rowsMapped(partner: String, accepted: Int, quarantined: Int)
+    func rowsMapped(partner: String, accepted: Int, quarantinedCodes: [String])
     func deliveryAttempted(partner: String, succeeded: Bool)
+}
+
+extension OperationsMetrics: OperationsCounters {
+    public func envelopeReceived(partner: String, kind: String) { envelopeReceived(partner: partner, receiptLatency: nil) }
+    public func envelopeRejected(code: String, partner: String?) {
+        envelopeRejected(code: code)
+        if code.hasPrefix("signature.") || code.hasPrefix("certificate.") || code.hasPrefix("sender.")
+            || code.hasPrefix("envelope.tooOld") || code.hasPrefix("envelope.issuedInFuture")
+        {
+            verificationFailed(reason: code)
+        }
+    }
+    public func deliveryAttempted(partner: String, succeeded: Bool) {
+        deliveryAttempted(partner: partner, succeeded: succeeded, endToEndLatency: nil, deadLettered: false)
+    }
 }

@@ -123,7 +123,10 @@ public final class MappingWorker: @unchecked Sendable {
         }
         try store.quarantine(outcome.quarantine)
         let results = try store.putRecords(outcome.accepted)
-        metrics?.rowsMapped(partner: header.from, accepted: outcome.accepted.count, quarantined: outcome.quarantine.count)
+        let codes = outcome.report.filter { $0.verdict == .rejected }.map { row in
+            row.problems.first { $0.severity == .error }?.code ?? "unknown"
+        }
+        metrics?.rowsMapped(partner: header.from, accepted: outcome.accepted.count, quarantinedCodes: codes)
 
         var deliveries: [QueueItemSubmission] = []
         for (i, result) in results.enumerated() {

@@ -87,13 +87,28 @@ extension GatewayService {
         }
         router.get("/metrics", blocking: true) { [self] _, context in
             _ = try require(.operate, context)
-            for summary in try store.queueSummary() {
-                let labels = ["partner": summary.partner, "direction": summary.direction.rawValue]
-                metrics.set("g60_queue_depth", Double(summary.depth), labels: labels)
-                metrics.set("g60_queue_dead", Double(summary.dead), labels: labels)
-                metrics.set("g60_queue_oldest_age_seconds", summary.oldestAgeSeconds ?? 0, labels: labels)
+            return .bytes(Array(try console.metricsText().utf8), contentType: OperationsMetrics.contentType)
+        }
+        router.get("/ops", blocking: true) { [self] _, context in
+            _ = try require(.operate, context)
+            return .bytes(Array(try console.dashboardHTML().utf8), contentType: OperationsDashboard.contentType)
+        }
+        router.post("/ops/dlq/replay", bodyLimit: 4096, blocking: true) { [self] request, context in
+            let principal = try require(.operate, context)
+            // The dashboard's form: refuse cross-site posts (a browser always sends Origin on a form POST).
+            if let origin = request.headers["Origin"], let host = request.headers["Host"],
+                !origin.hasSuffix("//" + host)
+            {
+                throw HTTPProblem(status: 403, code: "ops.crossOrigin", detail: "the replay form must come from /ops")
             }
-            return .bytes(Array(metrics.render().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            guard let id = OperationsConsole.replayItemID(formBody: request.body) else {
+                throw HTTPProblem(status: 400, code: "ops.replay.noItem", detail: "the form names no dead item id")
+            }
+            let replayed = try store.replay(.items([id]), actor: principal.id)
+            logger.notice("dead letter replayed", ["queue.item": String(id), "actor": principal.id])
+            var response = HTTPResponse.text(replayed.isEmpty ? "item \(id) is not dead\n" : "replayed \(id)\n", status: 303)
+            response.headers.set("Location", "/ops")
+            return response
         }
         return router
     }

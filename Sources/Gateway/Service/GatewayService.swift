@@ -18,9 +18,13 @@ public final class GatewayService: @unchecked Sendable {
     public let codes: CodeTables
     public let inbox: Inbox
     public let logger: Logger
-    public let metrics: MetricsRegistry
+    /// Every metric of the node (`GET /metrics`) and the dashboard's history.
+    public let operations: OperationsMetrics
+    /// The `/metrics` and `/ops` pages.
+    public let console: OperationsConsole
+    public var metrics: MetricsRegistry { operations.registry }
     let transport: any EnvelopeTransport
-    let counters: RegistryCounters
+    var counters: OperationsMetrics { operations }
     private let servers = Mutex<[HTTPServer]>([])
     private let running = Atomic<Bool>(false)
     private let finished = DispatchGroup()
@@ -53,8 +57,12 @@ public final class GatewayService: @unchecked Sendable {
         options.hash = { Digest.hash($0, using: .sha256) }
         options.identityCipher = try configuration.identityCipher()
         store = try SQLiteStore(path: configuration.databasePath, options: options)
-        metrics = MetricsRegistry()
-        counters = RegistryCounters(metrics)
+        let directory = partners
+        let loaded = directory.ids.compactMap { directory.partner($0) }
+        operations = OperationsMetrics()
+        console = OperationsConsole(
+            store: store, partners: loaded.map(\.description), metrics: operations,
+            certificates: OperationsConsole.certificateExpiries(of: loaded))
         let issuer = try ReceiptIssuer(node: node.id, key: node.key, certificate: node.certificate)
         inbox = Inbox(
             node: node.id, trust: trust,
@@ -62,7 +70,7 @@ public final class GatewayService: @unchecked Sendable {
                 maxPayloadBytes: configuration.limits.maxEnvelopeBytes,
                 maxFutureSkew: Double(configuration.maxClockSkewSeconds),
                 replayWindow: Double(configuration.replayWindowDays) * 86400),
-            store: store, issuer: issuer, metrics: counters)
+            store: store, issuer: issuer, metrics: operations)
         self.transport = transport ?? CurlEnvelopeTransport()
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
@@ -185,30 +193,3 @@ public final class GatewayService: @unchecked Sendable {
     }
 }
 
-/// The exchange's counters over the metrics registry.
-final class RegistryCounters: OperationsCounters {
-    let registry: MetricsRegistry
-    init(_ registry: MetricsRegistry) {
-        self.registry = registry
-        registry.declare("g60_envelopes_received_total", .counter, help: "Envelopes accepted", labels: ["partner", "kind"])
-        registry.declare("g60_envelopes_rejected_total", .counter, help: "Envelopes rejected, by code", labels: ["code"])
-        registry.declare("g60_rows_accepted_total", .counter, help: "Rows accepted", labels: ["partner"])
-        registry.declare("g60_rows_quarantined_total", .counter, help: "Rows quarantined", labels: ["partner"])
-        registry.declare(
-            "g60_delivery_attempts_total", .counter, help: "Delivery attempts", labels: ["partner", "result"])
-    }
-    func envelopeReceived(partner: String, kind: String) {
-        registry.increment("g60_envelopes_received_total", labels: ["partner": partner, "kind": kind])
-    }
-    func envelopeRejected(code: String, partner: String?) {
-        registry.increment("g60_envelopes_rejected_total", labels: ["code": code])
-    }
-    func rowsMapped(partner: String, accepted: Int, quarantined: Int) {
-        registry.increment("g60_rows_accepted_total", by: Double(accepted), labels: ["partner": partner])
-        registry.increment("g60_rows_quarantined_total", by: Double(quarantined), labels: ["partner": partner])
-    }
-    func deliveryAttempted(partner: String, succeeded: Bool) {
-        registry.increment(
-            "g60_delivery_attempts_total", labels: ["partner": partner, "result": succeeded ? "ok" : "failed"])
-    }
-}
