@@ -89,6 +89,28 @@ extension GatewayService {
             _ = try require(.operate, context)
             return .bytes(Array(try console.metricsText().utf8), contentType: OperationsMetrics.contentType)
         }
+        router.get("/v1/reports/dual-publicity", blocking: true) { [self] request, context in
+            _ = try require(.operate, context)
+            guard let fromText = query(request, "from"), let from = CivilDate(iso: fromText),
+                let toText = query(request, "to"), let to = CivilDate(iso: toText)
+            else {
+                throw HTTPProblem(
+                    status: 400, code: "report.period", detail: "give from= and to= as YYYY-MM-DD")
+            }
+            let calendar = try WorkingDayCalendar.load(
+                directory: URL(fileURLWithPath: configuration.contractsDirectory).appendingPathComponent("calendar"))
+            let report: DualPublicityReport
+            do {
+                report = try DualPublicityReport.build(store: store, calendar: calendar, from: from, to: to)
+            } catch let error as ReportError {
+                throw HTTPProblem(status: 400, code: error.code, detail: error.message)
+            }
+            switch query(request, "format") ?? "json" {
+            case "html": return .bytes(Array(report.htmlText().utf8), contentType: "text/html; charset=utf-8")
+            case "csv": return .bytes(Array(report.csvText().utf8), contentType: "text/csv; charset=utf-8")
+            default: return .json(Array(try report.jsonText().utf8))
+            }
+        }
         router.get("/ops", blocking: true) { [self] _, context in
             _ = try require(.operate, context)
             return .bytes(Array(try console.dashboardHTML().utf8), contentType: OperationsDashboard.contentType)
