@@ -75,6 +75,11 @@ public struct Configuration: Sendable {
     public var subjectKeyIsDemo: Bool
     public var clients: [Client]
     public var logLevel: LogLevel
+    /// How long one delivery POST to a partner may take (connect + send + receipt), `delivery.timeoutSeconds`.
+    public var deliveryTimeoutSeconds: Double = 30
+    /// How long a worker's lease on queue items lasts (`workers.leaseSeconds`; nil: 300 s mapping, 120 s delivery).
+    /// After a crash, items leased by the dead process wait this long before they are taken again.
+    public var leaseSeconds: Double?
 
     /// Every key the file may hold.
     static let keys: Set<String> = [
@@ -85,7 +90,7 @@ public struct Configuration: Sendable {
         "limits.bodyTimeoutSeconds", "limits.requestsPerMinutePerClient", "retry.initialDelaySeconds",
         "retry.maxDelaySeconds", "retry.jitter", "retry.maxAttempts", "retry.maxAgeHours",
         "workers.mapping", "workers.delivery", "retention.days", "subjectKey.file", "subjectKey.hex",
-        "subjectKey.demo", "clients", "log.level",
+        "subjectKey.demo", "clients", "log.level", "delivery.timeoutSeconds", "workers.leaseSeconds",
     ]
 
     /// Loads and checks `file` (nil: defaults and environment only), relative paths resolved against the file's
@@ -238,7 +243,7 @@ public struct Configuration: Sendable {
         if level == nil {
             r.fail("log.level", "'\(levelName)' is not one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
         }
-        let config = Configuration(
+        var config = Configuration(
             nodeID: nodeID, listen: listen, tls: tls, databasePath: databasePath, partnersDirectory: partners,
             contractsDirectory: contracts, trustDirectory: trust, crls: crls,
             replayWindowDays: r.int("envelope.replayWindowDays", default: 30, range: 1...3650),
@@ -248,6 +253,12 @@ public struct Configuration: Sendable {
             deliveryWorkers: r.int("workers.delivery", default: 4, range: 1...256),
             retentionDays: r.int("retention.days", default: 180, range: 180...36_500),
             subjectKey: subjectKey, subjectKeyIsDemo: demo, clients: clients, logLevel: level ?? .info)
+        config.deliveryTimeoutSeconds = r.double("delivery.timeoutSeconds", default: 30, range: 0.1...3600)
+        let lease = r.double("workers.leaseSeconds", default: 0, range: 0...86_400)
+        if lease > 0 { config.leaseSeconds = lease }
+        if let lease = config.leaseSeconds, lease <= config.deliveryTimeoutSeconds {
+            r.fail("workers.leaseSeconds", "must be above delivery.timeoutSeconds (a lease must outlast a delivery)")
+        }
         var problems = r.problems
         for key in r.unknownKeys(known: keys) {
             problems.append("\(key): unknown key in \(source) (known keys: see Contracts/config/README.md)")
