@@ -37,19 +37,15 @@ final class FakePartner: @unchecked Sendable {
     let slowSeconds: Double
     let received = Mutex(Received())
     private let issuer: ReceiptIssuer
-    private let wrongIssuer: ReceiptIssuer
     private let verifier: Mutex<EnvelopeVerifierHolder>
     private let server = Mutex<HTTPServer?>(nil)
     private(set) var port: UInt16 = 0
 
-    /// - Parameter impostor: the partner whose key signs the receipts in `.badSignature` mode.
-    init(id: String, rig: Rig, impostor: String, slowSeconds: Double = 1.5) throws {
+    init(id: String, rig: Rig, slowSeconds: Double = 1.5) throws {
         self.id = id
         self.slowSeconds = slowSeconds
         let (key, cert) = try rig.identity(id)
         issuer = try ReceiptIssuer(node: id, key: key, certificate: cert)
-        let (otherKey, otherCert) = try rig.identity(impostor)
-        wrongIssuer = try ReceiptIssuer(node: id, key: otherKey, certificate: otherCert)
         verifier = Mutex(EnvelopeVerifierHolder(EnvelopeVerifier(node: id, trust: rig.trust)))
         try up()
     }
@@ -118,8 +114,24 @@ final class FakePartner: @unchecked Sendable {
         // Processed, but the answer comes after the gateway gave up: the gateway must retry and we must see a
         // duplicate, never a loss.
         if mode == .slow { usleep(UInt32(slowSeconds * 1_000_000)) }
-        let receipt = try (mode == .badSignature ? wrongIssuer : issuer).receipt(for: body, outcome: outcome)
+        var receipt = try issuer.receipt(for: body, outcome: outcome)
+        if mode == .badSignature { receipt = Self.corruptSignature(receipt) }
         return .bytes(receipt, contentType: "application/vnd.g60.envelope", status: outcome.httpStatus)
+    }
+}
+
+extension FakePartner {
+    /// The same receipt with one bit of its signature flipped (still canonical base64): `signature.invalid`.
+    static func corruptSignature(_ envelope: [UInt8]) -> [UInt8] {
+        let marker = Array("\nsignature: ".utf8)
+        guard let start = (0...(envelope.count - marker.count)).first(where: { envelope[$0..<$0 + marker.count].elementsEqual(marker) })
+        else { return envelope }
+        let from = start + marker.count
+        guard let end = envelope[from...].firstIndex(of: UInt8(ascii: "\n")),
+            var signature = Data(base64Encoded: Data(envelope[from..<end]))
+        else { return envelope }
+        signature[signature.startIndex + signature.count / 2] ^= 0x01
+        return Array(envelope[..<from]) + Array(signature.base64EncodedString().utf8) + Array(envelope[end...])
     }
 }
 
