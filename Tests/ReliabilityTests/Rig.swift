@@ -81,30 +81,41 @@ final class Rig: @unchecked Sendable {
         var bytes: [UInt8]
     }
 
-    /// Every partner's fixture files as envelopes signed by that partner (in partner, folder order), and what the
-    /// goldens say should come of them.
-    func fixtureEnvelopes(to node: String = "g60-hub") throws -> ([Submission], DemoExpectations) {
+    /// Every partner's fixture files as envelopes signed by that partner (in partner, folder order), `copies` times
+    /// over (each copy a new message with the same rows: more intake and mapping work, the same records), and what
+    /// the goldens say should come of them.
+    func fixtureEnvelopes(to node: String = "g60-hub", copies: Int = 1) throws -> ([Submission], DemoExpectations) {
         var expected = DemoExpectations()
         var out: [Submission] = []
-        for id in partners.ids {
-            guard let partner = partners.partner(id) else { continue }
-            let (key, cert) = try identity(id)
-            let signer = try EnvelopeSigner(from: id, key: key, certificate: cert)
-            var sequence: UInt64 = 0
-            for folder in PartnerFixtures.folders(of: partner) {
-                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("fixture.json").path),
-                    let fixture = try? JSONDecoder().decode(DemoFixture.self, from: data),
-                    let kind = RecordKind(rawValue: fixture.kind),
-                    let payload = FileManager.default.contents(atPath: folder.appendingPathComponent(fixture.input).path)
-                else { continue }
-                let rows = expected.add(folder: folder, partner: id, partners: partners)
-                sequence += 1
-                let messageID = EnvelopeSigner.newMessageID()
-                let bytes = try signer.sign(
-                    to: node, kind: kind == .retraction ? "records.retract" : "records.batch",
-                    schema: "dialect/\(kind.rawValue)", contentType: DemoCommand.contentType(fixture.input),
-                    payload: Array(payload), recordCount: UInt64(rows), sequence: sequence, messageID: messageID)
-                out.append(Submission(partner: id, messageID: messageID, bytes: bytes))
+        var sequences: [String: UInt64] = [:]
+        var signers: [String: EnvelopeSigner] = [:]
+        for _ in 0..<copies {
+            for id in partners.ids {
+                guard let partner = partners.partner(id) else { continue }
+                if signers[id] == nil {
+                    let (key, cert) = try identity(id)
+                    signers[id] = try EnvelopeSigner(from: id, key: key, certificate: cert)
+                }
+                guard let signer = signers[id] else { continue }
+                for folder in PartnerFixtures.folders(of: partner) {
+                    guard
+                        let data = FileManager.default.contents(
+                            atPath: folder.appendingPathComponent("fixture.json").path),
+                        let fixture = try? JSONDecoder().decode(DemoFixture.self, from: data),
+                        let kind = RecordKind(rawValue: fixture.kind),
+                        let payload = FileManager.default.contents(
+                            atPath: folder.appendingPathComponent(fixture.input).path)
+                    else { continue }
+                    let rows = expected.add(folder: folder, partner: id, partners: partners)
+                    sequences[id, default: 0] += 1
+                    let messageID = EnvelopeSigner.newMessageID()
+                    let bytes = try signer.sign(
+                        to: node, kind: kind == .retraction ? "records.retract" : "records.batch",
+                        schema: "dialect/\(kind.rawValue)", contentType: DemoCommand.contentType(fixture.input),
+                        payload: Array(payload), recordCount: UInt64(rows), sequence: sequences[id] ?? 1,
+                        messageID: messageID)
+                    out.append(Submission(partner: id, messageID: messageID, bytes: bytes))
+                }
             }
         }
         return (out, expected)
