@@ -128,7 +128,7 @@ import Testing
             ])
         var environment: [String: String] = [:]
         for (id, fake) in fakes { environment["G60_PARTNER_\(id.uppercased())_ENDPOINT"] = fake.url }
-        let (envelopes, expectations) = try rig.fixtureEnvelopes(copies: 2)
+        let (envelopes, expectations) = try rig.fixtureEnvelopes(copies: 3)
         let submitter = Submitter(rig: rig, envelopes: envelopes)
         func posts() -> Int { fakes.values.reduce(0) { $0 + $1.snapshot.posts } }
         let expected = rig.expectedDeliveries()
@@ -141,6 +141,7 @@ import Testing
 
         var kills = 0
         var triggers: [String: Int] = [:]
+        var killedDuring: [String: Int] = [:]
         for round in 0..<Self.kills {
             let child = try Child(
                 executable: executable, config: config, environment: environment,
@@ -178,9 +179,13 @@ import Testing
                 usleep(UInt32.random(in: 0...300_000, using: &rng))
             }
             usleep(UInt32.random(in: 0...20_000, using: &rng))
+            let intakePending = !submitter.remaining.isEmpty
+            let deliveryPending = !push.allSatisfy(complete)
             child.kill()
             kills += 1
             triggers[trigger, default: 0] += 1
+            if intakePending { killedDuring["intake pending", default: 0] += 1 }
+            if deliveryPending { killedDuring["deliveries pending", default: 0] += 1 }
             done.wait()
         }
         #expect(kills == Self.kills)
@@ -261,7 +266,7 @@ import Testing
         verify.waitUntilExit()
         #expect(verify.terminationStatus == 0, "g60-gateway log verify failed")
         print(
-            "[reliability] crash: \(kills) SIGKILLs survived (\(triggers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))); "
+            "[reliability] crash: \(kills) SIGKILLs survived (triggers: \(triggers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")); at the kill: \(killedDuring.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))); "
                 + "\(envelopes.count) envelopes acknowledged and logged once; \(rows) valid rows stored once; "
                 + "\(distinct) deliveries complete (\(duplicates) duplicate arrivals, 0 conflicting); log verifies; seed \(seed)")
     }
