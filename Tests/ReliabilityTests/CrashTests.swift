@@ -41,7 +41,7 @@ import Testing
 
         init(executable: URL, config: URL, environment: [String: String], stderrURL: URL) throws {
             self.stderrURL = stderrURL
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.executableURL = executable
             process.arguments = ["serve", "--config", config.path]
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -98,8 +98,9 @@ import Testing
                     let response = try? api.post(
                         "/v1/envelopes", body: envelope.bytes, token: rig.credentials.partners[envelope.partner])
                 else { return }
-                guard let receipt = try? EnvelopeVerifier(node: envelope.partner, trust: rig.trust)
-                    .confirmReceipt(response.body, for: envelope.bytes),
+                guard
+                    let receipt = try? EnvelopeVerifier(node: envelope.partner, trust: rig.trust)
+                        .confirmReceipt(response.body, for: envelope.bytes),
                     receipt.status == .accepted || receipt.status == .duplicate
                 else { continue }
                 acknowledged.withLock { _ = $0.insert(envelope.messageID) }
@@ -147,7 +148,10 @@ import Testing
                 executable: executable, config: config, environment: environment,
                 stderrURL: rig.dir.appendingPathComponent("serve-\(round).log"))
             let serving = child.waitUntilServing(within: 30)
-            #expect(serving, "round \(round): the gateway did not start: \((try? String(contentsOf: child.stderrURL, encoding: .utf8)) ?? "")")
+            #expect(
+                serving,
+                "round \(round): the gateway did not start: \((try? String(contentsOf: child.stderrURL, encoding: .utf8)) ?? "")"
+            )
             guard serving else {
                 child.kill()
                 break
@@ -163,18 +167,18 @@ import Testing
             let trigger: String
             let intakeLeft = !submitter.remaining.isEmpty
             let deliveriesLeft = !push.allSatisfy(complete)
-            switch Int.random(in: 0..<4, using: &rng) {
-            case 0, 1 where intakeLeft:
+            let pick = Int.random(in: 0..<4, using: &rng)
+            if pick < 2 && intakeLeft {
                 let k = Int.random(in: 1...3, using: &rng)
                 trigger = "intake/mapping"
                 _ = eventually(within: 10) {
                     submitter.acksThisRun.load(ordering: .sequentiallyConsistent) >= k || submitter.remaining.isEmpty
                 }
-            case 0, 1, 2 where deliveriesLeft:
+            } else if pick < 3 && deliveriesLeft {
                 let k = Int.random(in: 1...6, using: &rng)
                 trigger = "delivery"
                 _ = eventually(within: 5) { posts() - postsBefore >= k }
-            default:
+            } else {
                 trigger = "anywhere"
                 usleep(UInt32.random(in: 0...300_000, using: &rng))
             }
@@ -226,21 +230,26 @@ import Testing
             after = last.position
         }
         for envelope in envelopes {
-            #expect(inbound[envelope.partner + "/" + envelope.messageID] == 1, "\(envelope.partner) \(envelope.messageID)")
+            #expect(
+                inbound[envelope.partner + "/" + envelope.messageID] == 1, "\(envelope.partner) \(envelope.messageID)")
         }
-        #expect(inbound.count == envelopes.count, "inbound log entries: \(inbound.count), envelopes: \(envelopes.count)")
+        #expect(
+            inbound.count == envelopes.count, "inbound log entries: \(inbound.count), envelopes: \(envelopes.count)")
         var rows = 0
         for id in rig.partners.ids {
             guard let partner = rig.partners.partner(id) else { continue }
             for folder in PartnerFixtures.folders(of: partner) {
-                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("expected-records.jsonl").path)
+                guard
+                    let data = FileManager.default.contents(
+                        atPath: folder.appendingPathComponent("expected-records.jsonl").path)
                 else { continue }
                 for line in data.split(separator: UInt8(ascii: "\n")) {
                     guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                         let recordID = object["id"] as? String
                     else { continue }
                     #expect(try store.record(id: recordID) != nil, "row \(recordID) from \(id) is not stored")
-                    #expect(try store.versions(of: recordID).count == 1, "row \(recordID) from \(id) stored more than once")
+                    #expect(
+                        try store.versions(of: recordID).count == 1, "row \(recordID) from \(id) stored more than once")
                     rows += 1
                 }
             }
@@ -251,7 +260,9 @@ import Testing
         var duplicates = 0
         for id in push {
             let got = try #require(fakes[id]).snapshot
-            #expect(got.distinct == expected[id] ?? 0, "\(id): \(got.distinct) distinct records, expected \(expected[id] ?? 0)")
+            #expect(
+                got.distinct == expected[id] ?? 0,
+                "\(id): \(got.distinct) distinct records, expected \(expected[id] ?? 0)")
             #expect(got.conflicts.isEmpty, "\(id): different contents under one id+version: \(got.conflicts)")
             #expect(got.reportsFor == reportsExpected[id] ?? [], "\(id): validation reports missing")
             distinct += got.distinct
@@ -268,6 +279,7 @@ import Testing
         print(
             "[reliability] crash: \(kills) SIGKILLs survived (triggers: \(triggers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")); at the kill: \(killedDuring.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))); "
                 + "\(envelopes.count) envelopes acknowledged and logged once; \(rows) valid rows stored once; "
-                + "\(distinct) deliveries complete (\(duplicates) duplicate arrivals, 0 conflicting); log verifies; seed \(seed)")
+                + "\(distinct) deliveries complete (\(duplicates) duplicate arrivals, 0 conflicting); log verifies; seed \(seed)"
+        )
     }
 }

@@ -124,7 +124,10 @@ extension FakePartner {
     /// The same receipt with one bit of its signature flipped (still canonical base64): `signature.invalid`.
     static func corruptSignature(_ envelope: [UInt8]) -> [UInt8] {
         let marker = Array("\nsignature: ".utf8)
-        guard let start = (0...(envelope.count - marker.count)).first(where: { envelope[$0..<$0 + marker.count].elementsEqual(marker) })
+        guard
+            let start = (0...(envelope.count - marker.count)).first(where: {
+                envelope[$0..<$0 + marker.count].elementsEqual(marker)
+            })
         else { return envelope }
         let from = start + marker.count
         guard let end = envelope[from...].firstIndex(of: UInt8(ascii: "\n")),

@@ -52,7 +52,8 @@ import Testing
         for envelope in envelopes {
             let response = try gateway.api.post(
                 "/v1/envelopes", body: envelope.bytes, token: rig.credentials.partners[envelope.partner])
-            #expect((200..<300).contains(response.status), "\(envelope.partner) \(envelope.messageID): \(response.status)")
+            #expect(
+                (200..<300).contains(response.status), "\(envelope.partner) \(envelope.messageID): \(response.status)")
         }
         let expected = rig.expectedDeliveries()
         let reportsExpected = Dictionary(grouping: envelopes, by: \.partner).mapValues { Set($0.map(\.messageID)) }
@@ -90,17 +91,22 @@ import Testing
         }
 
         // /metrics (operate scope) shows the outage while it lasts.
-        let metrics = String(decoding: try gateway.api.get("/metrics", token: rig.credentials.operate).body, as: UTF8.self)
+        let metrics = String(
+            decoding: try gateway.api.get("/metrics", token: rig.credentials.operate).body, as: UTF8.self)
         func value(_ name: String, _ labels: [String]) -> Double? {
             for line in metrics.split(separator: "\n") where line.hasPrefix(name + "{") {
-                if labels.allSatisfy({ line.contains($0) }), let v = line.split(separator: " ").last.flatMap({ Double($0) }) {
+                if labels.allSatisfy({ line.contains($0) }),
+                    let v = line.split(separator: " ").last.flatMap({ Double($0) })
+                {
                     return v
                 }
             }
             return nil
         }
         for id in faults.keys {
-            #expect((value("g60_queue_dead", ["partner=\"\(id)\"", "direction=\"outbound\""]) ?? 0) > 0, "\(id)\n\(metrics)")
+            #expect(
+                (value("g60_queue_dead", ["partner=\"\(id)\"", "direction=\"outbound\""]) ?? 0) > 0, "\(id)\n\(metrics)"
+            )
             #expect(
                 (value("g60_delivery_attempts_total", ["partner=\"\(id)\"", "result=\"failed\""]) ?? 0)
                     >= Double(Self.maxAttempts), "\(id)")
@@ -114,16 +120,21 @@ import Testing
             let fake = try #require(fakes[id])
             if mode == nil { try fake.up() } else { fake.set(.healthy) }
         }
-        let replay = CLI.main(["dlq", "replay", "--all", "--db", rig.database, "--actor", "reliability-test"], io: Rig.quiet)
+        let replay = CLI.main(
+            ["dlq", "replay", "--all", "--db", rig.database, "--actor", "reliability-test"], io: Rig.quiet)
         #expect(replay == 0)
         #expect(eventually(within: 40) { push.allSatisfy(complete) }, "not everything arrived after recovery")
         #expect(
             try eventually(within: 20) {
-                try store.queueSummary().filter { $0.direction == .outbound }.allSatisfy { $0.depth == 0 && $0.dead == 0 }
+                try store.queueSummary().filter { $0.direction == .outbound }.allSatisfy {
+                    $0.depth == 0 && $0.dead == 0
+                }
             })
         for id in push {
             let got = try #require(fakes[id]).snapshot
-            #expect(got.distinct == expected[id] ?? 0, "\(id): \(got.distinct) distinct records, expected \(expected[id] ?? 0)")
+            #expect(
+                got.distinct == expected[id] ?? 0,
+                "\(id): \(got.distinct) distinct records, expected \(expected[id] ?? 0)")
             #expect(got.conflicts.isEmpty, "\(id) received different contents under one id+version: \(got.conflicts)")
             #expect(got.rejectedEnvelopes == 0, "\(id) rejected \(got.rejectedEnvelopes) envelopes")
         }

@@ -23,7 +23,8 @@ import Testing
         for id in partners.ids {
             guard let partner = partners.partner(id) else { continue }
             for folder in PartnerFixtures.folders(of: partner) {
-                guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("fixture.json").path),
+                guard
+                    let data = FileManager.default.contents(atPath: folder.appendingPathComponent("fixture.json").path),
                     let fixture = try? JSONDecoder().decode(DemoFixture.self, from: data),
                     let input = FileManager.default.contents(atPath: folder.appendingPathComponent(fixture.input).path)
                 else { continue }
@@ -58,7 +59,8 @@ import Testing
     @Test func noClearIdentityNumberLeavesTheGatewayAfterTheDemo() throws {
         let numbers = try Self.clearIdentityNumbers()
         #expect(numbers.count >= 3, "the fixtures should hold clear identity numbers: \(numbers.count)")
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("g60-reliab-privacy-\(UUID().uuidString.prefix(8))")
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "g60-reliab-privacy-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: state) }
         let printed = Mutex("")
         let io = CLIIO(
@@ -80,8 +82,10 @@ import Testing
         #expect(texts[1].1.count > 1000, "the gateway log is nearly empty")
 
         // The same node again (the demo's configuration and database), for the API.
-        let configuration = try Configuration.load(file: state.appendingPathComponent("gateway.json").path, environment: [:])
-        let service = try GatewayService(configuration: configuration, logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
+        let configuration = try Configuration.load(
+            file: state.appendingPathComponent("gateway.json").path, environment: [:])
+        let service = try GatewayService(
+            configuration: configuration, logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
         try service.start()
         defer { service.stop() }
         let api = try API(base: "http://127.0.0.1:\(service.ports.first ?? 0)")
@@ -106,10 +110,13 @@ import Testing
             let page = try service.store.logEntries(after: after, limit: 500)
             guard let last = page.last else { break }
             for entry in page where entry.direction == .inbound && entry.header.kind != "receipt" {
-                texts.append((
-                    "GET /v1/envelopes/:id",
-                    try get("/v1/envelopes/\(entry.header.messageID)?from=\(entry.header.sender)", credentials.readRecords)
-                ))
+                texts.append(
+                    (
+                        "GET /v1/envelopes/:id",
+                        try get(
+                            "/v1/envelopes/\(entry.header.messageID)?from=\(entry.header.sender)",
+                            credentials.readRecords)
+                    ))
                 envelopes += 1
             }
             after = last.position
@@ -124,6 +131,8 @@ import Testing
             }
         }
         #expect(leaks.isEmpty, "clear identity numbers found: \(leaks)")
-        print("[reliability] privacy: \(numbers.count) clear identity numbers from the fixtures, grepped in \(texts.count) outputs (log, demo output, summary.json, metrics, queues, \(numbers.count) subject reads, \(envelopes) envelope lookups): \(leaks.count) leaks")
+        print(
+            "[reliability] privacy: \(numbers.count) clear identity numbers from the fixtures, grepped in \(texts.count) outputs (log, demo output, summary.json, metrics, queues, \(numbers.count) subject reads, \(envelopes) envelope lookups): \(leaks.count) leaks"
+        )
     }
 }

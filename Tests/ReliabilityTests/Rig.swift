@@ -129,8 +129,9 @@ final class Rig: @unchecked Sendable {
         for id in partners.ids {
             guard let partner = partners.partner(id) else { continue }
             for folder in PartnerFixtures.folders(of: partner) {
-                guard let data = FileManager.default.contents(
-                    atPath: folder.appendingPathComponent("expected-records.jsonl").path)
+                guard
+                    let data = FileManager.default.contents(
+                        atPath: folder.appendingPathComponent("expected-records.jsonl").path)
                 else { continue }
                 for line in data.split(separator: UInt8(ascii: "\n")) {
                     guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
@@ -149,7 +150,9 @@ final class Rig: @unchecked Sendable {
     }
 
     /// A signed envelope from `partner` with an arbitrary payload (for the security tests).
-    func envelope(from partner: String, payload: [UInt8] = Array("{}\n".utf8), sequence: UInt64 = 1) throws -> Submission {
+    func envelope(from partner: String, payload: [UInt8] = Array("{}\n".utf8), sequence: UInt64 = 1) throws
+        -> Submission
+    {
         let (key, cert) = try identity(partner)
         let signer = try EnvelopeSigner(from: partner, key: key, certificate: cert)
         let messageID = EnvelopeSigner.newMessageID()

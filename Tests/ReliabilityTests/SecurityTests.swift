@@ -107,12 +107,16 @@ final class RunningGateway: @unchecked Sendable {
         let gateway = try RunningGateway(rig)
         defer { gateway.stop() }
         let forged = try rig.envelope(from: "hefei")
-        let response = try gateway.api.post("/v1/envelopes", body: forged.bytes, token: rig.credentials.partners["jiaxing"])
+        let response = try gateway.api.post(
+            "/v1/envelopes", body: forged.bytes, token: rig.credentials.partners["jiaxing"])
         #expect(response.status == 403)
-        let receipt = try EnvelopeVerifier(node: "hefei", trust: rig.trust).confirmReceipt(response.body, for: forged.bytes)
+        let receipt = try EnvelopeVerifier(node: "hefei", trust: rig.trust).confirmReceipt(
+            response.body, for: forged.bytes)
         #expect(receipt.status == .rejected)
         #expect(receipt.errorCode == "sender.notAuthenticated")
-        #expect(try gateway.service.store.logEntry(direction: .inbound, sender: "hefei", messageID: forged.messageID) == nil)
+        #expect(
+            try gateway.service.store.logEntry(direction: .inbound, sender: "hefei", messageID: forged.messageID) == nil
+        )
         // The same envelope with hefei's own token goes through.
         let own = try gateway.api.post("/v1/envelopes", body: forged.bytes, token: rig.credentials.partners["hefei"])
         #expect((200..<300).contains(own.status))
@@ -123,7 +127,9 @@ final class RunningGateway: @unchecked Sendable {
         let rig = try Rig("lookup")
         let gateway = try RunningGateway(rig)
         defer { gateway.stop() }
-        for path in ["/v1/subjects/91310000132260250X/records", "/v1/envelopes/x?from=jiaxing", "/v1/queues", "/metrics"] {
+        for path in [
+            "/v1/subjects/91310000132260250X/records", "/v1/envelopes/x?from=jiaxing", "/v1/queues", "/metrics",
+        ] {
             let response = try gateway.api.get(path, token: rig.credentials.lookup)
             #expect(response.status == 403, "\(path): \(response.status)")
         }
@@ -161,7 +167,9 @@ final class RunningGateway: @unchecked Sendable {
         #expect(statuses.suffix(3).allSatisfy { $0 == 429 }, "\(statuses)")
         let seconds = try #require(retryAfter.flatMap { Int($0) })
         #expect(seconds >= 1 && seconds <= 12)
-        #expect(try gateway.api.get("/v1/subjects/91310000132260250X/records", token: rig.credentials.readRecords).status == 200)
+        #expect(
+            try gateway.api.get("/v1/subjects/91310000132260250X/records", token: rig.credentials.readRecords).status
+                == 200)
         for _ in 0..<10 { #expect(try gateway.api.get("/healthz").status == 200) }
     }
 

@@ -109,7 +109,8 @@ final class RawConnection: @unchecked Sendable {
             if response.status == 200 { served += 1 }
         }
         let envelope = try rig.envelope(from: "jiaxing")
-        let submitted = try API(base: gateway.base).post("/v1/envelopes", body: envelope.bytes, token: rig.credentials.partners["jiaxing"])
+        let submitted = try API(base: gateway.base).post(
+            "/v1/envelopes", body: envelope.bytes, token: rig.credentials.partners["jiaxing"])
         #expect(served == 30)
         #expect((200..<300).contains(submitted.status))
 
@@ -125,6 +126,8 @@ final class RawConnection: @unchecked Sendable {
         #expect(times.count == Self.slowloris)
         // The header timeout (1 s) cuts them, long before they would have finished (~4 s of dribbling).
         for t in times { #expect(t < 3.5, "a slowloris connection lived \(t) s") }
-        print("[reliability] slow clients: \(idle.count) idle connections + \(Self.slowloris) slowloris; \(served + 1)/31 normal requests served; slowloris cut after \(times.map { String(format: "%.1f", $0) }.joined(separator: ", ")) s")
+        print(
+            "[reliability] slow clients: \(idle.count) idle connections + \(Self.slowloris) slowloris; \(served + 1)/31 normal requests served; slowloris cut after \(times.map { String(format: "%.1f", $0) }.joined(separator: ", ")) s"
+        )
     }
 }
