@@ -197,3 +197,28 @@ final class RunningGateway: @unchecked Sendable {
         #expect(slow.take(client: "c") == 30)
     }
 }
+
+/// The two settings this suite added: `delivery.timeoutSeconds` and `workers.leaseSeconds`.
+@Suite struct ReliabilitySettingsTests {
+    @Test func deliveryTimeoutAndLeaseAreReadAndChecked() throws {
+        let rig = try Rig("settings")
+        let defaults = try rig.configuration()
+        #expect(defaults.deliveryTimeoutSeconds == 30)
+        #expect(defaults.leaseSeconds == nil)
+        let set = try rig.configuration(patch: ["delivery": ["timeoutSeconds": 2.5], "workers": ["leaseSeconds": 10]])
+        #expect(set.deliveryTimeoutSeconds == 2.5)
+        #expect(set.leaseSeconds == 10)
+        do {
+            _ = try rig.configuration(patch: ["delivery": ["timeoutSeconds": 20], "workers": ["leaseSeconds": 10]])
+            Issue.record("a lease shorter than the delivery timeout was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.problems.contains { $0.contains("workers.leaseSeconds") }, "\(error.problems)")
+        }
+        do {
+            _ = try rig.configuration(patch: ["delivery": ["timeoutSeconds": 0]])
+            Issue.record("a zero delivery timeout was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.problems.contains { $0.contains("delivery.timeoutSeconds") }, "\(error.problems)")
+        }
+    }
+}
