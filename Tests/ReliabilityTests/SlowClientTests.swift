@@ -131,3 +131,78 @@ final class RawConnection: @unchecked Sendable {
         )
     }
 }
+
+/// Many submitters at once (a bounded stand-in for the 1,000): every one is answered, with a receipt (2xx)
+/// or 503 + Retry-After, never dropped without an answer; every acknowledged envelope is in the message log.
+@Suite(.serialized) struct ConcurrentSubmitterTests {
+    static let submitters = 1000
+
+    @Test func everySubmitterIsServedOrToldToRetry() throws {
+        let rig = try Rig("many")
+        let gateway = try RunningGateway(rig)
+        defer { gateway.stop() }
+        let slugs = rig.partners.ids
+        var work: [(Rig.Submission, String, HTTPClient)] = []
+        for i in 0..<Self.submitters {
+            let partner = slugs[i % slugs.count]
+            let envelope = try rig.envelope(from: partner, sequence: UInt64(i + 1))
+            let client = try HTTPClient(
+                configuration: HTTPClientConfiguration(connectTimeout: .seconds(20), totalTimeout: .seconds(40)))
+            work.append((envelope, rig.credentials.partners[partner] ?? "", client))
+        }
+        struct Outcome {
+            var acknowledged: [Rig.Submission] = []
+            var retryLater = 0
+            var other: [String] = []
+        }
+        let outcome = Mutex(Outcome())
+        let start = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        let base = gateway.base
+        for (envelope, token, client) in work {
+            group.enter()
+            let box = HTTPClientHolder(client)
+            Thread {
+                defer { group.leave() }
+                start.wait()
+                var headers = HTTPHeaders()
+                headers.add("Content-Type", "application/vnd.g60.envelope")
+                headers.add("Authorization", "Bearer \(token)")
+                do {
+                    let response = try box.client.post(base + "/v1/envelopes", body: envelope.bytes, headers: headers)
+                    outcome.withLock { o in
+                        if (200..<300).contains(response.status) {
+                            o.acknowledged.append(envelope)
+                        } else if response.status == 503, response.headers["Retry-After"] != nil {
+                            o.retryLater += 1
+                        } else {
+                            o.other.append("HTTP \(response.status)")
+                        }
+                    }
+                } catch {
+                    outcome.withLock { $0.other.append("\(error)") }
+                }
+            }.start()
+        }
+        for _ in work { start.signal() }
+        group.wait()
+        let result = outcome.withLock { $0 }
+        #expect(result.other.isEmpty, "dropped or unexpected: \(result.other.prefix(5)) (\(result.other.count))")
+        #expect(result.acknowledged.count + result.retryLater == Self.submitters)
+        for envelope in result.acknowledged {
+            #expect(
+                try gateway.service.store.logEntry(
+                    direction: .inbound, sender: envelope.partner, messageID: envelope.messageID) != nil)
+        }
+        print(
+            "[reliability] concurrent submitters: \(Self.submitters) at once: \(result.acknowledged.count) acknowledged "
+                + "(all in the message log), \(result.retryLater) told to retry (503 + Retry-After), "
+                + "\(result.other.count) dropped")
+    }
+}
+
+/// HTTPClient is used by one thread at a time here.
+struct HTTPClientHolder: @unchecked Sendable {
+    let client: HTTPClient
+    init(_ client: HTTPClient) { self.client = client }
+}
