@@ -137,31 +137,30 @@ final class RawConnection: @unchecked Sendable {
 @Suite(.serialized) struct ConcurrentSubmitterTests {
     static let submitters = 1000
 
-    @Test func everySubmitterIsServedOrToldToRetry() throws {
-        let rig = try Rig("many")
-        let gateway = try RunningGateway(rig)
-        defer { gateway.stop() }
+    struct Outcome {
+        var acknowledged: [Rig.Submission] = []
+        var retryLater = 0
+        /// 503 answers without Retry-After.
+        var unavailableWithoutRetryAfter = 0
+        var other: [String] = []
+    }
+
+    /// `count` submitters released at once, each with its own connection and envelope.
+    static func submitAll(_ count: Int, rig: Rig, base: String) throws -> Outcome {
         let slugs = rig.partners.ids
-        var work: [(Rig.Submission, String, HTTPClient)] = []
-        for i in 0..<Self.submitters {
+        var work: [(Rig.Submission, String, HTTPClientHolder)] = []
+        for i in 0..<count {
             let partner = slugs[i % slugs.count]
             let envelope = try rig.envelope(from: partner, sequence: UInt64(i + 1))
             let client = try HTTPClient(
                 configuration: HTTPClientConfiguration(connectTimeout: .seconds(20), totalTimeout: .seconds(40)))
-            work.append((envelope, rig.credentials.partners[partner] ?? "", client))
-        }
-        struct Outcome {
-            var acknowledged: [Rig.Submission] = []
-            var retryLater = 0
-            var other: [String] = []
+            work.append((envelope, rig.credentials.partners[partner] ?? "", HTTPClientHolder(client)))
         }
         let outcome = Mutex(Outcome())
         let start = DispatchSemaphore(value: 0)
         let group = DispatchGroup()
-        let base = gateway.base
-        for (envelope, token, client) in work {
+        for (envelope, token, box) in work {
             group.enter()
-            let box = HTTPClientHolder(client)
             Thread {
                 defer { group.leave() }
                 start.wait()
@@ -175,6 +174,8 @@ final class RawConnection: @unchecked Sendable {
                             o.acknowledged.append(envelope)
                         } else if response.status == 503, response.headers["Retry-After"] != nil {
                             o.retryLater += 1
+                        } else if response.status == 503 {
+                            o.unavailableWithoutRetryAfter += 1
                         } else {
                             o.other.append("HTTP \(response.status)")
                         }
@@ -186,8 +187,16 @@ final class RawConnection: @unchecked Sendable {
         }
         for _ in work { start.signal() }
         group.wait()
-        let result = outcome.withLock { $0 }
+        return outcome.withLock { $0 }
+    }
+
+    @Test func everySubmitterIsServedOrToldToRetry() throws {
+        let rig = try Rig("many")
+        let gateway = try RunningGateway(rig)
+        defer { gateway.stop() }
+        let result = try Self.submitAll(Self.submitters, rig: rig, base: gateway.base)
         #expect(result.other.isEmpty, "dropped or unexpected: \(result.other.prefix(5)) (\(result.other.count))")
+        #expect(result.unavailableWithoutRetryAfter == 0)
         #expect(result.acknowledged.count + result.retryLater == Self.submitters)
         for envelope in result.acknowledged {
             #expect(
@@ -198,6 +207,27 @@ final class RawConnection: @unchecked Sendable {
             "[reliability] concurrent submitters: \(Self.submitters) at once: \(result.acknowledged.count) acknowledged "
                 + "(all in the message log), \(result.retryLater) told to retry (503 + Retry-After), "
                 + "\(result.other.count) dropped")
+    }
+
+    /// Over `limits.maxConnections` (50 here, 200 submitters): the extra connections are answered 503, not dropped.
+    /// Known gap: that 503 (GatewayHTTP EventLoop, `http.overloaded`) carries no Retry-After yet.
+    @Test func overTheConnectionLimitSubmittersAreAnsweredNotDropped() throws {
+        let rig = try Rig("overload")
+        let gateway = try RunningGateway(rig, patch: ["limits": ["maxConnections": 50]])
+        defer { gateway.stop() }
+        let result = try Self.submitAll(200, rig: rig, base: gateway.base)
+        #expect(result.other.isEmpty, "dropped or unexpected: \(result.other.prefix(5)) (\(result.other.count))")
+        #expect(result.acknowledged.count + result.retryLater + result.unavailableWithoutRetryAfter == 200)
+        #expect(result.acknowledged.count >= 1)
+        withKnownIssue(
+            "the server's over-limit 503 has no Retry-After (Sources/GatewayHTTP/EventLoop.swift)", isIntermittent: true
+        ) {
+            #expect(result.unavailableWithoutRetryAfter == 0)
+        }
+        print(
+            "[reliability] over the connection limit (50): 200 at once: \(result.acknowledged.count) acknowledged, "
+                + "\(result.retryLater + result.unavailableWithoutRetryAfter) answered 503 "
+                + "(\(result.unavailableWithoutRetryAfter) without Retry-After), \(result.other.count) dropped")
     }
 }
 
