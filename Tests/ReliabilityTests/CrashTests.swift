@@ -14,9 +14,10 @@ import Testing
 /// The built `g60-gateway serve` as a child process, killed with SIGKILL again and again while the nine partners'
 /// fixtures go through intake, mapping and delivery to partners in the test process; then one last run to the end.
 ///
-/// A kill comes on an event, not a clock: after the k-th acknowledgement of this run (intake and the mapping that
-/// follows it), after the k-th delivery POST seen by the partners (delivery), or after a random few milliseconds
-/// (anywhere, including start-up), each with a random jitter of a few milliseconds. The seed is printed.
+/// A kill comes on an event, not a clock: while envelopes remain unacknowledged, after the k-th acknowledgement of
+/// this run (intake and the mapping that follows it); then after the k-th delivery POST seen by the partners
+/// (delivery) or a random 0–300 ms after start (anywhere, start-up included); each with 0–20 ms of random jitter.
+/// The seed is printed.
 /// Then: every acknowledged envelope is in the message log exactly once, every valid row stored once (one version),
 /// every quarantined row once, every partner got every record (distinct by id and version, never two contents for
 /// one id+version), every validation report, and `g60-gateway log verify` passes.
@@ -168,8 +169,8 @@ import Testing
             let intakeLeft = !submitter.remaining.isEmpty
             let deliveriesLeft = !push.allSatisfy(complete)
             let pick = Int.random(in: 0..<4, using: &rng)
-            if pick < 2 && intakeLeft {
-                let k = Int.random(in: 1...3, using: &rng)
+            if intakeLeft {
+                let k = Int.random(in: 1...6, using: &rng)
                 trigger = "intake/mapping"
                 _ = eventually(within: 10) {
                     submitter.acksThisRun.load(ordering: .sequentiallyConsistent) >= k || submitter.remaining.isEmpty

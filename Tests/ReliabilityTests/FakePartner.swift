@@ -8,7 +8,8 @@ import Synchronization
 /// A partner platform on loopback whose behaviour the test switches at run time: healthy, answering 500, answering
 /// only after the gateway's delivery timeout, answering receipts signed with the wrong key, or down (its port
 /// closed). It verifies every envelope as a real partner would and records each delivered record by id and version
-/// with a digest of its content, so duplicates are counted and a changed content under the same id+version shows.
+/// (`?` while canonical lines carry no version) with a digest of its content, so duplicates are counted and a changed
+/// content under the same id+version shows.
 final class FakePartner: @unchecked Sendable {
     enum Mode: Int {
         case healthy, fail500, slow, badSignature
