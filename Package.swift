@@ -100,5 +100,9 @@ let package = Package(
         .testTarget(name: "GatewayCLITests", dependencies: ["GatewayCLI", "GatewayTesting"]),
         // Every partner folder under Partners/ (picked up without code) against its golden files.
         .testTarget(name: "PartnerConformanceTests", dependencies: ["GatewayMapping", "GatewayTesting"]),
+        // Reliability and security suite (issue 10): the whole service under SIGKILL, partner outages, hostile and
+        // slow clients, and the privacy grep; runs the built g60-gateway as a child process.
+        .testTarget(
+            name: "ReliabilityTests", dependencies: ["Gateway", "GatewayCLI", "GatewayTesting", "g60-gateway"]),
     ]
 )

@@ -82,6 +82,11 @@ public struct Configuration: Sendable {
     public var identityKeyIsDemo: Bool = false
     public var clients: [Client]
     public var logLevel: LogLevel
+    /// How long one delivery POST to a partner may take (connect + send + receipt), `delivery.timeoutSeconds`.
+    public var deliveryTimeoutSeconds: Double = 30
+    /// How long a worker's lease on queue items lasts (`workers.leaseSeconds`; nil: 300 s mapping, 120 s delivery).
+    /// After a crash, items leased by the dead process wait this long before they are taken again.
+    public var leaseSeconds: Double?
 
     /// Every key the file may hold.
     static let keys: Set<String> = [
@@ -93,6 +98,7 @@ public struct Configuration: Sendable {
         "retry.maxDelaySeconds", "retry.jitter", "retry.maxAttempts", "retry.maxAgeHours",
         "workers.mapping", "workers.delivery", "retention.days", "subjectKey.file", "subjectKey.hex",
         "subjectKey.demo", "clients", "log.level", "identityKey.file", "identityKey.hex", "identityKey.demo",
+        "delivery.timeoutSeconds", "workers.leaseSeconds",
     ]
 
     /// Loads and checks `file` (nil: defaults and environment only), relative paths resolved against the file's
@@ -259,6 +265,12 @@ public struct Configuration: Sendable {
             subjectKey: subjectKey, subjectKeyIsDemo: demo, clients: clients, logLevel: level ?? .info)
         config.identityKey = identity.key
         config.identityKeyIsDemo = identity.demo
+        config.deliveryTimeoutSeconds = r.double("delivery.timeoutSeconds", default: 30, range: 0.1...3600)
+        let lease = r.double("workers.leaseSeconds", default: 0, range: 0...86_400)
+        if lease > 0 { config.leaseSeconds = lease }
+        if let lease = config.leaseSeconds, lease <= config.deliveryTimeoutSeconds {
+            r.fail("workers.leaseSeconds", "must be above delivery.timeoutSeconds (a lease must outlast a delivery)")
+        }
         var problems = r.problems
         for key in r.unknownKeys(known: keys) {
             problems.append("\(key): unknown key in \(source) (known keys: see Contracts/config/README.md)")

@@ -85,8 +85,10 @@ final class Connection {
 private let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 private let overloadedResponse: [UInt8] = {
     var out: [UInt8] = []
-    HTTPResponse.problem(HTTPProblem(status: 503, code: HTTPError.overloaded, detail: "too many open connections"))
-        .serialize(into: &out, keepAlive: false, date: [], omitBody: false)
+    var response = HTTPResponse.problem(
+        HTTPProblem(status: 503, code: HTTPError.overloaded, detail: "too many open connections"))
+    response.headers.set("Retry-After", "1")  // tell the client to come back, not that it was dropped
+    response.serialize(into: &out, keepAlive: false, date: [], omitBody: false)
     return out
 }()
 

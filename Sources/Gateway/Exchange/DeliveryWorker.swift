@@ -61,6 +61,9 @@ public final class DeliveryWorker: @unchecked Sendable {
     let metrics: OperationsCounters?
     let logger: Logger
     private var sequence: UInt64
+    /// How long leased items stay with this worker before another may take them (a crashed worker's lease expires
+    /// after this); `workers.leaseSeconds` in the service.
+    public var leaseDuration: TimeInterval = 120
 
     public init(
         store: SQLiteStore, partner: Partner, url: String? = nil, node: NodeIdentity, trust: TrustStore,
@@ -84,7 +87,7 @@ public final class DeliveryWorker: @unchecked Sendable {
     @discardableResult
     public func runOnce() throws -> Int {
         let items = try store.lease(
-            direction: .outbound, partner: partner.id, limit: batchSize, owner: owner, duration: 120)
+            direction: .outbound, partner: partner.id, limit: batchSize, owner: owner, duration: leaseDuration)
         guard !items.isEmpty else { return 0 }
         var delivered = 0
         let records = items.filter { $0.kind == "record" || $0.kind == "retraction" }

@@ -25,6 +25,9 @@ public final class MappingWorker: @unchecked Sendable {
     let metrics: OperationsCounters?
     let logger: Logger
     let json = MappingJSON()
+    /// How long a leased envelope stays with this worker before another may take it (a crashed worker's lease
+    /// expires after this); `workers.leaseSeconds` in the service.
+    public var leaseDuration: TimeInterval = 300
 
     public init(
         store: SQLiteStore, partners: PartnerDirectory, codes: CodeTables, keyring: SubjectKeyring,
@@ -44,7 +47,7 @@ public final class MappingWorker: @unchecked Sendable {
     /// Maps what is due now; returns how many envelopes were handled.
     @discardableResult
     public func runOnce(limit: Int = 4) throws -> Int {
-        let items = try store.lease(direction: .inbound, partner: nil, limit: limit, owner: owner, duration: 300)
+        let items = try store.lease(direction: .inbound, partner: nil, limit: limit, owner: owner, duration: leaseDuration)
         for item in items {
             do {
                 try process(item)

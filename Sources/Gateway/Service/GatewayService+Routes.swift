@@ -15,6 +15,7 @@ extension GatewayService {
         router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self] request, context in
             try authenticate(request, context)
         })
+        router.use(RateLimitMiddleware(requestsPerMinute: configuration.limits.requestsPerMinutePerClient))
         router.get("/healthz") { _, _ in .text("ok\n") }
         router.get("/readyz", blocking: true) { [self] _, _ in
             do {

@@ -71,7 +71,11 @@ public final class GatewayService: @unchecked Sendable {
                 maxFutureSkew: Double(configuration.maxClockSkewSeconds),
                 replayWindow: Double(configuration.replayWindowDays) * 86400),
             store: store, issuer: issuer, metrics: operations)
-        self.transport = transport ?? CurlEnvelopeTransport()
+        let timeout = Swift.Duration.milliseconds(Int(configuration.deliveryTimeoutSeconds * 1000))
+        self.transport =
+            transport
+            ?? CurlEnvelopeTransport(
+                configuration: HTTPClientConfiguration(connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout))
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
         }
@@ -112,12 +116,14 @@ public final class GatewayService: @unchecked Sendable {
             let worker = MappingWorker(
                 store: store, partners: partners, codes: codes, keyring: configuration.keyring,
                 owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger)
+            if let lease = configuration.leaseSeconds { worker.leaseDuration = lease }
             spawn("mapper-\(i)") { try worker.runOnce() }
         }
         for partner in partners.ids.compactMap({ partners.partner($0) }) {
             let worker = try DeliveryWorker(
                 store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,
                 transport: transport, owner: "\(node.id)-delivery-\(partner.id)", metrics: counters, logger: logger)
+            if let lease = configuration.leaseSeconds { worker.leaseDuration = lease }
             spawn("delivery-\(partner.id)") { try worker.runOnce() }
         }
         for partner in partners.ids.compactMap({ partners.partner($0) }) where partner.description.transport.mode == "pull" {
