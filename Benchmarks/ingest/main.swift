@@ -50,7 +50,8 @@ func benchmark() throws {
     }
     try write(try ca.certificate.pem(), "root/cert.pem")
     var keys: [String: (PrivateKey, Certificate)] = [:]
-    for id in ["g60-hub", "jiaxing"] {
+    let slugs = ["songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei"]
+    for id in ["g60-hub"] + slugs {
         let key = try PrivateKey.generate(.p256)
         let cert = try ca.issue(
             partnerID: id, publicKey: key.publicKey, notBefore: now.addingTimeInterval(-3600),
@@ -63,7 +64,8 @@ func benchmark() throws {
     let config: [String: Any] = [
         "listen": ["http": "127.0.0.1:0"], "database": ["path": work.appendingPathComponent("gateway.sqlite").path],
         "paths": ["partners": root.appendingPathComponent("Partners").path, "contracts": root.appendingPathComponent("Contracts").path],
-        "trust": ["directory": pki.path], "subjectKey": ["demo": true], "identityKey": ["demo": true], "log": ["level": "warning"],
+        "trust": ["directory": pki.path], "subjectKey": ["demo": true], "identityKey": ["demo": true],
+        "limits": ["requestsPerMinutePerClient": 10_000_000], "log": ["level": "warning"],
         "clients": [[
             "id": "bench", "scopes": ["submit", "operate"], "partner": "jiaxing",
             "tokenSha256": Digest.hash(Array(token.utf8), using: .sha256).hexString,
@@ -72,7 +74,8 @@ func benchmark() throws {
     try JSONSerialization.data(withJSONObject: config).write(to: work.appendingPathComponent("gateway.json"))
     let configuration = try Configuration.load(file: work.appendingPathComponent("gateway.json").path, environment: [:])
     let service = try GatewayService(configuration: configuration, logger: Logger(label: "bench", level: .error))
-    try service.start()
+    // Intake alone first (POST → verified → committed → signed receipt); the workers start for the backlog phase.
+    try service.start(workers: false)
     let url = "http://127.0.0.1:\(service.ports[0])/v1/envelopes"
 
     /// Canonical penalty records (valid, distinct decision numbers) as JSON Lines.
@@ -134,16 +137,28 @@ func benchmark() throws {
     let (s2, r2) = run(label: "10", envelopes: smallEnvelopes, records: 10)
     print(String(format: "envelopes of 10 records (P-256): %d in %.2f s = %.0f envelopes/s; p50 %.1f ms, p99 %.1f ms; failures %d",
         smallEnvelopes, s2, Double(smallEnvelopes) / s2, percentile(r2.latencies, 0.5), percentile(r2.latencies, 0.99), r2.failures))
-    // The mapping backlog: wait (bounded) until the inbound queue is empty, watching peak RSS.
+    // The mapping backlog: every partner a loopback sink that verifies and answers receipts; then the workers map
+    // and deliver everything, and the wait (bounded) ends when every queue is empty, watching peak RSS.
+    var sinks: [SimulatedPartner] = []
+    let sinkTrust = try TrustStore.load(directory: pki)
+    for id in service.partners.ids {
+        guard let (key, cert) = keys[id] else { continue }
+        let sink = try SimulatedPartner(id: id, key: key, certificate: cert, trust: sinkTrust)
+        try sink.start()
+        sinks.append(sink)
+        service.endpointOverrides.withLock { $0[id] = sink.url }
+    }
+    defer { for s in sinks { s.stop() } }
     let backlogStart = Date()
+    try service.startWorkers()
     var mapped = false
     while Date().timeIntervalSince(backlogStart) < Double(arg("--backlog-seconds", 600)) {
-        let inbound = (try? service.store.queueSummary().filter { $0.direction == .inbound }.reduce(0) { $0 + $1.depth }) ?? 1
-        if inbound == 0 { mapped = true; break }
+        let waiting = (try? service.store.queueSummary().reduce(0) { $0 + $1.depth }) ?? 1
+        if waiting == 0 { mapped = true; break }
         usleep(500_000)
     }
     let backlogSeconds = Date().timeIntervalSince(backlogStart)
-    print(String(format: "mapping backlog of %d records %@ in %.1f s after intake; peak RSS %.0f MB",
+    print(String(format: "backlog of %d records mapped and delivered to 9 partners %@ in %.1f s; peak RSS %.0f MB",
         bigEnvelopes * recordsPerEnvelope + smallEnvelopes * 10, mapped ? "drained" : "NOT drained", backlogSeconds, peakRSSMB()))
     service.stop()
     let raw = try StoreBenchmarkSupport.rawBatchedInserts(

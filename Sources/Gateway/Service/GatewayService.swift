@@ -86,8 +86,8 @@ public final class GatewayService: @unchecked Sendable {
     /// The bound ports (HTTP first, then HTTPS), once started.
     public var ports: [UInt16] { servers.withLock { $0.map(\.port) } }
 
-    /// Starts the listeners and the workers.
-    public func start() throws {
+    /// Starts the listeners and (unless `workers` is false: the ingest benchmark measures intake alone) the workers.
+    public func start(workers: Bool = true) throws {
         let router = makeRouter()
         var started: [HTTPServer] = []
         for (address, tls) in [(configuration.listen.http, false), (configuration.listen.https, true)] {
@@ -112,6 +112,12 @@ public final class GatewayService: @unchecked Sendable {
         }
         servers.withLock { $0 = started }
         running.store(true, ordering: .sequentiallyConsistent)
+        logger.info("gateway listening", ["listen": ports.map(String.init).joined(separator: ",")])
+        if workers { try startWorkers() }
+    }
+
+    /// Starts the mapping, delivery and pull workers (once).
+    public func startWorkers() throws {
         for i in 0..<configuration.mappingWorkers {
             let worker = MappingWorker(
                 store: store, partners: partners, codes: codes, keyring: configuration.keyring,
@@ -133,9 +139,7 @@ public final class GatewayService: @unchecked Sendable {
                 interval: pullInterval, logger: logger)
             spawn("pull-\(partner.id)") { try scheduler.runOnce() }
         }
-        logger.info(
-            "gateway started",
-            ["listen": ports.map(String.init).joined(separator: ","), "partners": String(partners.ids.count)])
+        logger.info("workers started", ["partners": String(partners.ids.count)])
     }
 
     /// Where deliveries to `partner` go: `G60_PARTNER_<SLUG>_ENDPOINT` overrides partner.json's placeholder (the demo
