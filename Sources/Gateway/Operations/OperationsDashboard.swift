@@ -317,20 +317,7 @@ public enum OperationsDashboard {
     }
 
     /// HTML text and attribute escaping, after masking identity numbers.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in Redaction.redact(text) {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     static let css = """
         *{box-sizing:border-box}

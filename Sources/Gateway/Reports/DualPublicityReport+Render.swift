@@ -69,20 +69,7 @@ extension DualPublicityReport {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func html(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func html(_ text: String) -> String { HTMLText.escape(text) }
 
     /// The report as one self-contained HTML page (inline style, no scripts, no external assets), Chinese labels
     /// with English beside them, for printing or mailing as the monthly circular.
