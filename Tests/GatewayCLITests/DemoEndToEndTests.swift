@@ -104,7 +104,33 @@ import Testing
             #expect(html.contains(city), "the dashboard lacks \(city)")
         }
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http"))
-        try Data(page.body).write(to: Self.state.appendingPathComponent("ops.html"))
+        let pageFile = Self.state.appendingPathComponent("ops.html")
+        try Data(page.body).write(to: pageFile)
+        // Headless Chromium parses the demo's live page as a browser would (skipped, with a notice, without it).
+        if let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: chromium)
+            process.arguments = [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--user-data-dir=\(Self.state.appendingPathComponent("chromium").path)", "--dump-dom",
+                pageFile.absoluteString,
+            ]
+            let dom = Self.state.appendingPathComponent("ops-dom.html")
+            FileManager.default.createFile(atPath: dom.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: dom)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(90)
+            while process.isRunning && Date() < deadline { usleep(100_000) }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            let parsed = String(decoding: try Data(contentsOf: dom), as: UTF8.self)
+            #expect(parsed.components(separatedBy: #"<tr class="partner""#).count - 1 == 9, "rows Chromium sees")
+        } else {
+            print("NOTICE: chromium not installed (Debian: apt-get install chromium); the /ops browser check is skipped")
+        }
         // An undocumented path is not served.
         #expect(try call("get", "/v1/secrets", token: operate) == 404)
     }
