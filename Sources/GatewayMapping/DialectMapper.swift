@@ -23,7 +23,9 @@ public struct RowOutcome: Sendable {
 /// Maps the rows of one dialect to canonical records and validates them (`RecordValidator`), collecting the
 /// mapping problems (unparseable date, unknown local code, invalid bytes …) and the validator's in one list.
 public struct DialectMapper: Sendable {
-    struct Plan: Sendable {
+    /// One canonical field's compiled mapping. A class: passing it per field and row then costs one reference
+    /// count, not a copy of thirteen members.
+    final class Plan: Sendable {
         let path: String
         let type: CanonicalFields.ValueType
         let sources: [String]
@@ -37,6 +39,26 @@ public struct DialectMapper: Sendable {
         let when: Dialect.Condition?
         let join: Bool
         let omitUnknown: Bool
+
+        init(
+            path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
+            dateFormats: [String], unit: Money.Unit, table: [String: [String]]?, tableName: String?, split: [String],
+            when: Dialect.Condition?, join: Bool, omitUnknown: Bool
+        ) {
+            self.path = path
+            self.type = type
+            self.sources = sources
+            self.constant = constant
+            self.transforms = transforms
+            self.dateFormats = dateFormats
+            self.unit = unit
+            self.table = table
+            self.tableName = tableName
+            self.split = split
+            self.when = when
+            self.join = join
+            self.omitUnknown = omitUnknown
+        }
     }
 
     public let partnerID: String

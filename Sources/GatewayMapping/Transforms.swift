@@ -11,7 +11,7 @@ public enum Transforms {
             case "trim": v = trim(v)
             case "halfWidth": v = halfWidth(v)
             case "upper": v = v.uppercased()
-            case "removeSpaces": v = String(v.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+            case "removeSpaces": v = String(v.unicodeScalars.filter { !TextNormalization.isWhitespace($0) }.map(Character.init))
             default:
                 if name.hasPrefix("stripTrailing:") {
                     let suffix = String(name.dropFirst("stripTrailing:".count))
@@ -44,7 +44,7 @@ public enum Transforms {
         let x = s.value
         if x < 0x80 { return x == 0x20 || (0x09...0x0D).contains(x) }
         if (0x4E00...0x9FFF).contains(x) { return false }
-        return s.properties.isWhitespace
+        return TextNormalization.isWhitespace(s)
     }
 
     public static func isKnownTransform(_ name: String) -> Bool {
