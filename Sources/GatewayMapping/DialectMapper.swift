@@ -39,6 +39,8 @@ public struct DialectMapper: Sendable {
         let when: Dialect.Condition?
         let join: Bool
         let omitUnknown: Bool
+        /// `transforms`, compiled once (no name matching per value).
+        let ops: [Transforms.Op]
 
         init(
             path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
@@ -58,6 +60,7 @@ public struct DialectMapper: Sendable {
             self.when = when
             self.join = join
             self.omitUnknown = omitUnknown
+            self.ops = Transforms.compile(transforms)
         }
     }
 
@@ -72,6 +75,7 @@ public struct DialectMapper: Sendable {
     /// The longest null value in UTF-8 bytes: longer values are never looked up (hashing long Chinese text costs).
     let nullValueMaxBytes: Int
     let longTermValues: Set<String>
+    let nullFirstBytes: ByteSet
 
     /// Stands in for a date that could not be read (its problem is reported; validator follow-ons are dropped).
     static let sentinelDate = CivilDate(dayNumber: -719_162)  // 0001-01-01
@@ -94,6 +98,7 @@ public struct DialectMapper: Sendable {
         self.keyring = keyring
         self.nullValues = Set((dialect.nullValues ?? []) + [""])
         self.nullValueMaxBytes = nullValues.map(\.utf8.count).max() ?? 0
+        self.nullFirstBytes = ByteSet.nullFirstBytes(nullValues)
         self.longTermValues = Set((dialect.longTermValues ?? []) + ["长期", "永久"])
         var plans: [Plan] = []
         for (path, field) in dialect.fields.sorted(by: { $0.key < $1.key }) {
@@ -232,9 +237,44 @@ public struct DialectMapper: Sendable {
 
     /// Whether a (transformed) source value means "empty".
     func isNull(_ v: String) -> Bool {
-        if v.isEmpty { return true }
+        guard let first = v.utf8.first else { return true }
         if v.utf8.count > nullValueMaxBytes + 8 { return false }  // + room for white space around a null value
+        // A null value, or one with white space around it, starts with one of these bytes; most values do not.
+        if !nullFirstBytes.contains(first) { return false }
         return nullValues.contains(v) || nullValues.contains(Transforms.trim(v))
+    }
+
+    /// The first bytes a value that `isNull` accepts can start with: each null value's first byte, and every
+    /// first byte of a white-space scalar (ASCII, and the lead bytes of U+0085/U+00A0, U+1680, U+2000…U+205F,
+    /// U+3000).
+    struct ByteSet: Sendable {
+        private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        init(_ bytes: [UInt8]) { for b in bytes { insert(b) } }
+
+        mutating func insert(_ b: UInt8) {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: bits.0 |= bit
+            case 1: bits.1 |= bit
+            case 2: bits.2 |= bit
+            default: bits.3 |= bit
+            }
+        }
+
+        func contains(_ b: UInt8) -> Bool {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: return bits.0 & bit != 0
+            case 1: return bits.1 & bit != 0
+            case 2: return bits.2 & bit != 0
+            default: return bits.3 & bit != 0
+            }
+        }
+
+        static func nullFirstBytes(_ nullValues: Set<String>) -> ByteSet {
+            ByteSet(nullValues.compactMap(\.utf8.first) + [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3])
+        }
     }
 
     func matches(_ c: Dialect.Condition, _ row: SourceRow) -> Bool {
@@ -266,25 +306,38 @@ public struct DialectMapper: Sendable {
         var value: String?
         var source = "const"
         if plan.when.map({ matches($0, row) }) ?? true {
-            var parts: [String] = []
-            var names: [String] = []
-            for name in plan.sources {
-                guard let raw = row.fields[name] else { continue }
-                let v = Transforms.apply(plan.transforms, to: raw)
-                if !isNull(v) {
-                    parts.append(v)
-                    names.append(name)
-                    if !plan.join { break }
+            if plan.join {
+                var parts: [String] = []
+                var names: [String] = []
+                for name in plan.sources {
+                    guard let raw = row.fields[name] else { continue }
+                    let v = Transforms.apply(plan.ops, to: raw)
+                    if !isNull(v) {
+                        parts.append(v)
+                        names.append(name)
+                    }
                 }
-            }
-            if !parts.isEmpty {
-                value = parts.joined(separator: SourceRow.valueSeparator)
-                source = names.joined(separator: "+")
+                if !parts.isEmpty {
+                    value = parts.joined(separator: SourceRow.valueSeparator)
+                    source = names.joined(separator: "+")
+                }
+            } else {
+                // The first source with a value (no arrays or joining: this runs for every field of every row).
+                for name in plan.sources {
+                    guard let raw = row.fields[name] else { continue }
+                    let v = Transforms.apply(plan.ops, to: raw)
+                    if !isNull(v) {
+                        value = v
+                        source = name
+                        break
+                    }
+                }
             }
         }
         if value == nil, let c = plan.constant { value = c }
         guard let value else { return }
-        let origin = source == "const" ? "the dialect's constant" : "source field \(source)"
+        // Only messages use it: built when a problem is reported, not for every field.
+        var origin: String { source == "const" ? "the dialect's constant" : "source field \(source)" }
         switch plan.type {
         case .text:
             values.text[plan.path] = value

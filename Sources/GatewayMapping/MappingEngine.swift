@@ -200,6 +200,6 @@ public final class MappingJSON: Sendable {
     }
 
     public func line(_ entry: RowReportEntry) throws -> String {
-        CanonicalJSONWriter.text(.report(entry))
+        CanonicalJSONWriter.reportText(entry)
     }
 }

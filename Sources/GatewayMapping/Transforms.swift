@@ -3,6 +3,52 @@ import GatewayCore
 /// The value transforms of the dialect format (Partners/README.md "Transforms"): text clean-up, date forms,
 /// amounts with units, numbers. Each is a pure function, tested on its own.
 public enum Transforms {
+    /// A text transform, compiled from its name once per dialect (`compile`).
+    enum Op: Sendable {
+        case trim
+        case halfWidth
+        case upper
+        case removeSpaces
+        case stripTrailing(String)
+        case stripLeading(String)
+        /// An unknown name (rejected when the dialect is checked); does nothing, as `apply` does with it.
+        case none
+    }
+
+    static func compile(_ names: [String]) -> [Op] {
+        names.map { name in
+            switch name {
+            case "trim": return .trim
+            case "halfWidth": return .halfWidth
+            case "upper": return .upper
+            case "removeSpaces": return .removeSpaces
+            default:
+                if name.hasPrefix("stripTrailing:") { return .stripTrailing(String(name.dropFirst("stripTrailing:".count))) }
+                if name.hasPrefix("stripLeading:") { return .stripLeading(String(name.dropFirst("stripLeading:".count))) }
+                return .none
+            }
+        }
+    }
+
+    /// `apply(_:to:)` with compiled transforms.
+    static func apply(_ ops: [Op], to value: String) -> String {
+        var v = value
+        for op in ops {
+            switch op {
+            case .trim: v = trim(v)
+            case .halfWidth: v = halfWidth(v)
+            case .upper: v = v.uppercased()
+            case .removeSpaces: v = String(v.unicodeScalars.filter { !TextNormalization.isWhitespace($0) }.map(Character.init))
+            case .stripTrailing(let suffix):
+                if !suffix.isEmpty, v.hasSuffix(suffix) { v = String(v.dropLast(suffix.count)) }
+            case .stripLeading(let prefix):
+                if !prefix.isEmpty, v.hasPrefix(prefix) { v = String(v.dropFirst(prefix.count)) }
+            case .none: break
+            }
+        }
+        return v
+    }
+
     /// Applies named text transforms in order. Unknown names are rejected when the dialect is checked.
     public static func apply(_ names: [String], to value: String) -> String {
         var v = value
