@@ -218,6 +218,7 @@ public struct DialectMapper: Sendable {
                 ))
         }
         var values = Values()
+        values.text.reserveCapacity(plans.count)  // no growing (rehashing) while the row's fields are added
         for plan in plans { resolve(plan, row, &values) }
         var record = build(&values)
         record.assignID(keyring: keyring)

@@ -81,9 +81,7 @@ public enum Transforms {
 
     /// `TextNormalization.halfWidth`, skipped when no full-width form or ideographic space can be present.
     public static func halfWidth(_ v: String) -> String {
-        // U+FF01…U+FF5E are EF BC 81…EF BD 9E in UTF-8, U+3000 is E3 80 80.
-        if !v.utf8.contains(where: { $0 == 0xEF || $0 == 0xE3 }) { return v }
-        return TextNormalization.halfWidth(v)
+        TextNormalization.halfWidth(v)
     }
 
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
@@ -198,6 +196,13 @@ public enum Transforms {
 
     /// Splits a multi-valued field on the given separators (and U+001F), dropping empty parts.
     public static func split(_ text: String, separators: [String]) -> [String] {
+        // Fast path: no separator's first byte occurs, so there is nothing to split.
+        let all = separators + [SourceRow.valueSeparator]
+        let firstBytes = all.compactMap(\.utf8.first)
+        if !text.utf8.contains(where: { firstBytes.contains($0) }) {
+            let t = trim(text)
+            return t.isEmpty ? [] : [t]
+        }
         var parts = [text]
         for sep in separators + [SourceRow.valueSeparator] where !sep.isEmpty {
             parts = parts.flatMap { $0.components(separatedBy: sep) }

@@ -51,6 +51,13 @@ import Testing
 
     @Test func halfWidthMatchesReference() {
         for s in Self.samples { #expect(TextNormalization.halfWidth(s) == Self.referenceHalfWidth(s), "\(s.debugDescription)") }
+        // Every scalar around the converted ranges, alone and inside CJK text such as 嘉市监罚〔2026〕1号.
+        for v in Array(UInt32(0x2FF0)...0x3030) + Array(UInt32(0xFEF0)...0xFFFF) {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            for s in [String(Character(scalar)), "嘉市监罚〔2026〕\(Character(scalar))号"] {
+                #expect(TextNormalization.halfWidth(s) == Self.referenceHalfWidth(s), "U+\(String(v, radix: 16))")
+            }
+        }
     }
 
     @Test func trimMatchesReference() {

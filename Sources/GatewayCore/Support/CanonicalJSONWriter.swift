@@ -55,8 +55,13 @@ public struct CanonicalJSONWriter: Sendable {
 
     public mutating func writeString(_ s: String) {
         bytes.append(0x22)
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            bytes.append(contentsOf: s.utf8)
+        var s = s
+        let clean = s.withUTF8 { buffer -> Bool in
+            for b in buffer where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            bytes.append(contentsOf: buffer)
+            return true
+        }
+        if clean {
             bytes.append(0x22)
             return
         }

@@ -7,8 +7,7 @@ public enum TextNormalization {
     ///
     /// Chinese input methods produce full-width digits and letters (`９１３３…`); they are the same characters.
     public static func halfWidth(_ text: String) -> String {
-        // Both ranges are encoded as 3-byte sequences starting with 0xE3 (U+3000) or 0xEF (U+FF01…U+FF5E).
-        if !text.utf8.contains(where: { $0 == 0xE3 || $0 == 0xEF }) { return text }
+        if !needsHalfWidth(text) { return text }
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar.value {
@@ -18,6 +17,28 @@ public enum TextNormalization {
             }
         }
         return String(scalars)
+    }
+
+    /// Whether `text` holds U+3000 (E3 80 80) or a full-width form U+FF01…U+FF5E (EF BC 81…EF BD 9E): a byte scan,
+    /// so that text with other CJK punctuation (`〔〕`, E3 80 94/95) takes the fast path too.
+    public static func needsHalfWidth(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            var i = 0
+            let n = b.count
+            while i + 2 < n {
+                let x = b[i]
+                if x == 0xE3 {
+                    if b[i + 1] == 0x80 && b[i + 2] == 0x80 { return true }
+                } else if x == 0xEF {
+                    let y = b[i + 1]
+                    let z = b[i + 2]
+                    if (y == 0xBC && z >= 0x81) || (y == 0xBD && z <= 0x9E) { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// Whether an ASCII byte is Unicode white space (U+0009…U+000D, U+0020).
