@@ -447,10 +447,11 @@ public struct DialectMapper: Sendable {
             if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
             return .date(DialectMapper.sentinelDate)
         }
-        func authority(_ p: String) -> Authority { Authority(name: text(p + ".name"), uscc: opt(p + ".uscc")) }
-        func identity(_ p: String) -> PersonIdentity? {
-            guard let n = opt(p + ".number") else { return nil }
-            return PersonIdentity(documentType: opt(p + ".documentType") ?? "residentIdCard", clearNumber: n)
+        // Full paths as literals: building them (`p + ".name"`) allocated a string per lookup.
+        func authority(_ name: String, _ uscc: String) -> Authority { Authority(name: text(name), uscc: opt(uscc)) }
+        func identity(_ number: String, _ documentType: String) -> PersonIdentity? {
+            guard let n = opt(number) else { return nil }
+            return PersonIdentity(documentType: opt(documentType) ?? "residentIdCard", clearNumber: n)
         }
         let subject = Subject(
             category: text("subject.category"), name: text("subject.name"), uscc: opt("subject.uscc"),
@@ -458,8 +459,8 @@ public struct DialectMapper: Sendable {
             taxNumber: opt("subject.taxNumber"), institutionCertificate: opt("subject.institutionCertificate"),
             socialOrganizationNumber: opt("subject.socialOrganizationNumber"),
             legalRepresentative: opt("subject.legalRepresentative"),
-            legalRepresentativeIdentity: identity("subject.legalRepresentativeIdentity"),
-            identity: identity("subject.identity"))
+            legalRepresentativeIdentity: identity("subject.legalRepresentativeIdentity.number", "subject.legalRepresentativeIdentity.documentType"),
+            identity: identity("subject.identity.number", "subject.identity.documentType"))
         let body: CanonicalRecord.Body
         switch kind {
         case .license:
@@ -470,8 +471,8 @@ public struct DialectMapper: Sendable {
                     certificateName: opt("license.certificateName"), licenseNumber: opt("license.licenseNumber"),
                     content: text("license.content"), decisionDate: date("license.decisionDate"),
                     validFrom: date("license.validFrom"), validUntil: limit("license.validUntil"),
-                    authority: authority("license.authority"), status: opt("license.status"),
-                    sourceUnit: authority("license.sourceUnit"), remarks: opt("license.remarks")))
+                    authority: authority("license.authority.name", "license.authority.uscc"), status: opt("license.status"),
+                    sourceUnit: authority("license.sourceUnit.name", "license.sourceUnit.uscc"), remarks: opt("license.remarks")))
         case .penalty:
             body = .penalty(
                 PenaltyDecision(
@@ -481,8 +482,8 @@ public struct DialectMapper: Sendable {
                     fineAmount: v.money["penalty.fineAmount"], confiscatedAmount: v.money["penalty.confiscatedAmount"],
                     suspendedOrRevokedLicense: opt("penalty.suspendedOrRevokedLicense"),
                     decisionDate: date("penalty.decisionDate"), validUntil: limit("penalty.validUntil"),
-                    publicityEndDate: v.dates["penalty.publicityEndDate"], authority: authority("penalty.authority"),
-                    sourceUnit: authority("penalty.sourceUnit"), severity: opt("penalty.severity"),
+                    publicityEndDate: v.dates["penalty.publicityEndDate"], authority: authority("penalty.authority.name", "penalty.authority.uscc"),
+                    sourceUnit: authority("penalty.sourceUnit.name", "penalty.sourceUnit.uscc"), severity: opt("penalty.severity"),
                     keyArea: opt("penalty.keyArea"), remarks: opt("penalty.remarks")))
         case .dishonestDebtor:
             body = .dishonestDebtor(
@@ -502,7 +503,7 @@ public struct DialectMapper: Sendable {
             body = .listEntry(
                 ListEntry(
                     listKind: text("listEntry.listKind"), listName: text("listEntry.listName"),
-                    listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority"),
+                    listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority.name", "listEntry.authority.uscc"),
                     basis: text("listEntry.basis"), documentNumber: opt("listEntry.documentNumber"),
                     listedDate: date("listEntry.listedDate"), validUntil: v.limits["listEntry.validUntil"]))
         case .retraction:
@@ -516,7 +517,7 @@ public struct DialectMapper: Sendable {
                     targetKind: RecordKind(rawValue: text("retraction.targetKind")) ?? .penalty,
                     targetNumber: text("retraction.targetNumber"), targetRecordId: opt("retraction.targetRecordId"),
                     reason: text("retraction.reason"), effectiveDate: date("retraction.effectiveDate"),
-                    authority: authority("retraction.authority"), documentNumber: opt("retraction.documentNumber"),
+                    authority: authority("retraction.authority.name", "retraction.authority.uscc"), documentNumber: opt("retraction.documentNumber"),
                     remarks: opt("retraction.remarks")))
         }
         return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)
