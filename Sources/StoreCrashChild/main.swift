@@ -75,7 +75,9 @@ for id in resend {
 }
 let (total, runPrefix) = (count, prefix)
 let mapperStop = Atomic<Bool>(false)
+let mapperDone = DispatchSemaphore(value: 0)
 let mapper = Thread {
+    defer { mapperDone.signal() }
     while !mapperStop.load(ordering: .relaxed) {
         guard
             let items = try? store.lease(
@@ -99,5 +101,6 @@ DispatchQueue.concurrentPerform(iterations: threads) { t in
     }
 }
 mapperStop.store(true, ordering: .relaxed)
+mapperDone.wait()  // no "D …" line may follow END (the test reads END as the last line)
 write("END")
 exit(0)
