@@ -196,13 +196,6 @@ public enum Transforms {
 
     /// Splits a multi-valued field on the given separators (and U+001F), dropping empty parts.
     public static func split(_ text: String, separators: [String]) -> [String] {
-        // Fast path: no separator's first byte occurs, so there is nothing to split.
-        let all = separators + [SourceRow.valueSeparator]
-        let firstBytes = all.compactMap(\.utf8.first)
-        if !text.utf8.contains(where: { firstBytes.contains($0) }) {
-            let t = trim(text)
-            return t.isEmpty ? [] : [t]
-        }
         var parts = [text]
         for sep in separators + [SourceRow.valueSeparator] where !sep.isEmpty {
             parts = parts.flatMap { $0.components(separatedBy: sep) }
