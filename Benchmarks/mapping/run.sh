@@ -4,6 +4,8 @@
 # (ru_maxrss, through GNU time's %M). Runs each format at N/10 and N rows to show how memory depends on file size;
 # `csv-nodup` is the CSV run with --no-duplicate-check (no per-row duplicate index: the streaming part alone).
 # Usage: Benchmarks/mapping/run.sh [N]   (default 1000000). Run from the checkout root, or via `make bench-mapping`.
+# G60_BASE_BIN=/path/to/older/g60-gateway adds a "before" line per format, run right before the current binary on
+# the same file, so that before/after compare side by side under the same machine load.
 set -euo pipefail
 N=${1:-1000000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,14 +22,17 @@ for n in $((N / 10)) "$N"; do
     name=${f%%:*}; file=$WORK/$n/${f#*:}
     extra=(); partner=bench${name%-nodup}
     [ "$name" = "${name%-nodup}" ] || extra=(--no-duplicate-check)
-    out=$( { /usr/bin/time -f "%e %U %S %M" "$BIN" map --partners "$ROOT/Benchmarks/mapping/partner" --contracts "$ROOT/Contracts" \
+    for bin in ${G60_BASE_BIN:+"$G60_BASE_BIN"} "$BIN"; do
+    label=$name; [ "$bin" = "$BIN" ] || label="$name (before)"
+    out=$( { /usr/bin/time -f "%e %U %S %M" "$bin" map --partners "$ROOT/Benchmarks/mapping/partner" --contracts "$ROOT/Contracts" \
         --partner "$partner" --kind penalty --today 2026-11-27 --report "$WORK/report.jsonl" "${extra[@]}" "$file" >/dev/null || true; } 2>&1 | tail -1)
     read -r secs usr sys kb <<< "$out"
     rep=$(wc -l < "$WORK/report.jsonl")
     [ "$rep" -eq "$n" ] || { echo "report has $rep lines, expected $n" >&2; exit 1; }
     size=$(stat -c %s "$file")
-    awk -v f="$name" -v n="$n" -v s="$secs" -v u="$usr" -v y="$sys" -v kb="$kb" -v b="$size" \
+    awk -v f="$label" -v n="$n" -v s="$secs" -v u="$usr" -v y="$sys" -v kb="$kb" -v b="$size" \
       'BEGIN { c = u + y; printf "| %s | %d | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f |\n", f, n, b/1048576, s, c, (s > 0 ? n/s : 0), (c > 0 ? n/c : 0), kb/1024 }'
+    done
   done
   rm -rf "$WORK/$n"
 done

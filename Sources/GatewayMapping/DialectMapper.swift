@@ -23,7 +23,9 @@ public struct RowOutcome: Sendable {
 /// Maps the rows of one dialect to canonical records and validates them (`RecordValidator`), collecting the
 /// mapping problems (unparseable date, unknown local code, invalid bytes …) and the validator's in one list.
 public struct DialectMapper: Sendable {
-    struct Plan: Sendable {
+    /// One canonical field's compiled mapping. A class: passing it per field and row then costs one reference
+    /// count, not a copy of thirteen members.
+    final class Plan: Sendable {
         let path: String
         let type: CanonicalFields.ValueType
         let sources: [String]
@@ -37,6 +39,29 @@ public struct DialectMapper: Sendable {
         let when: Dialect.Condition?
         let join: Bool
         let omitUnknown: Bool
+        /// `transforms`, compiled once (no name matching per value).
+        let ops: [Transforms.Op]
+
+        init(
+            path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
+            dateFormats: [String], unit: Money.Unit, table: [String: [String]]?, tableName: String?, split: [String],
+            when: Dialect.Condition?, join: Bool, omitUnknown: Bool
+        ) {
+            self.path = path
+            self.type = type
+            self.sources = sources
+            self.constant = constant
+            self.transforms = transforms
+            self.dateFormats = dateFormats
+            self.unit = unit
+            self.table = table
+            self.tableName = tableName
+            self.split = split
+            self.when = when
+            self.join = join
+            self.omitUnknown = omitUnknown
+            self.ops = Transforms.compile(transforms)
+        }
     }
 
     public let partnerID: String
@@ -50,6 +75,7 @@ public struct DialectMapper: Sendable {
     /// The longest null value in UTF-8 bytes: longer values are never looked up (hashing long Chinese text costs).
     let nullValueMaxBytes: Int
     let longTermValues: Set<String>
+    let nullFirstBytes: ByteSet
 
     /// Stands in for a date that could not be read (its problem is reported; validator follow-ons are dropped).
     static let sentinelDate = CivilDate(dayNumber: -719_162)  // 0001-01-01
@@ -72,6 +98,7 @@ public struct DialectMapper: Sendable {
         self.keyring = keyring
         self.nullValues = Set((dialect.nullValues ?? []) + [""])
         self.nullValueMaxBytes = nullValues.map(\.utf8.count).max() ?? 0
+        self.nullFirstBytes = ByteSet.nullFirstBytes(nullValues)
         self.longTermValues = Set((dialect.longTermValues ?? []) + ["长期", "永久"])
         var plans: [Plan] = []
         for (path, field) in dialect.fields.sorted(by: { $0.key < $1.key }) {
@@ -191,6 +218,7 @@ public struct DialectMapper: Sendable {
                 ))
         }
         var values = Values()
+        values.text.reserveCapacity(plans.count)  // no growing (rehashing) while the row's fields are added
         for plan in plans { resolve(plan, row, &values) }
         var record = build(&values)
         record.assignID(keyring: keyring)
@@ -210,9 +238,44 @@ public struct DialectMapper: Sendable {
 
     /// Whether a (transformed) source value means "empty".
     func isNull(_ v: String) -> Bool {
-        if v.isEmpty { return true }
+        guard let first = v.utf8.first else { return true }
         if v.utf8.count > nullValueMaxBytes + 8 { return false }  // + room for white space around a null value
+        // A null value, or one with white space around it, starts with one of these bytes; most values do not.
+        if !nullFirstBytes.contains(first) { return false }
         return nullValues.contains(v) || nullValues.contains(Transforms.trim(v))
+    }
+
+    /// The first bytes a value that `isNull` accepts can start with: each null value's first byte, and every
+    /// first byte of a white-space scalar (ASCII, and the lead bytes of U+0085/U+00A0, U+1680, U+2000…U+205F,
+    /// U+3000).
+    struct ByteSet: Sendable {
+        private var bits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        init(_ bytes: [UInt8]) { for b in bytes { insert(b) } }
+
+        mutating func insert(_ b: UInt8) {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: bits.0 |= bit
+            case 1: bits.1 |= bit
+            case 2: bits.2 |= bit
+            default: bits.3 |= bit
+            }
+        }
+
+        func contains(_ b: UInt8) -> Bool {
+            let bit = UInt64(1) << UInt64(b & 63)
+            switch b >> 6 {
+            case 0: return bits.0 & bit != 0
+            case 1: return bits.1 & bit != 0
+            case 2: return bits.2 & bit != 0
+            default: return bits.3 & bit != 0
+            }
+        }
+
+        static func nullFirstBytes(_ nullValues: Set<String>) -> ByteSet {
+            ByteSet(nullValues.compactMap(\.utf8.first) + [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3])
+        }
     }
 
     func matches(_ c: Dialect.Condition, _ row: SourceRow) -> Bool {
@@ -244,25 +307,38 @@ public struct DialectMapper: Sendable {
         var value: String?
         var source = "const"
         if plan.when.map({ matches($0, row) }) ?? true {
-            var parts: [String] = []
-            var names: [String] = []
-            for name in plan.sources {
-                guard let raw = row.fields[name] else { continue }
-                let v = Transforms.apply(plan.transforms, to: raw)
-                if !isNull(v) {
-                    parts.append(v)
-                    names.append(name)
-                    if !plan.join { break }
+            if plan.join {
+                var parts: [String] = []
+                var names: [String] = []
+                for name in plan.sources {
+                    guard let raw = row.fields[name] else { continue }
+                    let v = Transforms.apply(plan.ops, to: raw)
+                    if !isNull(v) {
+                        parts.append(v)
+                        names.append(name)
+                    }
                 }
-            }
-            if !parts.isEmpty {
-                value = parts.joined(separator: SourceRow.valueSeparator)
-                source = names.joined(separator: "+")
+                if !parts.isEmpty {
+                    value = parts.joined(separator: SourceRow.valueSeparator)
+                    source = names.joined(separator: "+")
+                }
+            } else {
+                // The first source with a value (no arrays or joining: this runs for every field of every row).
+                for name in plan.sources {
+                    guard let raw = row.fields[name] else { continue }
+                    let v = Transforms.apply(plan.ops, to: raw)
+                    if !isNull(v) {
+                        value = v
+                        source = name
+                        break
+                    }
+                }
             }
         }
         if value == nil, let c = plan.constant { value = c }
         guard let value else { return }
-        let origin = source == "const" ? "the dialect's constant" : "source field \(source)"
+        // Only messages use it: built when a problem is reported, not for every field.
+        var origin: String { source == "const" ? "the dialect's constant" : "source field \(source)" }
         switch plan.type {
         case .text:
             values.text[plan.path] = value
@@ -371,10 +447,11 @@ public struct DialectMapper: Sendable {
             if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
             return .date(DialectMapper.sentinelDate)
         }
-        func authority(_ p: String) -> Authority { Authority(name: text(p + ".name"), uscc: opt(p + ".uscc")) }
-        func identity(_ p: String) -> PersonIdentity? {
-            guard let n = opt(p + ".number") else { return nil }
-            return PersonIdentity(documentType: opt(p + ".documentType") ?? "residentIdCard", clearNumber: n)
+        // Full paths as literals: building them (`p + ".name"`) allocated a string per lookup.
+        func authority(_ name: String, _ uscc: String) -> Authority { Authority(name: text(name), uscc: opt(uscc)) }
+        func identity(_ number: String, _ documentType: String) -> PersonIdentity? {
+            guard let n = opt(number) else { return nil }
+            return PersonIdentity(documentType: opt(documentType) ?? "residentIdCard", clearNumber: n)
         }
         let subject = Subject(
             category: text("subject.category"), name: text("subject.name"), uscc: opt("subject.uscc"),
@@ -382,8 +459,8 @@ public struct DialectMapper: Sendable {
             taxNumber: opt("subject.taxNumber"), institutionCertificate: opt("subject.institutionCertificate"),
             socialOrganizationNumber: opt("subject.socialOrganizationNumber"),
             legalRepresentative: opt("subject.legalRepresentative"),
-            legalRepresentativeIdentity: identity("subject.legalRepresentativeIdentity"),
-            identity: identity("subject.identity"))
+            legalRepresentativeIdentity: identity("subject.legalRepresentativeIdentity.number", "subject.legalRepresentativeIdentity.documentType"),
+            identity: identity("subject.identity.number", "subject.identity.documentType"))
         let body: CanonicalRecord.Body
         switch kind {
         case .license:
@@ -394,8 +471,8 @@ public struct DialectMapper: Sendable {
                     certificateName: opt("license.certificateName"), licenseNumber: opt("license.licenseNumber"),
                     content: text("license.content"), decisionDate: date("license.decisionDate"),
                     validFrom: date("license.validFrom"), validUntil: limit("license.validUntil"),
-                    authority: authority("license.authority"), status: opt("license.status"),
-                    sourceUnit: authority("license.sourceUnit"), remarks: opt("license.remarks")))
+                    authority: authority("license.authority.name", "license.authority.uscc"), status: opt("license.status"),
+                    sourceUnit: authority("license.sourceUnit.name", "license.sourceUnit.uscc"), remarks: opt("license.remarks")))
         case .penalty:
             body = .penalty(
                 PenaltyDecision(
@@ -405,8 +482,8 @@ public struct DialectMapper: Sendable {
                     fineAmount: v.money["penalty.fineAmount"], confiscatedAmount: v.money["penalty.confiscatedAmount"],
                     suspendedOrRevokedLicense: opt("penalty.suspendedOrRevokedLicense"),
                     decisionDate: date("penalty.decisionDate"), validUntil: limit("penalty.validUntil"),
-                    publicityEndDate: v.dates["penalty.publicityEndDate"], authority: authority("penalty.authority"),
-                    sourceUnit: authority("penalty.sourceUnit"), severity: opt("penalty.severity"),
+                    publicityEndDate: v.dates["penalty.publicityEndDate"], authority: authority("penalty.authority.name", "penalty.authority.uscc"),
+                    sourceUnit: authority("penalty.sourceUnit.name", "penalty.sourceUnit.uscc"), severity: opt("penalty.severity"),
                     keyArea: opt("penalty.keyArea"), remarks: opt("penalty.remarks")))
         case .dishonestDebtor:
             body = .dishonestDebtor(
@@ -426,7 +503,7 @@ public struct DialectMapper: Sendable {
             body = .listEntry(
                 ListEntry(
                     listKind: text("listEntry.listKind"), listName: text("listEntry.listName"),
-                    listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority"),
+                    listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority.name", "listEntry.authority.uscc"),
                     basis: text("listEntry.basis"), documentNumber: opt("listEntry.documentNumber"),
                     listedDate: date("listEntry.listedDate"), validUntil: v.limits["listEntry.validUntil"]))
         case .retraction:
@@ -440,7 +517,7 @@ public struct DialectMapper: Sendable {
                     targetKind: RecordKind(rawValue: text("retraction.targetKind")) ?? .penalty,
                     targetNumber: text("retraction.targetNumber"), targetRecordId: opt("retraction.targetRecordId"),
                     reason: text("retraction.reason"), effectiveDate: date("retraction.effectiveDate"),
-                    authority: authority("retraction.authority"), documentNumber: opt("retraction.documentNumber"),
+                    authority: authority("retraction.authority.name", "retraction.authority.uscc"), documentNumber: opt("retraction.documentNumber"),
                     remarks: opt("retraction.remarks")))
         }
         return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)

@@ -3,6 +3,52 @@ import GatewayCore
 /// The value transforms of the dialect format (Partners/README.md "Transforms"): text clean-up, date forms,
 /// amounts with units, numbers. Each is a pure function, tested on its own.
 public enum Transforms {
+    /// A text transform, compiled from its name once per dialect (`compile`).
+    enum Op: Sendable {
+        case trim
+        case halfWidth
+        case upper
+        case removeSpaces
+        case stripTrailing(String)
+        case stripLeading(String)
+        /// An unknown name (rejected when the dialect is checked); does nothing, as `apply` does with it.
+        case none
+    }
+
+    static func compile(_ names: [String]) -> [Op] {
+        names.map { name in
+            switch name {
+            case "trim": return .trim
+            case "halfWidth": return .halfWidth
+            case "upper": return .upper
+            case "removeSpaces": return .removeSpaces
+            default:
+                if name.hasPrefix("stripTrailing:") { return .stripTrailing(String(name.dropFirst("stripTrailing:".count))) }
+                if name.hasPrefix("stripLeading:") { return .stripLeading(String(name.dropFirst("stripLeading:".count))) }
+                return .none
+            }
+        }
+    }
+
+    /// `apply(_:to:)` with compiled transforms.
+    static func apply(_ ops: [Op], to value: String) -> String {
+        var v = value
+        for op in ops {
+            switch op {
+            case .trim: v = trim(v)
+            case .halfWidth: v = halfWidth(v)
+            case .upper: v = v.uppercased()
+            case .removeSpaces: v = String(v.unicodeScalars.filter { !TextNormalization.isWhitespace($0) }.map(Character.init))
+            case .stripTrailing(let suffix):
+                if !suffix.isEmpty, v.hasSuffix(suffix) { v = String(v.dropLast(suffix.count)) }
+            case .stripLeading(let prefix):
+                if !prefix.isEmpty, v.hasPrefix(prefix) { v = String(v.dropFirst(prefix.count)) }
+            case .none: break
+            }
+        }
+        return v
+    }
+
     /// Applies named text transforms in order. Unknown names are rejected when the dialect is checked.
     public static func apply(_ names: [String], to value: String) -> String {
         var v = value
@@ -11,7 +57,7 @@ public enum Transforms {
             case "trim": v = trim(v)
             case "halfWidth": v = halfWidth(v)
             case "upper": v = v.uppercased()
-            case "removeSpaces": v = String(v.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+            case "removeSpaces": v = String(v.unicodeScalars.filter { !TextNormalization.isWhitespace($0) }.map(Character.init))
             default:
                 if name.hasPrefix("stripTrailing:") {
                     let suffix = String(name.dropFirst("stripTrailing:".count))
@@ -35,16 +81,14 @@ public enum Transforms {
 
     /// `TextNormalization.halfWidth`, skipped when no full-width form or ideographic space can be present.
     public static func halfWidth(_ v: String) -> String {
-        // U+FF01…U+FF5E are EF BC 81…EF BD 9E in UTF-8, U+3000 is E3 80 80.
-        if !v.utf8.contains(where: { $0 == 0xEF || $0 == 0xE3 }) { return v }
-        return TextNormalization.halfWidth(v)
+        TextNormalization.halfWidth(v)
     }
 
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
         let x = s.value
         if x < 0x80 { return x == 0x20 || (0x09...0x0D).contains(x) }
         if (0x4E00...0x9FFF).contains(x) { return false }
-        return s.properties.isWhitespace
+        return TextNormalization.isWhitespace(s)
     }
 
     public static func isKnownTransform(_ name: String) -> Bool {

@@ -231,18 +231,62 @@ enum XMLPrologue {
     }
 
     /// A readable stand-in for the raw bytes of an XML record (XMLParser does not expose byte offsets).
+    ///
+    /// Written over bytes (Foundation's `replacingOccurrences` was half of the XML mapping time). The bytes equal
+    /// the former String form: values split on U+001F (always a grapheme boundary), `&`, `<`, `>` escaped. Where
+    /// one of those sits next to a non-ASCII byte (it could then belong to a larger grapheme cluster, which
+    /// Foundation's matching leaves alone), that value takes the Foundation path as before.
     static func serialize(element: String, fields: [String: String]) -> [UInt8] {
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;")
         }
-        var s = "<\(element)>"
-        for (k, v) in fields.sorted(by: { $0.key < $1.key }) {
-            for part in v.components(separatedBy: SourceRow.valueSeparator) { s += "<\(k)>\(esc(part))</\(k)>" }
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func tag(_ name: String, closing: Bool) {
+            out.append(UInt8(ascii: "<"))
+            if closing { out.append(UInt8(ascii: "/")) }
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: ">"))
         }
-        s += "</\(element)>"
-        return Array(s.utf8)
+        func escapedPart(_ part: ArraySlice<UInt8>) {
+            for b in part {
+                switch b {
+                case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+                default: out.append(b)
+                }
+            }
+        }
+        tag(element, closing: false)
+        for (k, v) in fields.sorted(by: { $0.key < $1.key }) {
+            let bytes = Array(v.utf8)
+            var ambiguous = false
+            for (i, b) in bytes.enumerated() where b == 0x26 || b == 0x3C || b == 0x3E {
+                if (i > 0 && bytes[i - 1] >= 0x80) || (i + 1 < bytes.count && bytes[i + 1] >= 0x80) {
+                    ambiguous = true
+                    break
+                }
+            }
+            if ambiguous {
+                for part in v.components(separatedBy: SourceRow.valueSeparator) {
+                    tag(k, closing: false)
+                    out.append(contentsOf: esc(part).utf8)
+                    tag(k, closing: true)
+                }
+                continue
+            }
+            for part in bytes.split(separator: 0x1F, omittingEmptySubsequences: false) {
+                tag(k, closing: false)
+                escapedPart(part)
+                tag(k, closing: true)
+            }
+        }
+        tag(element, closing: true)
+        return out
     }
+
 }
 
 /// An InputStream over a UTF-8 chunk source, replaying the already-read prologue first.

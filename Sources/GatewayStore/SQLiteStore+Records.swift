@@ -4,44 +4,15 @@ import Synchronization
 
 extension SQLiteStore: RecordStore {
     /// The canonical JSON of a record, the form versions are compared and stored in (sorted keys; the clear
-    /// identity number is never encoded).
-    static func canonicalJSON(_ record: CanonicalRecord) throws -> String {
-        try canonicalJSON(record, encoder: canonicalEncoder())
+    /// identity number is never encoded). GatewayCore's `CanonicalJSONWriter` writes exactly what `JSONEncoder`
+    /// with `.sortedKeys` and `.withoutEscapingSlashes` writes, several times faster.
+    static func canonicalJSON(_ record: CanonicalRecord) -> String {
+        CanonicalJSONWriter.recordText(record)
     }
 
-    static func canonicalEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    static func canonicalJSON(_ record: CanonicalRecord, encoder: JSONEncoder) throws -> String {
-        String(decoding: try encoder.encode(record), as: UTF8.self)
-    }
-
-    /// Canonical JSON of many records; large batches are encoded on every core (JSONEncoder dominates the cost).
-    static func canonicalJSONs(_ records: [CanonicalRecord]) throws -> [String] {
-        let chunk = 128
-        guard records.count > chunk else {
-            let encoder = canonicalEncoder()
-            return try records.map { try canonicalJSON($0, encoder: encoder) }
-        }
-        let chunks = (records.count + chunk - 1) / chunk
-        let results = Mutex<[Int: Result<[String], Error>]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let slice = records[(c * chunk)..<min(records.count, (c + 1) * chunk)]
-            let encoder = canonicalEncoder()
-            let result = Result { try slice.map { try canonicalJSON($0, encoder: encoder) } }
-            results.withLock { $0[c] = result }
-        }
-        let all = results.withLock { $0 }
-        var out: [String] = []
-        out.reserveCapacity(records.count)
-        for c in 0..<chunks {
-            guard let result = all[c] else { preconditionFailure("encoding chunk \(c) has no result") }
-            out += try result.get()
-        }
-        return out
+    /// Canonical JSON of many records.
+    static func canonicalJSONs(_ records: [CanonicalRecord]) -> [String] {
+        records.map(canonicalJSON)
     }
 
     static func decodeRecord(_ json: String, id: String) throws -> CanonicalRecord {

@@ -92,6 +92,8 @@ import Testing
     }
 
     @Test func reportEntriesMatchJSONEncoder() throws {
+        var accepted = CanonicalRecord(sourcePartner: "p", subject: Self.subjects[0], body: Self.bodies[0])
+        accepted.assignID(keyring: .demo)
         let outcomes = [
             RowOutcome(
                 row: 3, location: "line 4", verdict: .rejected, record: nil,
@@ -100,10 +102,15 @@ import Testing
                 skipReason: nil),
             RowOutcome(
                 row: 1, location: "x", verdict: .skipped, record: nil, problems: [], raw: [], skipReason: "revoked"),
+            RowOutcome(
+                row: 123_456, location: "data.records[7]", verdict: .accepted, record: accepted,
+                problems: [.warning("subject.uscc", "subject.uscc.normalized", "'a' was read as 'A'")], raw: [0x7B],
+                skipReason: nil),
         ]
         for o in outcomes {
             let entry = RowReportEntry(o)
             #expect(try MappingJSON().line(entry) == Self.reference(entry))
+            #expect(CanonicalJSONWriter.text(.report(entry)) == (try Self.reference(entry)))
         }
     }
 

@@ -37,7 +37,31 @@ public enum OrganizationCode {
 
     /// The problems of a normalised nine-character code, with codes under `field` (e.g. `uscc.orgcode`).
     static func checkProblems(_ code: String, field: String) -> [Problem] {
-        let bytes = Array(code.utf8)
+        checkProblems(bytes: Array(code.utf8), field: field)
+    }
+
+    /// `checkProblems` over the code's UTF-8 bytes (the USCC check passes a slice of its own bytes).
+    static func checkProblems<C: Collection>(bytes: C, field: String) -> [Problem]
+    where C.Element == UInt8, C.Index == Int {
+        // The fast path: nine valid characters with the right check character.
+        if bytes.count == 9 {
+            var sum = 0
+            var valid = true
+            for (i, byte) in bytes.prefix(8).enumerated() {
+                guard let v = value(of: byte) else {
+                    valid = false
+                    break
+                }
+                sum += v * weights[i]
+            }
+            if valid {
+                let c = 11 - sum % 11
+                let expected: UInt8 = c == 10 ? UInt8(ascii: "X") : c == 11 ? UInt8(ascii: "0") : UInt8(0x30 + c)
+                if expected == bytes[bytes.index(bytes.startIndex, offsetBy: 8)] { return [] }
+            }
+        }
+        let bytes = Array(bytes)
+        let code = String(decoding: bytes, as: UTF8.self)
         guard bytes.count == 9 else {
             return [.error(field, "\(field).length", "'\(code)' has \(code.count) characters; an organisation code has 9")]
         }

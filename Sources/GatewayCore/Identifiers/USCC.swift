@@ -7,16 +7,28 @@ public enum USCC {
     public static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
     static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
+    /// Byte → value in `alphabet`, or -1 (a table, so a check does no search per character).
+    static let values: [Int8] = {
+        var table = [Int8](repeating: -1, count: 256)
+        for (i, byte) in alphabet.enumerated() { table[Int(byte)] = Int8(i) }
+        return table
+    }()
+
     /// The check character for a 17-character body, or nil when a character is outside the alphabet.
     public static func checkCharacter<S: StringProtocol>(forBody body: S) -> Character? {
-        let bytes = Array(body.utf8)
-        guard bytes.count == 17 else { return nil }
+        checkByte(forBody: body.utf8).map { Character(Unicode.Scalar($0)) }
+    }
+
+    /// The check character's byte for 17 body bytes, or nil (wrong length, a byte outside the alphabet).
+    static func checkByte<C: Collection>(forBody body: C) -> UInt8? where C.Element == UInt8 {
+        guard body.count == 17 else { return nil }
         var sum = 0
-        for (i, byte) in bytes.enumerated() {
-            guard let v = alphabet.firstIndex(of: byte) else { return nil }
+        for (i, byte) in body.enumerated() {
+            let v = Int(values[Int(byte)])
+            guard v >= 0 else { return nil }
             sum += v * weights[i]
         }
-        return Character(Unicode.Scalar(alphabet[(31 - sum % 31) % 31]))
+        return alphabet[(31 - sum % 31) % 31]
     }
 
     /// Checks a USCC: length, alphabet, authority and type (when a table is given), division digits, check
@@ -35,7 +47,7 @@ public enum USCC {
             problems.append(.error("uscc", "uscc.length", "'\(code)' has \(code.count) characters; a USCC has 18"))
             return done()
         }
-        if let bad = bytes.firstIndex(where: { !alphabet.contains($0) }) {
+        if let bad = bytes.firstIndex(where: { values[Int($0)] < 0 }) {
             let char = Character(Unicode.Scalar(bytes[bad]))
             problems.append(
                 .error(
@@ -61,15 +73,17 @@ public enum USCC {
         if !bytes[2..<8].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             problems.append(.error("uscc", "uscc.region", "'\(code)': positions 3–8 must be a six-digit division code"))
         }
-        let expected = checkCharacter(forBody: code.prefix(17))!
+        guard let expectedByte = checkByte(forBody: bytes[0..<17]) else {
+            preconditionFailure("every byte of '\(code)' was checked against the alphabet")
+        }
+        let expected = Character(Unicode.Scalar(expectedByte))
         let actual = Character(Unicode.Scalar(bytes[17]))
-        if expected != actual {
+        if expectedByte != bytes[17] {
             problems.append(
                 .error("uscc", "uscc.checksum", "'\(code)' ends in '\(actual)' but its check character is '\(expected)'"))
         }
         if !problems.hasErrors {
-            let org = String(decoding: bytes[8..<17], as: UTF8.self)
-            for p in OrganizationCode.checkProblems(org, field: "uscc.orgcode") {
+            for p in OrganizationCode.checkProblems(bytes: bytes[8..<17], field: "uscc.orgcode") {
                 problems.append(
                     Problem(
                         field: p.field, code: p.code,

@@ -189,17 +189,28 @@ private struct Collector {
         text(p.content, "penalty.content")
         if p.categories.isEmpty { required("penalty.categories") }
         let table = codes["penalty-categories"]
-        var requiredFields: [String: String] = [:]
+        // Field → the (last) category requiring it; a short list, as rows have one or two categories.
+        var requiredFields: [(key: String, value: String)] = []
         for (i, category) in p.categories.enumerated() {
             code(category, table: "penalty-categories", "penalty.categories[\(i)]")
-            for field in table.entry(category)?.requires ?? [] { requiredFields[field] = category }
+            for field in table.entry(category)?.requires ?? [] {
+                if let j = requiredFields.firstIndex(where: { $0.key == field }) {
+                    requiredFields[j].value = category
+                } else {
+                    requiredFields.append((field, category))
+                }
+            }
         }
-        let present: [String: Bool] = [
-            "fineAmount": p.fineAmount != nil,
-            "confiscatedAmount": p.confiscatedAmount != nil,
-            "suspendedOrRevokedLicense": !(p.suspendedOrRevokedLicense.map { TextNormalization.trim($0).isEmpty } ?? true),
-        ]
-        for (field, category) in requiredFields.sorted(by: { $0.key < $1.key }) where present[field] != true {
+        func present(_ field: String) -> Bool {
+            switch field {
+            case "fineAmount": return p.fineAmount != nil
+            case "confiscatedAmount": return p.confiscatedAmount != nil
+            case "suspendedOrRevokedLicense":
+                return !(p.suspendedOrRevokedLicense.map { TextNormalization.trim($0).isEmpty } ?? true)
+            default: return false
+            }
+        }
+        for (field, category) in requiredFields.sorted(by: { $0.key < $1.key }) where !present(field) {
             let name = table.entry(category)?.name ?? category
             add("penalty.\(field)", "penalty.\(field).missingForCategory",
                 "penalty.\(field) is required because the categories include \(category) (\(name))")

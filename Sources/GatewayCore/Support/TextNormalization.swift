@@ -1,13 +1,17 @@
 /// Small text normalisations shared by identifier checks and the mapping layer.
+///
+/// Each has an ASCII fast path (identifiers and most values are ASCII): the same result as the general path,
+/// which looks up Unicode properties per scalar, without the lookups or a new string when nothing changes.
 public enum TextNormalization {
     /// Full-width ASCII forms (U+FF01…U+FF5E) to ASCII, the ideographic space (U+3000) to a space.
     ///
     /// Chinese input methods produce full-width digits and letters (`９１３３…`); they are the same characters.
     public static func halfWidth(_ text: String) -> String {
+        if !needsHalfWidth(text) { return text }
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar.value {
-            case 0xFF01...0xFF5E: scalars.append(Unicode.Scalar(scalar.value - 0xFEE0)!)
+            case 0xFF01...0xFF5E: scalars.append(Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value - 0xFEE0)))
             case 0x3000: scalars.append(" ")
             default: scalars.append(scalar)
             }
@@ -15,21 +19,91 @@ public enum TextNormalization {
         return String(scalars)
     }
 
+    /// Whether `text` holds U+3000 (E3 80 80) or a full-width form U+FF01…U+FF5E (EF BC 81…EF BD 9E): a byte scan,
+    /// so that text with other CJK punctuation (`〔〕`, E3 80 94/95) takes the fast path too.
+    public static func needsHalfWidth(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            var i = 0
+            let n = b.count
+            while i + 2 < n {
+                let x = b[i]
+                if x == 0xE3 {
+                    if b[i + 1] == 0x80 && b[i + 2] == 0x80 { return true }
+                } else if x == 0xEF {
+                    let y = b[i + 1]
+                    let z = b[i + 2]
+                    if (y == 0xBC && z >= 0x81) || (y == 0xBD && z <= 0x9E) { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+
+    /// Whether an ASCII byte is Unicode white space (U+0009…U+000D, U+0020).
+    @inline(__always)
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+
+    /// `scalar.properties.isWhitespace` (the Unicode White_Space property) without the property-table lookup:
+    /// the 25 White_Space scalars are fixed since Unicode 6.3. `TextNormalizationTests` compares it with the
+    /// property for every scalar.
+    @inline(__always)
+    public static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+        if v < 0x1680 { return v == 0x85 || v == 0xA0 }
+        switch v {
+        case 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
     /// Trims ASCII and Unicode white space (including U+3000 and no-break space) at both ends.
     public static func trim(_ text: String) -> String {
+        // Fast path: an ASCII, non-space first and last byte means the first and last scalars are not white space.
+        let utf8 = text.utf8
+        if let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80, !isASCIIWhitespace(first),
+            !isASCIIWhitespace(last)
+        {
+            return text
+        }
         let scalars = text.unicodeScalars
-        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        if let first = scalars.first, let last = scalars.last, !isWhitespace(first), !isWhitespace(last) {
+            return text
+        }
+        guard let start = scalars.firstIndex(where: { !isWhitespace($0) }) else { return "" }
+        guard let end = scalars.lastIndex(where: { !isWhitespace($0) }) else {
+            preconditionFailure("a string with a non-space scalar has a last non-space scalar")
+        }
         return String(scalars[start...end])
     }
 
     /// The form identifier checks work on: trimmed, half-width, ASCII letters upper-cased, inner spaces removed.
     public static func identifier(_ text: String) -> String {
+        var ascii = true
+        var unchanged = true
+        for byte in text.utf8 {
+            if byte >= 0x80 {
+                ascii = false
+                break
+            }
+            if isASCIIWhitespace(byte) || (byte >= 0x61 && byte <= 0x7A) { unchanged = false }
+        }
+        if ascii {
+            if unchanged { return text }
+            var out: [UInt8] = []
+            out.reserveCapacity(text.utf8.count)
+            for byte in text.utf8 where !isASCIIWhitespace(byte) {
+                out.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         let half = halfWidth(text)
         var out = String.UnicodeScalarView()
-        for scalar in half.unicodeScalars where !scalar.properties.isWhitespace {
+        for scalar in half.unicodeScalars where !isWhitespace(scalar) {
             if scalar.value >= 0x61 && scalar.value <= 0x7A {
-                out.append(Unicode.Scalar(scalar.value - 0x20)!)
+                out.append(Unicode.Scalar(UInt8(truncatingIfNeeded: scalar.value - 0x20)))
             } else {
                 out.append(scalar)
             }

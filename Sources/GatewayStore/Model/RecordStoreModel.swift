@@ -109,7 +109,7 @@ public protocol RecordStore: Sendable {
     func clearIdentityNumber(hash: String) throws -> String?
 }
 
-/// A record ready for the record store: its id checked and its canonical JSON (JSONEncoder, sorted keys; the form
+/// A record ready for the record store: its id checked and its canonical JSON (`CanonicalJSONWriter`, sorted keys; the form
 /// versions are compared and stored in) computed, so that the encoding can run in the caller's threads.
 public struct PreparedRecord: Sendable {
     public let record: CanonicalRecord
@@ -133,17 +133,17 @@ public struct PreparedRecord: Sendable {
         self.record = record
         self.provenance = provenance
         self.recordID = id
-        self.canonicalJSON = try canonicalJSON ?? SQLiteStore.canonicalJSON(record)
+        self.canonicalJSON = canonicalJSON ?? SQLiteStore.canonicalJSON(record)
     }
 
-    /// Prepares many records; large batches are encoded on every core.
+    /// Prepares many records.
     public static func prepare(_ records: [(record: CanonicalRecord, provenance: Provenance)]) throws
         -> [PreparedRecord]
     {
         for (record, provenance) in records where (record.id ?? "").isEmpty {
             _ = try PreparedRecord(record, provenance: provenance, canonicalJSON: "")  // throws the id error
         }
-        let jsons = try SQLiteStore.canonicalJSONs(records.map(\.record))
+        let jsons = SQLiteStore.canonicalJSONs(records.map(\.record))
         return try records.indices.map {
             try PreparedRecord(records[$0].record, provenance: records[$0].provenance, canonicalJSON: jsons[$0])
         }

@@ -1,5 +1,3 @@
-import GatewayCore
-
 /// The hot path of `CanonicalJSONWriter`: canonical records written straight into the byte buffer, members in
 /// sorted key order by hand (no value tree, no sorting per object). `CanonicalJSONWriterTests` compares it with
 /// `JSONEncoder` for every kind, with every optional member present and absent.
@@ -162,7 +160,7 @@ extension CanonicalJSONWriter {
 
     /// One canonical record, keys sorted: the body key (`dishonestDebtor`, `license`, `listEntry`, `penalty`,
     /// `retraction`) falls between `id`/`kind` and `schema` alphabetically, so it is written in its place.
-    mutating func writeRecord(_ r: CanonicalRecord) {
+    public mutating func writeRecord(_ r: CanonicalRecord) {
         var m = Members()
         bytes.append(UInt8(ascii: "{"))
         let bodyFirst = r.kind == .dishonestDebtor  // "dishonestDebtor" < "id" < "kind" < the other body keys
@@ -176,7 +174,7 @@ extension CanonicalJSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    static func recordText(_ r: CanonicalRecord) -> String {
+    public static func recordText(_ r: CanonicalRecord) -> String {
         var w = CanonicalJSONWriter()
         w.writeRecord(r)
         return String(decoding: w.bytes, as: UTF8.self)

@@ -1,14 +1,14 @@
-import GatewayCore
-
 /// Writes canonical records and row-report entries as JSON, byte for byte what `JSONEncoder` with `.sortedKeys`
 /// and `.withoutEscapingSlashes` writes for the same values, at a small fraction of the cost (the encoder was a
 /// third of the mapping time in the benchmark).
 ///
-/// It mirrors the Codable shape of the model in `Sources/GatewayCore/Model/`; `CanonicalJSONWriterTests`
-/// compares it with `JSONEncoder` on records with every field set and on every fixture record. When the model
-/// gains a field, add it here too (the test fails until then).
-struct CanonicalJSONWriter {
-    indirect enum Value {
+/// It mirrors the Codable shape of the model in `Sources/GatewayCore/Model/`; `CanonicalJSONWriterTests` (in
+/// GatewayMappingTests) compares it with `JSONEncoder` on records with every field set and on every fixture record.
+/// When the model gains a field, add it here too (the test fails until then). It lives in GatewayCore so that the
+/// mapping layer (records and row reports) and the record store (the canonical JSON versions are compared in)
+/// share one implementation.
+public struct CanonicalJSONWriter: Sendable {
+    public indirect enum Value: Sendable {
         case string(String)
         case bool(Bool)
         case int(Int)
@@ -16,17 +16,17 @@ struct CanonicalJSONWriter {
         case object([(String, Value)])
     }
 
-    var bytes: [UInt8] = []
+    public var bytes: [UInt8] = []
 
-    init() { bytes.reserveCapacity(2048) }
+    public init() { bytes.reserveCapacity(2048) }
 
-    static func text(_ value: Value) -> String {
+    public static func text(_ value: Value) -> String {
         var w = CanonicalJSONWriter()
         w.write(value)
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
-    mutating func write(_ value: Value) {
+    public mutating func write(_ value: Value) {
         switch value {
         case .string(let s): writeString(s)
         case .bool(let b): bytes.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
@@ -53,10 +53,15 @@ struct CanonicalJSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    mutating func writeString(_ s: String) {
+    public mutating func writeString(_ s: String) {
         bytes.append(0x22)
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            bytes.append(contentsOf: s.utf8)
+        var s = s
+        let clean = s.withUTF8 { buffer -> Bool in
+            for b in buffer where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            bytes.append(contentsOf: buffer)
+            return true
+        }
+        if clean {
             bytes.append(0x22)
             return
         }
@@ -96,19 +101,19 @@ struct CanonicalJSONWriter {
 
 extension CanonicalJSONWriter.Value {
     /// Members for the optional values that are present (Codable's `encodeIfPresent`).
-    static func members(_ pairs: [(String, CanonicalJSONWriter.Value?)]) -> CanonicalJSONWriter.Value {
+    public static func members(_ pairs: [(String, CanonicalJSONWriter.Value?)]) -> CanonicalJSONWriter.Value {
         .object(pairs.compactMap { k, v in v.map { (k, $0) } })
     }
 
-    static func s(_ text: String?) -> Self? { text.map { .string($0) } }
-    static func d(_ date: CivilDate?) -> Self? { date.map { .string($0.description) } }
-    static func l(_ limit: DateLimit?) -> Self? { limit.map { .string($0.description) } }
-    static func m(_ money: Money?) -> Self? { money.map { .string($0.yuanText) } }
-    static func strings(_ list: [String]) -> Self { .array(list.map { .string($0) }) }
+    public static func s(_ text: String?) -> Self? { text.map { .string($0) } }
+    public static func d(_ date: CivilDate?) -> Self? { date.map { .string($0.description) } }
+    public static func l(_ limit: DateLimit?) -> Self? { limit.map { .string($0.description) } }
+    public static func m(_ money: Money?) -> Self? { money.map { .string($0.yuanText) } }
+    public static func strings(_ list: [String]) -> Self { .array(list.map { .string($0) }) }
 
-    static func authority(_ a: Authority) -> Self { members([("name", .string(a.name)), ("uscc", s(a.uscc))]) }
+    public static func authority(_ a: Authority) -> Self { members([("name", .string(a.name)), ("uscc", s(a.uscc))]) }
 
-    static func identity(_ p: PersonIdentity?) -> Self? {
+    public static func identity(_ p: PersonIdentity?) -> Self? {
         p.map {
             members([
                 ("documentType", .string($0.documentType)), ("hash", s($0.hash)), ("masked", .string($0.masked)),
@@ -117,7 +122,7 @@ extension CanonicalJSONWriter.Value {
         }
     }
 
-    static func subject(_ x: Subject) -> Self {
+    public static func subject(_ x: Subject) -> Self {
         members([
             ("category", .string(x.category)), ("name", .string(x.name)), ("uscc", s(x.uscc)),
             ("registrationNumber", s(x.registrationNumber)), ("organizationCode", s(x.organizationCode)),
@@ -129,7 +134,7 @@ extension CanonicalJSONWriter.Value {
         ])
     }
 
-    static func record(_ r: CanonicalRecord) -> Self {
+    public static func record(_ r: CanonicalRecord) -> Self {
         let body: (String, Self)
         switch r.body {
         case .license(let x):
@@ -199,18 +204,10 @@ extension CanonicalJSONWriter.Value {
         ])
     }
 
-    static func problem(_ p: Problem) -> Self {
+    public static func problem(_ p: Problem) -> Self {
         .object([
             ("field", .string(p.field)), ("code", .string(p.code)), ("message", .string(p.message)),
             ("severity", .string(p.severity.rawValue)),
-        ])
-    }
-
-    static func report(_ e: RowReportEntry) -> Self {
-        members([
-            ("row", .int(e.row)), ("location", .string(e.location)), ("verdict", .string(e.verdict.rawValue)),
-            ("recordId", s(e.recordId)), ("problems", .array(e.problems.map(problem))), ("skipReason", s(e.skipReason)),
-            ("raw", s(e.raw)),
         ])
     }
 }
