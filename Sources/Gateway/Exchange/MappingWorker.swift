@@ -25,12 +25,15 @@ public final class MappingWorker: @unchecked Sendable {
     let metrics: OperationsCounters?
     let logger: Logger
     let json = MappingJSON()
+    /// Re-evaluates the joint measures of the subjects whose records were stored (nil: no dispatch).
+    let dispatcher: MeasureDispatcher?
 
     public init(
         store: SQLiteStore, partners: PartnerDirectory, codes: CodeTables, keyring: SubjectKeyring,
         today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }, owner: String,
-        metrics: OperationsCounters? = nil, logger: Logger
+        metrics: OperationsCounters? = nil, logger: Logger, dispatcher: MeasureDispatcher? = nil
     ) {
+        self.dispatcher = dispatcher
         self.store = store
         self.partners = partners
         self.codes = codes
@@ -123,6 +126,7 @@ public final class MappingWorker: @unchecked Sendable {
         }
         try store.quarantine(outcome.quarantine)
         let results = try store.putRecords(outcome.accepted)
+        try dispatcher?.recordsStored(outcome.accepted.map(\.record), results: results)
         metrics?.rowsMapped(partner: header.from, accepted: outcome.accepted.count, quarantined: outcome.quarantine.count)
 
         var deliveries: [QueueItemSubmission] = []

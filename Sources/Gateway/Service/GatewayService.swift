@@ -17,6 +17,8 @@ public final class GatewayService: @unchecked Sendable {
     public let partners: PartnerDirectory
     public let codes: CodeTables
     public let inbox: Inbox
+    /// The joint reward / punishment dispatcher (Sources/Gateway/Dispatch/).
+    public let dispatcher: MeasureDispatcher
     public let logger: Logger
     public let metrics: MetricsRegistry
     let transport: any EnvelopeTransport
@@ -63,6 +65,8 @@ public final class GatewayService: @unchecked Sendable {
                 replayWindow: Double(configuration.replayWindowDays) * 86400),
             store: store, issuer: issuer, metrics: counters)
         self.transport = transport ?? CurlEnvelopeTransport()
+        dispatcher = MeasureDispatcher(
+            store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
         }
@@ -102,9 +106,10 @@ public final class GatewayService: @unchecked Sendable {
         for i in 0..<configuration.mappingWorkers {
             let worker = MappingWorker(
                 store: store, partners: partners, codes: codes, keyring: configuration.keyring,
-                owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger)
+                owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger, dispatcher: dispatcher)
             spawn("mapper-\(i)") { try worker.runOnce() }
         }
+        spawn("measure-sweep") { [dispatcher] in try dispatcher.sweepIfDue() }
         for partner in partners.ids.compactMap({ partners.partner($0) }) where partner.description.transport.mode == "push" {
             let worker = try DeliveryWorker(
                 store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,

@@ -126,6 +126,8 @@ enum Schema {
             detail TEXT NOT NULL
         );
         CREATE INDEX queue_audit_item ON queue_audit (item_id);
-        """
+        """,
+        // 3 (dispatch; see Schema+Measures.swift): goes after the encryption branch's migration 2 when merged.
+        measuresMigration,
     ]
 }

@@ -1,0 +1,136 @@
+import Foundation
+import GatewayCore
+
+/// One stored measure decision of a subject (the dispatcher's; the store keeps its JSON as given).
+public struct StoredMeasureDecision: Hashable, Sendable {
+    public var subjectKey: String
+    /// `rule|measure|record`: the decision's identity across evaluations.
+    public var key: String
+    public var measure: String
+    public var rule: String
+    public var recordID: String
+    /// `active`, `suspended`, `lifted`, `pending`.
+    public var status: String
+    /// The day (ISO) the decision changes by itself, or nil.
+    public var nextChange: String?
+    /// The decision as JSON.
+    public var content: String
+
+    public init(
+        subjectKey: String, key: String, measure: String, rule: String, recordID: String, status: String,
+        nextChange: String?, content: String
+    ) {
+        self.subjectKey = subjectKey
+        self.key = key
+        self.measure = measure
+        self.rule = rule
+        self.recordID = recordID
+        self.status = status
+        self.nextChange = nextChange
+        self.content = content
+    }
+}
+
+extension SQLiteStore {
+    /// Notes which records concern which subject (idempotent).
+    public func indexSubjects(_ pairs: [(subjectKey: String, recordID: String)]) throws {
+        guard !pairs.isEmpty else { return }
+        try committer.write { ctx in
+            for pair in pairs {
+                try ctx.db.run(
+                    "INSERT OR IGNORE INTO subject_records (subject_key, record_id) VALUES (?, ?)",
+                    [.text(pair.subjectKey), .text(pair.recordID)])
+            }
+        }
+    }
+
+    /// The ids of records indexed under `subjectKey` (see `indexSubjects`), at most `limit`.
+    public func indexedRecordIDs(subjectKey: String, limit: Int = 1000) throws -> [String] {
+        try read { db in
+            try db.all(
+                "SELECT record_id FROM subject_records WHERE subject_key = ? ORDER BY record_id LIMIT ?",
+                [.text(subjectKey), .int(Int64(limit))]
+            ) { $0.text(0) }
+        }
+    }
+
+    /// A subject's stored decisions (its latest evaluation), ordered by key.
+    public func measureDecisions(subjectKey: String) throws -> [StoredMeasureDecision] {
+        try read { db in
+            try db.all(
+                """
+                SELECT decision_key, measure, rule, record_id, status, next_change, content FROM measure_decisions
+                WHERE subject_key = ? ORDER BY decision_key
+                """, [.text(subjectKey)]
+            ) { row in
+                StoredMeasureDecision(
+                    subjectKey: subjectKey, key: row.text(0), measure: row.text(1), rule: row.text(2),
+                    recordID: row.text(3), status: row.text(4), nextChange: row.optionalText(5), content: row.text(6))
+            }
+        }
+    }
+
+    /// Replaces a subject's decisions with a new evaluation and queues its notices, in one transaction: a crash
+    /// leaves either the old decisions and no notices (the next evaluation finds the same changes again) or both.
+    public func replaceMeasureDecisions(
+        subjectKey: String, _ decisions: [StoredMeasureDecision], evaluatedOn: String,
+        notices: [QueueItemSubmission]
+    ) throws {
+        let nowMillis = Millis.from(now)
+        try committer.write { ctx in
+            try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(subjectKey)])
+            for d in decisions {
+                try ctx.db.run(
+                    """
+                    INSERT OR REPLACE INTO measure_decisions (subject_key, decision_key, measure, rule, record_id, status,
+                    next_change, content, evaluated_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(subjectKey), .text(d.key), .text(d.measure), .text(d.rule), .text(d.recordID),
+                        .text(d.status), d.nextChange.map { .text($0) } ?? .null, .text(d.content),
+                        .text(evaluatedOn), .int(nowMillis),
+                    ])
+            }
+            for item in notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
+        }
+    }
+
+    /// Subjects with a decision whose `nextChange` is on or before `date` (ISO), at most `limit`.
+    public func subjectsWithMeasureChangesDue(on date: String, limit: Int = 10_000) throws -> [String] {
+        try read { db in
+            try db.all(
+                """
+                SELECT DISTINCT subject_key FROM measure_decisions WHERE next_change IS NOT NULL AND next_change <= ?
+                ORDER BY subject_key LIMIT ?
+                """, [.text(date), .int(Int64(limit))]
+            ) { $0.text(0) }
+        }
+    }
+
+    /// How many decisions are stored (operators, benchmarks).
+    public func measureDecisionCount() throws -> Int {
+        try read { db in try db.first("SELECT count(*) FROM measure_decisions") { Int($0.int(0)) } ?? 0 }
+    }
+
+    /// Writes many subjects' decisions in few transactions (benchmark seeding); no notices.
+    public func putMeasureDecisionsInBulk(_ decisions: [StoredMeasureDecision], evaluatedOn: String) throws {
+        let nowMillis = Millis.from(now)
+        for chunk in stride(from: 0, to: decisions.count, by: 10_000) {
+            let slice = decisions[chunk..<min(decisions.count, chunk + 10_000)]
+            try committer.write { ctx in
+                for d in slice {
+                    try ctx.db.run(
+                        """
+                        INSERT OR REPLACE INTO measure_decisions (subject_key, decision_key, measure, rule, record_id,
+                        status, next_change, content, evaluated_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(d.subjectKey), .text(d.key), .text(d.measure), .text(d.rule), .text(d.recordID),
+                            .text(d.status), d.nextChange.map { .text($0) } ?? .null, .text(d.content),
+                            .text(evaluatedOn), .int(nowMillis),
+                        ])
+                }
+            }
+        }
+    }
+}
