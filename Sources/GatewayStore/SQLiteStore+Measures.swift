@@ -31,6 +31,22 @@ public struct StoredMeasureDecision: Hashable, Sendable {
     }
 }
 
+/// One subject's new evaluation: its decisions and the notices of what changed.
+public struct MeasureEvaluation: Sendable {
+    public var subjectKey: String
+    public var decisions: [StoredMeasureDecision]
+    /// The day evaluated for (ISO).
+    public var evaluatedOn: String
+    public var notices: [QueueItemSubmission]
+
+    public init(subjectKey: String, decisions: [StoredMeasureDecision], evaluatedOn: String, notices: [QueueItemSubmission]) {
+        self.subjectKey = subjectKey
+        self.decisions = decisions
+        self.evaluatedOn = evaluatedOn
+        self.notices = notices
+    }
+}
+
 extension SQLiteStore {
     /// Notes which records concern which subject (idempotent).
     public func indexSubjects(_ pairs: [(subjectKey: String, recordID: String)]) throws {
@@ -70,29 +86,34 @@ extension SQLiteStore {
         }
     }
 
-    /// Replaces a subject's decisions with a new evaluation and queues its notices, in one transaction: a crash
+    /// Replaces subjects' decisions with new evaluations and queues their notices, in one transaction: a crash
     /// leaves either the old decisions and no notices (the next evaluation finds the same changes again) or both.
-    public func replaceMeasureDecisions(
-        subjectKey: String, _ decisions: [StoredMeasureDecision], evaluatedOn: String,
-        notices: [QueueItemSubmission]
-    ) throws {
+    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation]) throws {
+        guard !evaluations.isEmpty else { return }
         let nowMillis = Millis.from(now)
         try committer.write { ctx in
-            try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(subjectKey)])
-            for d in decisions {
-                try ctx.db.run(
-                    """
-                    INSERT OR REPLACE INTO measure_decisions (subject_key, decision_key, measure, rule, record_id, status,
-                    next_change, content, evaluated_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        .text(subjectKey), .text(d.key), .text(d.measure), .text(d.rule), .text(d.recordID),
-                        .text(d.status), d.nextChange.map { .text($0) } ?? .null, .text(d.content),
-                        .text(evaluatedOn), .int(nowMillis),
-                    ])
+            for e in evaluations {
+                try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
+                for d in e.decisions {
+                    try Self.insertDecision(ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
+                }
+                for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
             }
-            for item in notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
         }
+    }
+
+    static func insertDecision(
+        _ db: SQLiteConnection, _ d: StoredMeasureDecision, subjectKey: String, evaluatedOn: String, nowMillis: Int64
+    ) throws {
+        try db.run(
+            """
+            INSERT OR REPLACE INTO measure_decisions (subject_key, decision_key, measure, rule, record_id, status,
+            next_change, content, evaluated_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(subjectKey), .text(d.key), .text(d.measure), .text(d.rule), .text(d.recordID), .text(d.status),
+                d.nextChange.map { .text($0) } ?? .null, .text(d.content), .text(evaluatedOn), .int(nowMillis),
+            ])
     }
 
     /// Subjects with a decision whose `nextChange` is on or before `date` (ISO), at most `limit`.
@@ -119,16 +140,8 @@ extension SQLiteStore {
             let slice = decisions[chunk..<min(decisions.count, chunk + 10_000)]
             try committer.write { ctx in
                 for d in slice {
-                    try ctx.db.run(
-                        """
-                        INSERT OR REPLACE INTO measure_decisions (subject_key, decision_key, measure, rule, record_id,
-                        status, next_change, content, evaluated_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        [
-                            .text(d.subjectKey), .text(d.key), .text(d.measure), .text(d.rule), .text(d.recordID),
-                            .text(d.status), d.nextChange.map { .text($0) } ?? .null, .text(d.content),
-                            .text(evaluatedOn), .int(nowMillis),
-                        ])
+                    try Self.insertDecision(
+                        ctx.db, d, subjectKey: d.subjectKey, evaluatedOn: evaluatedOn, nowMillis: nowMillis)
                 }
             }
         }

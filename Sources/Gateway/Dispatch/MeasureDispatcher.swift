@@ -67,6 +67,12 @@ public final class MeasureDispatcher: @unchecked Sendable {
                 pairs.append((targetKey, result.recordID))
                 keys.insert(targetKey)
             }
+            if result.change == .corrected {
+                // A correction can change the subject itself: the previous subject is re-evaluated too (its
+                // records are filtered by subject, so the corrected record no longer counts there).
+                let versions = try store.versions(of: result.recordID)
+                if versions.count >= 2 { keys.insert(RuleEngine.subjectKey(versions[versions.count - 2].record.subject)) }
+            }
         }
         try store.indexSubjects(pairs)
         return try reevaluate(subjectKeys: keys.sorted())
@@ -77,11 +83,22 @@ public final class MeasureDispatcher: @unchecked Sendable {
     public func reevaluate(subjectKeys: [String], asOf: CivilDate? = nil) throws -> [MeasureChange] {
         let date = asOf ?? today()
         var all: [MeasureChange] = []
-        for key in subjectKeys { all += try reevaluate(subjectKey: key, asOf: date) }
+        var batch: [MeasureEvaluation] = []
+        for key in subjectKeys {
+            let evaluation = try evaluate(subjectKey: key, asOf: date)
+            all += evaluation.changes
+            batch.append(evaluation.stored)
+            if batch.count >= 500 {
+                try store.replaceMeasureDecisions(batch)
+                batch = []
+            }
+        }
+        try store.replaceMeasureDecisions(batch)
         return all
     }
 
-    func reevaluate(subjectKey: String, asOf: CivilDate) throws -> [MeasureChange] {
+    /// One subject's new decisions and notices, and its changes.
+    func evaluate(subjectKey: String, asOf: CivilDate) throws -> (stored: MeasureEvaluation, changes: [MeasureChange]) {
         let records = try records(subjectKey: subjectKey)
         let current = try engine.evaluate(records: records, asOf: asOf)
         let previous = try decisions(subjectKey: subjectKey)
@@ -96,8 +113,6 @@ public final class MeasureDispatcher: @unchecked Sendable {
                 content: String(decoding: try Self.encoder.encode(d), as: UTF8.self))
         }
         let notices = try noticeItems(subjectKey: subjectKey, changes: changes, asOf: asOf)
-        try store.replaceMeasureDecisions(
-            subjectKey: subjectKey, rows, evaluatedOn: asOf.description, notices: notices)
         if !changes.isEmpty {
             // The subject key is a keyed hash or a USCC, never a clear identity number.
             logger.info(
@@ -107,7 +122,10 @@ public final class MeasureDispatcher: @unchecked Sendable {
                     "notices.queued": String(notices.count),
                 ])
         }
-        return changes
+        return (
+            MeasureEvaluation(
+                subjectKey: subjectKey, decisions: rows, evaluatedOn: asOf.description, notices: notices), changes
+        )
     }
 
     /// When a decision changes by itself: a pending one starts, an active or suspended one ends.
@@ -132,6 +150,11 @@ public final class MeasureDispatcher: @unchecked Sendable {
         var seen = Set<String>()
         for id in ids {
             guard let stored = try store.record(id: id), seen.insert(id).inserted else { continue }
+            // A record corrected to another subject no longer counts here (retractions always do: the engine
+            // matches them to their targets).
+            if stored.record.kind != .retraction && RuleEngine.subjectKey(stored.record.subject) != subjectKey {
+                continue
+            }
             var record = stored.record
             if record.id == nil { record.id = id }
             out.append(record)
