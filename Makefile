@@ -17,6 +17,7 @@ help:
 	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
 	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
 	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
+	@echo "make bench-lookup  trust-travel eligibility lookups over 1M subjects vs nginx under wrk (Benchmarks/lookup/run.sh)"
 	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
@@ -86,3 +87,9 @@ fuzz-http:
 	swiftc -sanitize=fuzzer,address -O -parse-as-library -module-name FuzzHTTP $(FUZZ_HTTP_SOURCES) \
 	  -o .build/fuzz/fuzz-http-parser
 	.build/fuzz/fuzz-http-parser -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 .build/fuzz/corpus
+
+# Lookup benchmark (not part of `make test`): wrk against /v1/trust-travel/eligibility of the real service with
+# 1M subjects, next to nginx (Benchmarks/lookup/run.sh [seconds] [subjects]).
+.PHONY: bench-lookup
+bench-lookup: deps
+	bash Benchmarks/lookup/run.sh $(or $(BENCH_SECONDS),10)
