@@ -116,6 +116,21 @@ extension SQLiteStore {
             ])
     }
 
+    /// The measure, status and next change of a subject's decisions whose measure code starts with `prefix`
+    /// (the eligibility lookup's fast path: no JSON is read).
+    public func measureStatuses(subjectKey: String, measurePrefix: String) throws
+        -> [(measure: String, status: String, nextChange: String?)]
+    {
+        try read { db in
+            try db.all(
+                """
+                SELECT measure, status, next_change FROM measure_decisions
+                WHERE subject_key = ? AND substr(measure, 1, ?) = ?
+                """, [.text(subjectKey), .int(Int64(measurePrefix.utf8.count)), .text(measurePrefix)]
+            ) { row in (row.text(0), row.text(1), row.optionalText(2)) }
+        }
+    }
+
     /// Subjects with a decision whose `nextChange` is on or before `date` (ISO), at most `limit`.
     public func subjectsWithMeasureChangesDue(on date: String, limit: Int = 10_000) throws -> [String] {
         try read { db in

@@ -3,6 +3,7 @@ import GatewayCore
 import GatewayDispatch
 import GatewayHTTP
 import GatewayStore
+import Synchronization
 
 /// Reads the dispatcher's stored decisions: the trust-travel eligibility answer (scenic spots, hotels) and a
 /// subject's measures with explanations (partners, operators). Used by the HTTP routes and the CLI.
@@ -71,17 +72,40 @@ public struct MeasureLookup: Sendable {
 
     /// The trust-travel answer for a subject: only yes/no and the benefits with where they apply.
     public func eligibility(subject: String) throws -> TrustTravelAnswer {
-        let keys = try subjectKeys(subject)
+        try eligibility(codes: benefitCodes(subject: subject))
+    }
+
+    /// The codes of the trust-travel benefits in force for a subject today: active (not suspended by a
+    /// punishment) and not past their end. Reads three columns, never the decisions' JSON.
+    public func benefitCodes(subject: String) throws -> [String] {
+        let date = today().description
+        var codes = Set<String>()
         // Each reading of the subject separately: one subject's punishment suspends only its own incentives.
-        var benefits: [String: TrustTravelAnswer.Benefit] = [:]
-        for key in keys {
-            let answer = TrustTravel.answer(decisions: try decisions(keys: [key]), catalogue: catalogue)
-            for b in answer.benefits { benefits[b.code] = b }
+        for key in try subjectKeys(subject) {
+            for row in try store.measureStatuses(subjectKey: key, measurePrefix: TrustTravel.measurePrefix)
+            where row.status == MeasureDecision.Status.active.rawValue && (row.nextChange.map { $0 > date } ?? true) {
+                codes.insert(row.measure)
+            }
         }
-        let list = benefits.values.sorted { $0.code < $1.code }
+        return codes.sorted()
+    }
+
+    /// The answer for a set of benefit codes (from the catalogue: titles and where they apply).
+    public func eligibility(codes: [String]) throws -> TrustTravelAnswer {
         var answer = TrustTravel.answer(decisions: [], catalogue: catalogue)
-        answer.benefits = list
-        answer.eligible = !list.isEmpty
+        answer.benefits = try codes.compactMap { code in
+            guard let m = catalogue.measure(code) else { return nil }
+            let partners: [String]
+            switch m.scope {
+            case .all: partners = ["all"]
+            case .partners(let p): partners = p
+            }
+            // (Benefit has no public initialiser: built from its JSON form.)
+            let json: [String: Any] = ["code": m.code, "title": m.title, "titleEn": m.titleEn, "partners": partners]
+            return try JSONDecoder().decode(
+                TrustTravelAnswer.Benefit.self, from: try JSONSerialization.data(withJSONObject: json))
+        }
+        answer.eligible = !answer.benefits.isEmpty
         return answer
     }
 
@@ -94,6 +118,7 @@ public struct MeasureLookup: Sendable {
         require: @escaping @Sendable (Configuration.Client.Scope, RequestContext) throws -> Void
     ) {
         let lookup = self
+        let answers = AnswerCache()
         router.get("/v1/trust-travel/eligibility", blocking: true) { request, context in
             try require(.lookup, context)
             guard let subject = Self.queryValue(request.head.query, "subject"), !subject.isEmpty else {
@@ -101,8 +126,8 @@ public struct MeasureLookup: Sendable {
                     status: 400, code: "request.subjectRequired",
                     detail: "name the subject with ?subject= (an identity number or a USCC)")
             }
-            let answer = try Self.problems { try lookup.eligibility(subject: subject) }
-            var response = HTTPResponse.json(Array(try MeasureDispatcher.encoder.encode(answer)))
+            let codes = try Self.problems { try lookup.benefitCodes(subject: subject) }
+            var response = HTTPResponse.json(try answers.bytes(codes) { try lookup.eligibility(codes: codes) })
             response.headers.set("Cache-Control", "no-store")
             return response
         }
@@ -142,5 +167,17 @@ public struct MeasureLookup: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// Encoded eligibility answers by benefit set: there are few distinct sets, so each is encoded once.
+final class AnswerCache: Sendable {
+    private let cache = Mutex<[[String]: [UInt8]]>([:])
+
+    func bytes(_ codes: [String], _ make: () throws -> TrustTravelAnswer) throws -> [UInt8] {
+        if let hit = cache.withLock({ $0[codes] }) { return hit }
+        let bytes = Array(try MeasureDispatcher.encoder.encode(try make()))
+        cache.withLock { if $0.count < 1024 { $0[codes] = bytes } }
+        return bytes
     }
 }
