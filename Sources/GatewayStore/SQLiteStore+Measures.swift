@@ -124,9 +124,9 @@ extension SQLiteStore {
         try read { db in
             try db.all(
                 """
-                SELECT measure, status, next_change FROM measure_decisions
-                WHERE subject_key = ? AND substr(measure, 1, ?) = ?
-                """, [.text(subjectKey), .int(Int64(measurePrefix.utf8.count)), .text(measurePrefix)]
+                SELECT measure, status, next_change FROM measure_decisions INDEXED BY measure_decisions_lookup
+                WHERE subject_key = ? AND measure >= ? AND measure < ?
+                """, [.text(subjectKey), .text(measurePrefix), .text(measurePrefix + "\u{10FFFF}")]
             ) { row in (row.text(0), row.text(1), row.optionalText(2)) }
         }
     }

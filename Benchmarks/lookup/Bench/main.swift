@@ -127,11 +127,43 @@ func serve(dir: URL, port: Int, db: String) throws {
     while true { pause() }
 }
 
+/// Per-step costs of one lookup in-process (no HTTP), to see where the time goes.
+func micro(db: String, idsFile: String) throws {
+    let store = try SQLiteStore(path: db, options: SQLiteStoreOptions(quickCheckOnOpen: false))
+    let contracts = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Contracts")
+    let codes = try CodeTables.load(directory: contracts.appendingPathComponent("codes"))
+    let lookup = MeasureLookup(
+        store: store, catalogue: try MeasureCatalogue.load(contracts.appendingPathComponent("rules/measures.json")),
+        checker: IdentifierChecker(authorities: codes.usccAuthorities), keyring: .demo)
+    let ids = try String(contentsOfFile: idsFile, encoding: .utf8).split(separator: "\n").map(String.init)
+    let n = 20_000
+    func time(_ name: String, _ body: (String) throws -> Void) rethrows {
+        let start = Date()
+        for i in 0..<n { try body(ids[i % ids.count]) }
+        print(name, String(format: "%.2f µs", Date().timeIntervalSince(start) / Double(n) * 1e6))
+    }
+    let checker = IdentifierChecker(authorities: codes.usccAuthorities)
+    time("ric check") { _ = checker.check($0, as: .ric) }
+    time("uscc check") { _ = checker.check($0, as: .uscc) }
+    time("hmac") { _ = SubjectKeyring.demo.hash(documentType: "residentIdCard", number: $0) }
+    try time("subjectKeys") { _ = try lookup.subjectKeys($0) }
+    let keys = try ids.map { try lookup.subjectKeys($0)[0] }
+    var k = 0
+    try time("sqlite statuses") { _ in
+        k += 1
+        _ = try store.measureStatuses(subjectKey: keys[k % keys.count], measurePrefix: "g60.travel.")
+    }
+    try time("benefitCodes") { _ = try lookup.benefitCodes(subject: $0) }
+    time("sha256 token") { _ in _ = Digest.hash(Array("bench-lookup".utf8), using: .sha256) }
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 do {
     switch args.first {
     case "seed" where args.count == 4:
         try seed(db: args[1], count: Int(args[2]) ?? 1_000_000, idsFile: args[3])
+    case "micro" where args.count == 3:
+        try micro(db: args[1], idsFile: args[2])
     case "serve" where args.count == 4:
         try serve(dir: URL(fileURLWithPath: args[1]), port: Int(args[2]) ?? 18090, db: args[3])
     default:

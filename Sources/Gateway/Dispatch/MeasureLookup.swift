@@ -16,6 +16,8 @@ public struct MeasureLookup: Sendable {
     let checker: IdentifierChecker
     let keyring: SubjectKeyring
     let today: @Sendable () -> CivilDate
+    /// The lookup's own read connections (the hot path).
+    let reader: MeasureLookupReader
 
     public init(
         store: SQLiteStore, catalogue: MeasureCatalogue, checker: IdentifierChecker, keyring: SubjectKeyring,
@@ -26,6 +28,7 @@ public struct MeasureLookup: Sendable {
         self.checker = checker
         self.keyring = keyring
         self.today = today
+        self.reader = MeasureLookupReader(path: store.path)
     }
 
     /// Error codes (GatewayError) of a subject that identifies nobody exactly.
@@ -82,7 +85,7 @@ public struct MeasureLookup: Sendable {
         var codes = Set<String>()
         // Each reading of the subject separately: one subject's punishment suspends only its own incentives.
         for key in try subjectKeys(subject) {
-            for row in try store.measureStatuses(subjectKey: key, measurePrefix: TrustTravel.measurePrefix)
+            for row in try reader.measureStatuses(subjectKey: key, measurePrefix: TrustTravel.measurePrefix)
             where row.status == MeasureDecision.Status.active.rawValue && (row.nextChange.map { $0 > date } ?? true) {
                 codes.insert(row.measure)
             }
@@ -119,7 +122,7 @@ public struct MeasureLookup: Sendable {
     ) {
         let lookup = self
         let answers = AnswerCache()
-        router.get("/v1/trust-travel/eligibility", blocking: true) { request, context in
+        router.get("/v1/trust-travel/eligibility", blocking: false) { request, context in
             try require(.lookup, context)
             guard let subject = Self.queryValue(request.head.query, "subject"), !subject.isEmpty else {
                 throw HTTPProblem(
