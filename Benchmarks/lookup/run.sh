@@ -70,7 +70,7 @@ NGINX_PID=$!
 cleanup() { kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
-for i in $(seq 1 150); do
+for i in $(seq 1 600); do  # opening a multi-GB store runs quick_check first
   curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE" >/dev/null \
     && curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null && break
   sleep 0.2
