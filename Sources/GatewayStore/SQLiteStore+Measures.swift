@@ -39,7 +39,9 @@ public struct MeasureEvaluation: Sendable {
     public var evaluatedOn: String
     public var notices: [QueueItemSubmission]
 
-    public init(subjectKey: String, decisions: [StoredMeasureDecision], evaluatedOn: String, notices: [QueueItemSubmission]) {
+    public init(
+        subjectKey: String, decisions: [StoredMeasureDecision], evaluatedOn: String, notices: [QueueItemSubmission]
+    ) {
         self.subjectKey = subjectKey
         self.decisions = decisions
         self.evaluatedOn = evaluatedOn
@@ -95,7 +97,8 @@ extension SQLiteStore {
             for e in evaluations {
                 try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
                 for d in e.decisions {
-                    try Self.insertDecision(ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
+                    try Self.insertDecision(
+                        ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
                 }
                 for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
             }

@@ -96,7 +96,8 @@ final class DispatchHarness {
         transport = MemoryPartners(trust: trust, issuers: issuers)
         let logger = Logger(label: "test", level: .debug, handler: logs)
         let engine = try RuleEngine.load(contracts: TestSupport.contracts)
-        dispatcher = MeasureDispatcher(store: store, engine: engine, partners: partners, today: day.today, logger: logger)
+        dispatcher = MeasureDispatcher(
+            store: store, engine: engine, partners: partners, today: day.today, logger: logger)
         let codes = try TestSupport.codeTables()
         lookup = MeasureLookup(
             store: store, catalogue: engine.catalogue, checker: IdentifierChecker(authorities: codes.usccAuthorities),
@@ -105,7 +106,8 @@ final class DispatchHarness {
             node: "g60-hub", trust: trust, policy: ReceptionPolicy(), store: store,
             issuer: try ReceiptIssuer(node: "g60-hub", key: hubKey, certificate: hubCert))
         worker = MappingWorker(
-            store: store, partners: partners, codes: codes, keyring: Self.keyring, today: day.today, owner: "test-mapper",
+            store: store, partners: partners, codes: codes, keyring: Self.keyring, today: day.today,
+            owner: "test-mapper",
             logger: logger, dispatcher: dispatcher)
     }
 
@@ -116,7 +118,10 @@ final class DispatchHarness {
         sequence += 1
         let (key, cert) = try #require(keys[partner])
         let signer = try EnvelopeSigner(from: partner, key: key, certificate: cert)
-        let payload = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+        let payload =
+            try records.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self)
+            }
             .joined(separator: "\n") + "\n"
         let bytes = try signer.sign(
             to: "g60-hub", kind: kind, schema: CanonicalRecord.schemaName,
@@ -151,10 +156,12 @@ final class DispatchHarness {
 
 enum DispatchFixtures {
     static let person = "11010219840406970X"
-    static var personSubject: [String: Any] { [
-        "category": "naturalPerson", "name": "王五",
-        "identity": ["documentType": "residentIdCard", "number": person],
-    ] }
+    static var personSubject: [String: Any] {
+        [
+            "category": "naturalPerson", "name": "王五",
+            "identity": ["documentType": "residentIdCard", "number": person],
+        ]
+    }
 
     static func redList(validUntil: String = "2027-12-31") -> [String: Any] {
         [
@@ -201,7 +208,10 @@ enum DispatchFixtures {
         try h.send(from: "jiaxing", [DispatchFixtures.redList()])
         var answer = try h.lookup.eligibility(subject: DispatchFixtures.person)
         #expect(answer.eligible)
-        #expect(answer.benefits.map(\.code) == ["g60.travel.depositFreeHotel", "g60.travel.priorityLane", "g60.travel.scenicDiscount"])
+        #expect(
+            answer.benefits.map(\.code) == [
+                "g60.travel.depositFreeHotel", "g60.travel.priorityLane", "g60.travel.scenicDiscount",
+            ])
         let hotel = try #require(answer.benefits.first { $0.code == "g60.travel.depositFreeHotel" })
         #expect(hotel.partners == ["songjiang", "jiaxing", "hangzhou", "huzhou", "suzhou"])
 
@@ -237,7 +247,10 @@ enum DispatchFixtures {
         notices = try h.deliver(to: "wuhu")
         let lifted = notices.filter { $0.change == .lifted }
         #expect(lifted.count == 12)
-        #expect(lifted.allSatisfy { $0.decision.endReason == "courtDelisting" && $0.decision.endsOn == CivilDate(iso: "2026-11-20") })
+        #expect(
+            lifted.allSatisfy {
+                $0.decision.endReason == "courtDelisting" && $0.decision.endsOn == CivilDate(iso: "2026-11-20")
+            })
         #expect(notices.filter { $0.change == .resumed }.count == 2)
         // The retraction itself propagated as a record to the subscribers (wuhu subscribes to retractions).
         let batches = h.transport.envelopes("wuhu").filter { $0.header.kind == "records.batch" }
@@ -246,9 +259,11 @@ enum DispatchFixtures {
         #expect(xuancheng.filter { $0.change == .lifted }.count == 12)
 
         // The clear identity number is never logged.
-        #expect(!h.logs.records.contains { r in
-            r.message.contains(DispatchFixtures.person) || r.fields.values.contains { $0.contains(DispatchFixtures.person) }
-        })
+        #expect(
+            !h.logs.records.contains { r in
+                r.message.contains(DispatchFixtures.person)
+                    || r.fields.values.contains { $0.contains(DispatchFixtures.person) }
+            })
     }
 
     /// A retraction that arrives before the record it retracts still lifts (and never issues) the measures.

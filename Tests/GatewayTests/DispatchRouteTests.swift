@@ -79,7 +79,10 @@ final class RouteHarness {
                 CanonicalRecord.self, from: try JSONSerialization.data(withJSONObject: object))
             record.assignID(keyring: service.configuration.keyring)
             records.append(
-                (record, Provenance(partner: record.sourcePartner, messageID: "m\(i)", rowNumber: i + 1, receivedAt: Date())))
+                (
+                    record,
+                    Provenance(partner: record.sourcePartner, messageID: "m\(i)", rowNumber: i + 1, receivedAt: Date())
+                ))
         }
         let results = try service.store.putRecords(records)
         try service.dispatcher.recordsStored(records.map(\.record), results: results)
@@ -116,7 +119,8 @@ final class RouteHarness {
         #expect((body["benefits"] as? [Any])?.isEmpty == true)
 
         // Masked, invalid or missing subjects: a problem, never an answer.
-        (status, body) = try h.get("/v1/trust-travel/eligibility?subject=110102%2A%2A%2A%2A%2A%2A%2A%2A970X", as: "lookup")
+        (status, body) = try h.get(
+            "/v1/trust-travel/eligibility?subject=110102%2A%2A%2A%2A%2A%2A%2A%2A970X", as: "lookup")
         #expect(status == 422)
         #expect(body["code"] as? String == "subject.masked")
         #expect(body["eligible"] == nil)

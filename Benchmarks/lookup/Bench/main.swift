@@ -89,7 +89,8 @@ func serve(dir: URL, port: Int, db: String) throws {
     let trustDir = dir.appendingPathComponent("pki")
     let hubDir = trustDir.appendingPathComponent("g60-hub")
     try FileManager.default.createDirectory(at: hubDir, withIntermediateDirectories: true)
-    try FileManager.default.createDirectory(at: trustDir.appendingPathComponent("root"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        at: trustDir.appendingPathComponent("root"), withIntermediateDirectories: true)
     let now = Date()
     let root = try CertificateAuthority.makeRoot(
         commonName: "Bench root", algorithm: .ed25519, notBefore: now - 86400, notAfter: now + 86400 * 30)

@@ -26,9 +26,9 @@ public struct MeasureNotice: Codable, Hashable, Sendable {
 /// and each change (issued / lifted / suspended / resumed) becomes a `measures.notice` item queued outbound — in the
 /// same transaction — for every partner in the measure's scope.
 ///
-/// Who is notified: the catalogue names the *kinds* of department that implement a measure (法院, 市场监管, 文化和旅游…);
-/// every one of the nine cities has such departments and the gateway addresses a city's exchange node, not its
-/// departments. So a measure's notices go to every partner city in its `scope` (`all` → all nine; a list → those
+/// Who is notified: the catalogue names the *kinds* of department that implement a measure
+/// (法院, 市场监管, 文化和旅游…); every one of the nine cities has such departments and the gateway addresses a city's
+/// exchange node, not its departments. So a measure's notices go to every partner city in its `scope` (`all` → all nine; a list → those
 /// cities), push partners only (the ones with a delivery worker); the city's node routes them to its departments.
 /// The source city is included: it implements the measures too.
 public final class MeasureDispatcher: @unchecked Sendable {
@@ -71,7 +71,9 @@ public final class MeasureDispatcher: @unchecked Sendable {
                 // A correction can change the subject itself: the previous subject is re-evaluated too (its
                 // records are filtered by subject, so the corrected record no longer counts there).
                 let versions = try store.versions(of: result.recordID)
-                if versions.count >= 2 { keys.insert(RuleEngine.subjectKey(versions[versions.count - 2].record.subject)) }
+                if versions.count >= 2 {
+                    keys.insert(RuleEngine.subjectKey(versions[versions.count - 2].record.subject))
+                }
             }
         }
         try store.indexSubjects(pairs)

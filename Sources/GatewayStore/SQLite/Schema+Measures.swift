@@ -33,6 +33,7 @@ extension Schema {
         CREATE INDEX IF NOT EXISTS measure_decisions_due ON measure_decisions (next_change)
             WHERE next_change IS NOT NULL;
         -- Covering index of the eligibility lookup: it reads these small entries, never the JSON rows.
-        CREATE INDEX IF NOT EXISTS measure_decisions_lookup ON measure_decisions (subject_key, measure, status, next_change);
+        CREATE INDEX IF NOT EXISTS measure_decisions_lookup
+            ON measure_decisions (subject_key, measure, status, next_change);
         """
 }
