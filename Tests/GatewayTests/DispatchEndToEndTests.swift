@@ -266,6 +266,20 @@ enum DispatchFixtures {
             })
     }
 
+    /// A new version of a record (a correction from its source) re-evaluates the subject: a shortened validity
+    /// already past lifts the benefits, with notices.
+    @Test func aNewVersionReevaluates() throws {
+        let h = try DispatchHarness()
+        try h.send(from: "jiaxing", [DispatchFixtures.redList()])
+        #expect(try h.lookup.eligibility(subject: DispatchFixtures.person).eligible)
+        _ = try h.deliver(to: "wuhu")
+        try h.send(from: "jiaxing", [DispatchFixtures.redList(validUntil: "2026-11-20")])
+        #expect(!(try h.lookup.eligibility(subject: DispatchFixtures.person).eligible))
+        let lifted = try h.deliver(to: "wuhu").filter { $0.change == .lifted }
+        #expect(lifted.count == 2)
+        #expect(lifted.allSatisfy { $0.decision.endsOn == CivilDate(iso: "2026-11-21") })
+    }
+
     /// A retraction that arrives before the record it retracts still lifts (and never issues) the measures.
     @Test func retractionBeforeItsRecord() throws {
         let h = try DispatchHarness()
