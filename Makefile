@@ -17,6 +17,7 @@ help:
 	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
 	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
 	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
+	@echo "make bench-lookup  trust-travel eligibility lookups over 1M subjects vs nginx under wrk (Benchmarks/lookup/run.sh)"
 	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
 	@echo "make fuzz   libFuzzer harnesses, FUZZ_SECONDS (default 600) each; make fuzz-ci: 30 s each (Fuzz/README.md)"
 
@@ -112,3 +113,9 @@ fuzz-ci: deps
 bench-ops: deps
 	$(SWIFT) build -c release --product g60-ops-bench
 	.build/release/g60-ops-bench
+
+# Lookup benchmark (not part of `make test`): wrk against /v1/trust-travel/eligibility of the real service with
+# 1M subjects, next to nginx (Benchmarks/lookup/run.sh [seconds] [subjects]).
+.PHONY: bench-lookup
+bench-lookup: deps
+	bash Benchmarks/lookup/run.sh $(or $(BENCH_SECONDS),10)

@@ -71,6 +71,11 @@ let package = Package(
         // `make bench-http` (Benchmarks/http/run.sh).
         .executableTarget(
             name: "g60-http-bench-server", dependencies: ["GatewayHTTP"], path: "Benchmarks/http/Server"),
+        // Benchmark (not part of `make test`): `make bench-lookup` (Benchmarks/lookup/run.sh), the trust-travel
+        // eligibility lookup of the real service over 1M subjects, next to nginx.
+        .executableTarget(
+            name: "g60-lookup-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore"],
+            path: "Benchmarks/lookup/Bench"),
 
         // Benchmark (not part of `make test`): `make bench-ingest`, POST to durable receipt through a running node.
         .executableTarget(

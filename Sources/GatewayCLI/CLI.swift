@@ -54,6 +54,8 @@ public enum CLI {
         ReportCommand.self,
         MapCommand.self,
         PartnerCommand.self,
+        LookupCommand.self,
+        ExplainCommand.self,
     ]
 
     static var help: String {

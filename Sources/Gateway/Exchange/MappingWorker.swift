@@ -28,12 +28,15 @@ public final class MappingWorker: @unchecked Sendable {
     /// How long a leased envelope stays with this worker before another may take it (a crashed worker's lease
     /// expires after this); `workers.leaseSeconds` in the service.
     public var leaseDuration: TimeInterval = 300
+    /// Re-evaluates the joint measures of the subjects whose records were stored (nil: no dispatch).
+    let dispatcher: MeasureDispatcher?
 
     public init(
         store: SQLiteStore, partners: PartnerDirectory, codes: CodeTables, keyring: SubjectKeyring,
         today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }, owner: String,
-        metrics: OperationsCounters? = nil, logger: Logger
+        metrics: OperationsCounters? = nil, logger: Logger, dispatcher: MeasureDispatcher? = nil
     ) {
+        self.dispatcher = dispatcher
         self.store = store
         self.partners = partners
         self.codes = codes
@@ -126,6 +129,7 @@ public final class MappingWorker: @unchecked Sendable {
         }
         try store.quarantine(outcome.quarantine)
         let results = try store.putRecords(outcome.accepted)
+        try dispatcher?.recordsStored(outcome.accepted.map(\.record), results: results)
         let codes = outcome.report.filter { $0.verdict == .rejected }.map { row in
             row.problems.first { $0.severity == .error }?.code ?? "unknown"
         }

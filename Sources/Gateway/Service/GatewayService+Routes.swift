@@ -79,6 +79,7 @@ extension GatewayService {
             }
             return .json(Array(("{\"records\":[" + lines.joined(separator: ",") + "]}").utf8))
         }
+        addMeasureRoutes(to: &router)
         router.get("/v1/queues", blocking: true) { [self] _, context in
             _ = try require(.operate, context)
             let encoder = JSONEncoder()

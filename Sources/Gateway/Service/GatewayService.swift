@@ -17,6 +17,8 @@ public final class GatewayService: @unchecked Sendable {
     public let partners: PartnerDirectory
     public let codes: CodeTables
     public let inbox: Inbox
+    /// The joint reward / punishment dispatcher (Sources/Gateway/Dispatch/).
+    public let dispatcher: MeasureDispatcher
     public let logger: Logger
     /// Every metric of the node (`GET /metrics`) and the dashboard's history.
     public let operations: OperationsMetrics
@@ -76,6 +78,8 @@ public final class GatewayService: @unchecked Sendable {
             transport
             ?? CurlEnvelopeTransport(
                 configuration: HTTPClientConfiguration(connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout))
+        dispatcher = MeasureDispatcher(
+            store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
         }
@@ -121,10 +125,11 @@ public final class GatewayService: @unchecked Sendable {
         for i in 0..<configuration.mappingWorkers {
             let worker = MappingWorker(
                 store: store, partners: partners, codes: codes, keyring: configuration.keyring,
-                owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger)
+                owner: "\(node.id)-mapper-\(i)", metrics: counters, logger: logger, dispatcher: dispatcher)
             if let lease = configuration.leaseSeconds { worker.leaseDuration = lease }
             spawn("mapper-\(i)") { try worker.runOnce() }
         }
+        spawn("measure-sweep") { [dispatcher] in try dispatcher.sweepIfDue() }
         for partner in partners.ids.compactMap({ partners.partner($0) }) {
             let worker = try DeliveryWorker(
                 store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,

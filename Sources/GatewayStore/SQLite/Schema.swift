@@ -138,6 +138,8 @@ enum Schema {
             sealed_number BLOB NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 3: stored measure decisions and the subject index (see Schema+Measures.swift).
+        measuresMigration,
     ]
 
     /// The migration that replaces the clear `identity_numbers` table with `identity_sealed`.

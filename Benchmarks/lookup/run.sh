@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Lookup benchmark (issue 8): wrk against GET /v1/trust-travel/eligibility of the real GatewayService (release
+# build, plain HTTP on loopback, bearer-token lookup client) with SUBJECTS subjects' decisions in its store, next
+# to nginx (1 worker) returning a static eligibility answer, in the same run. Each request asks about a random one
+# of 10,000 stored subjects' identity numbers (checked and hashed by the gateway per request). Server on CPU 0,
+# wrk on CPU 1.
+# Usage: Benchmarks/lookup/run.sh [seconds per run, default 10] [subjects, default 1000000]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION="${1:-10}"
+SUBJECTS="${2:-1000000}"
+OUT_DIR=Benchmarks/out
+mkdir -p "$OUT_DIR"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+REPORT="$OUT_DIR/lookup-$STAMP.md"
+WORK=$(mktemp -d /tmp/g60-lookup-bench.XXXXXX)
+STATE=${LOOKUP_BENCH_STATE:-/tmp/g60-lookup-bench-state}
+mkdir -p "$STATE"
+ulimit -n 20000 || true
+command -v wrk >/dev/null || { echo "bench-lookup: wrk missing (apt-get install wrk)"; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || { echo "bench-lookup: nginx missing (apt-get install nginx)"; exit 1; }
+
+echo "bench-lookup: building the release helper"
+swift build -c release --product g60-lookup-bench >/dev/null
+BIN=$(swift build -c release --show-bin-path)/g60-lookup-bench
+
+DB="$STATE/lookup-$SUBJECTS.sqlite"
+if [ ! -f "$DB" ] || [ ! -f "$STATE/ids-$SUBJECTS.txt" ]; then
+  echo "bench-lookup: seeding $SUBJECTS subjects into $DB"
+  "$BIN" seed "$DB" "$SUBJECTS" "$STATE/ids-$SUBJECTS.txt" | tee "$WORK/seed.txt"
+else
+  echo "seeded earlier: $DB (reused)" > "$WORK/seed.txt"
+fi
+
+G60_PORT=18090
+NGINX_PORT=18091
+ANSWER='{"benefits":[{"code":"g60.travel.priorityLane","partners":["all"],"title":"信用优先通道","titleEn":"priority lane"},{"code":"g60.travel.scenicDiscount","partners":["all"],"title":"景区门票优惠","titleEn":"scenic-spot discount"}],"eligible":true}'
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+master_process off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 120s;
+  client_body_temp_path $WORK/body;
+  proxy_temp_path $WORK/proxy; fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT backlog=4096;
+    location = /v1/trust-travel/eligibility { default_type application/json; return 200 '$ANSWER'; }
+  }
+}
+NGINX
+cat > "$WORK/lookup.lua" <<LUA
+local ids = {}
+for line in io.lines("$STATE/ids-$SUBJECTS.txt") do ids[#ids + 1] = line end
+wrk.headers["Authorization"] = "Bearer bench-lookup"
+request = function()
+  return wrk.format("GET", "/v1/trust-travel/eligibility?subject=" .. ids[math.random(#ids)])
+end
+LUA
+
+taskset -c 0 "$BIN" serve "$WORK/node" $G60_PORT "$DB" 2>"$WORK/g60.log" &
+G60_PID=$!
+taskset -c 0 "$NGINX" -c "$WORK/nginx.conf" -g 'daemon off;' &
+NGINX_PID=$!
+cleanup() { kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
+for i in $(seq 1 600); do  # opening a multi-GB store runs quick_check first
+  curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE" >/dev/null \
+    && curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null && break
+  sleep 0.2
+done
+SAMPLE=$(curl -s -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE")
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+run() { # name pid url
+  local before after
+  taskset -c 1 wrk -t1 -c50 -d2s -s "$WORK/lookup.lua" "$3" >/dev/null  # warm-up
+  before=$(cpu_ticks "$2")
+  taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$3" > "$WORK/$1.txt"
+  after=$(cpu_ticks "$2")
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$WORK/$1.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$WORK/$1.txt")
+  local cpu_us
+  cpu_us=$(awk -v t=$((after - before)) -v hz="$HZ" -v r="$rps" -v d="$DURATION" 'BEGIN { printf "%.1f", t / hz / (r * d) * 1e6 }')
+  echo "| $1 | $rps | $p50 | $p99 | $cpu_us |"
+  grep -E "Non-2xx|Socket errors" "$WORK/$1.txt" | sed 's/^/    /' >&2 || true
+}
+
+{
+  echo "# Lookup benchmark $STAMP"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'). Server on CPU 0, wrk on CPU 1;"
+  echo "other builds may have been running on this shared machine at the same time."
+  echo "Store: $SUBJECTS subjects. $(cat "$WORK/seed.txt")"
+  echo "wrk: \`taskset -c 1 wrk -t1 -c50 -d${DURATION}s --latency -s lookup.lua URL\` (random subject of 10,000 per request);"
+  echo "nginx $($NGINX -v 2>&1 | cut -d/ -f2), 1 worker, access_log off, a static answer of the same shape."
+  echo "Sample gateway answer: \`$SAMPLE\`"
+  echo
+  echo "| server | req/s | p50 | p99 | CPU µs/req (server) |"
+  echo "|---|---|---|---|---|"
+  run nginx "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT"
+  run gateway "$G60_PID" "http://127.0.0.1:$G60_PORT"
+} | tee "$REPORT"
+echo "bench-lookup: report in $REPORT"

@@ -1,0 +1,186 @@
+import Foundation
+import GatewayCore
+import GatewayDispatch
+import GatewayHTTP
+import GatewayStore
+import Synchronization
+
+/// Reads the dispatcher's stored decisions: the trust-travel eligibility answer (scenic spots, hotels) and a
+/// subject's measures with explanations (partners, operators). Used by the HTTP routes and the CLI.
+///
+/// Privacy: a clear identity number given as the subject is checked and hashed here with the node's keyring and
+/// goes no further — never stored, logged or echoed. A masked or invalid number gets an error, never an answer.
+public struct MeasureLookup: Sendable {
+    public let store: SQLiteStore
+    public let catalogue: MeasureCatalogue
+    let checker: IdentifierChecker
+    let keyring: SubjectKeyring
+    let today: @Sendable () -> CivilDate
+    /// The lookup's own read connections (the hot path).
+    let reader: MeasureLookupReader
+
+    public init(
+        store: SQLiteStore, catalogue: MeasureCatalogue, checker: IdentifierChecker, keyring: SubjectKeyring,
+        today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }
+    ) {
+        self.store = store
+        self.catalogue = catalogue
+        self.checker = checker
+        self.keyring = keyring
+        self.today = today
+        self.reader = MeasureLookupReader(path: store.path)
+    }
+
+    /// Error codes (GatewayError) of a subject that identifies nobody exactly.
+    public static let subjectMasked = "subject.masked"
+    public static let subjectInvalid = "subject.invalid"
+
+    /// The match keys of a subject: `uscc:…`, `id:…` and `name:…` keys as given; a USCC or a resident identity
+    /// number checked (and hashed); anything else throws `subject.masked` / `subject.invalid`.
+    public func subjectKeys(_ subject: String) throws -> [String] {
+        let text = subject.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("uscc:") || text.hasPrefix("id:") || text.hasPrefix("name:") { return [text] }
+        let (keys, reason) = TrustTravel.subjectKeys(for: text, checker: checker, keyring: keyring)
+        guard keys.isEmpty else { return keys }
+        if reason == Self.subjectMasked {
+            throw GatewayError(
+                Self.subjectMasked, "the subject is a masked identity number: it identifies nobody exactly")
+        }
+        throw GatewayError(
+            Self.subjectInvalid, "the subject is neither a valid resident identity number nor a valid USCC")
+    }
+
+    /// The stored decisions of the subject's keys as they stand today: a decision whose period has ended since the
+    /// last sweep reads as lifted (never a stale yes).
+    public func decisions(keys: [String]) throws -> [MeasureDecision] {
+        let date = today()
+        var out: [MeasureDecision] = []
+        for key in keys {
+            for row in try store.measureDecisions(subjectKey: key) {
+                var d: MeasureDecision
+                do {
+                    d = try JSONDecoder().decode(MeasureDecision.self, from: Data(row.content.utf8))
+                } catch {
+                    throw GatewayError(
+                        GatewayError.storeUnavailable, "stored decision \(row.key) cannot be decoded: \(error)")
+                }
+                if d.status == .active || d.status == .suspended, let end = d.endsOn, end <= date {
+                    d.status = .lifted
+                }
+                out.append(d)
+            }
+        }
+        return out
+    }
+
+    /// The trust-travel answer for a subject: only yes/no and the benefits with where they apply.
+    public func eligibility(subject: String) throws -> TrustTravelAnswer {
+        try eligibility(codes: benefitCodes(subject: subject))
+    }
+
+    /// The codes of the trust-travel benefits in force for a subject today: active (not suspended by a
+    /// punishment) and not past their end. Reads three columns, never the decisions' JSON.
+    public func benefitCodes(subject: String) throws -> [String] {
+        let date = today().description
+        var codes = Set<String>()
+        // Each reading of the subject separately: one subject's punishment suspends only its own incentives.
+        for key in try subjectKeys(subject) {
+            for row in try reader.measureStatuses(subjectKey: key, measurePrefix: TrustTravel.measurePrefix)
+            where row.status == MeasureDecision.Status.active.rawValue && (row.nextChange.map { $0 > date } ?? true) {
+                codes.insert(row.measure)
+            }
+        }
+        return codes.sorted()
+    }
+
+    /// The answer for a set of benefit codes (from the catalogue: titles and where they apply).
+    public func eligibility(codes: [String]) throws -> TrustTravelAnswer {
+        var answer = TrustTravel.answer(decisions: [], catalogue: catalogue)
+        answer.benefits = try codes.compactMap { code in
+            guard let m = catalogue.measure(code) else { return nil }
+            let partners: [String]
+            switch m.scope {
+            case .all: partners = ["all"]
+            case .partners(let p): partners = p
+            }
+            // (Benefit has no public initialiser: built from its JSON form.)
+            let json: [String: Any] = ["code": m.code, "title": m.title, "titleEn": m.titleEn, "partners": partners]
+            return try JSONDecoder().decode(
+                TrustTravelAnswer.Benefit.self, from: try JSONSerialization.data(withJSONObject: json))
+        }
+        answer.eligible = !answer.benefits.isEmpty
+        return answer
+    }
+
+    // MARK: - HTTP
+
+    /// Adds `GET /v1/trust-travel/eligibility?subject=…` (lookup scope) and `GET /v1/subjects/:key/measures`
+    /// (read-records scope); `require` throws the 401/403 problem when the caller lacks the scope.
+    public func register(
+        on router: inout HTTPRouter,
+        require: @escaping @Sendable (Configuration.Client.Scope, RequestContext) throws -> Void
+    ) {
+        let lookup = self
+        let answers = AnswerCache()
+        router.get("/v1/trust-travel/eligibility", blocking: false) { request, context in
+            try require(.lookup, context)
+            guard let subject = Self.queryValue(request.head.query, "subject"), !subject.isEmpty else {
+                throw HTTPProblem(
+                    status: 400, code: "request.subjectRequired",
+                    detail: "name the subject with ?subject= (an identity number or a USCC)")
+            }
+            let codes = try Self.problems { try lookup.benefitCodes(subject: subject) }
+            var response = HTTPResponse.json(try answers.bytes(codes) { try lookup.eligibility(codes: codes) })
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
+        router.get("/v1/subjects/:key/measures", blocking: true) { _, context in
+            try require(.readRecords, context)
+            let keys = try Self.problems { try lookup.subjectKeys(context.parameters["key"] ?? "") }
+            let decisions = try lookup.decisions(keys: keys)
+            struct Body: Encodable {
+                var subjectKeys: [String]
+                var decisions: [MeasureDecision]
+            }
+            var response = HTTPResponse.json(
+                Array(try MeasureDispatcher.encoder.encode(Body(subjectKeys: keys, decisions: decisions))))
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
+    }
+
+    /// Maps a subject error to its problem: masked → 422, invalid → 400 (the detail never repeats the subject).
+    static func problems<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as GatewayError where error.code == subjectMasked {
+            throw HTTPProblem(status: 422, code: subjectMasked, detail: error.message)
+        } catch let error as GatewayError where error.code == subjectInvalid {
+            throw HTTPProblem(status: 400, code: subjectInvalid, detail: error.message)
+        }
+    }
+
+    /// A query parameter's percent-decoded value (`+` is a space).
+    static func queryValue(_ query: Substring?, _ name: String) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, parts[0] == name {
+                return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+        }
+        return nil
+    }
+}
+
+/// Encoded eligibility answers by benefit set: there are few distinct sets, so each is encoded once.
+final class AnswerCache: Sendable {
+    private let cache = Mutex<[[String]: [UInt8]]>([:])
+
+    func bytes(_ codes: [String], _ make: () throws -> TrustTravelAnswer) throws -> [UInt8] {
+        if let hit = cache.withLock({ $0[codes] }) { return hit }
+        let bytes = Array(try MeasureDispatcher.encoder.encode(try make()))
+        cache.withLock { if $0.count < 1024 { $0[codes] = bytes } }
+        return bytes
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import GatewayCore
+
+/// One stored measure decision of a subject (the dispatcher's; the store keeps its JSON as given).
+public struct StoredMeasureDecision: Hashable, Sendable {
+    public var subjectKey: String
+    /// `rule|measure|record`: the decision's identity across evaluations.
+    public var key: String
+    public var measure: String
+    public var rule: String
+    public var recordID: String
+    /// `active`, `suspended`, `lifted`, `pending`.
+    public var status: String
+    /// The day (ISO) the decision changes by itself, or nil.
+    public var nextChange: String?
+    /// The decision as JSON.
+    public var content: String
+
+    public init(
+        subjectKey: String, key: String, measure: String, rule: String, recordID: String, status: String,
+        nextChange: String?, content: String
+    ) {
+        self.subjectKey = subjectKey
+        self.key = key
+        self.measure = measure
+        self.rule = rule
+        self.recordID = recordID
+        self.status = status
+        self.nextChange = nextChange
+        self.content = content
+    }
+}
+
+/// One subject's new evaluation: its decisions and the notices of what changed.
+public struct MeasureEvaluation: Sendable {
+    public var subjectKey: String
+    public var decisions: [StoredMeasureDecision]
+    /// The day evaluated for (ISO).
+    public var evaluatedOn: String
+    public var notices: [QueueItemSubmission]
+
+    public init(
+        subjectKey: String, decisions: [StoredMeasureDecision], evaluatedOn: String, notices: [QueueItemSubmission]
+    ) {
+        self.subjectKey = subjectKey
+        self.decisions = decisions
+        self.evaluatedOn = evaluatedOn
+        self.notices = notices
+    }
+}
+
+extension SQLiteStore {
+    /// Notes which records concern which subject (idempotent).
+    public func indexSubjects(_ pairs: [(subjectKey: String, recordID: String)]) throws {
+        guard !pairs.isEmpty else { return }
+        try committer.write { ctx in
+            for pair in pairs {
+                try ctx.db.run(
+                    "INSERT OR IGNORE INTO subject_records (subject_key, record_id) VALUES (?, ?)",
+                    [.text(pair.subjectKey), .text(pair.recordID)])
+            }
+        }
+    }
+
+    /// The ids of records indexed under `subjectKey` (see `indexSubjects`), at most `limit`.
+    public func indexedRecordIDs(subjectKey: String, limit: Int = 1000) throws -> [String] {
+        try read { db in
+            try db.all(
+                "SELECT record_id FROM subject_records WHERE subject_key = ? ORDER BY record_id LIMIT ?",
+                [.text(subjectKey), .int(Int64(limit))]
+            ) { $0.text(0) }
+        }
+    }
+
+    /// A subject's stored decisions (its latest evaluation), ordered by key.
+    public func measureDecisions(subjectKey: String) throws -> [StoredMeasureDecision] {
+        try read { db in
+            try db.all(
+                """
+                SELECT decision_key, measure, rule, record_id, status, next_change, content FROM measure_decisions
+                WHERE subject_key = ? ORDER BY decision_key
+                """, [.text(subjectKey)]
+            ) { row in
+                StoredMeasureDecision(
+                    subjectKey: subjectKey, key: row.text(0), measure: row.text(1), rule: row.text(2),
+                    recordID: row.text(3), status: row.text(4), nextChange: row.optionalText(5), content: row.text(6))
+            }
+        }
+    }
+
+    /// Replaces subjects' decisions with new evaluations and queues their notices, in one transaction: a crash
+    /// leaves either the old decisions and no notices (the next evaluation finds the same changes again) or both.
+    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation]) throws {
+        guard !evaluations.isEmpty else { return }
+        let nowMillis = Millis.from(now)
+        try committer.write { ctx in
+            for e in evaluations {
+                try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
+                for d in e.decisions {
+                    try Self.insertDecision(
+                        ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
+                }
+                for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
+            }
+        }
+    }
+
+    static func insertDecision(
+        _ db: SQLiteConnection, _ d: StoredMeasureDecision, subjectKey: String, evaluatedOn: String, nowMillis: Int64
+    ) throws {
+        try db.run(
+            """
+            INSERT OR REPLACE INTO measure_decisions (subject_key, decision_key, measure, rule, record_id, status,
+            next_change, content, evaluated_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(subjectKey), .text(d.key), .text(d.measure), .text(d.rule), .text(d.recordID), .text(d.status),
+                d.nextChange.map { .text($0) } ?? .null, .text(d.content), .text(evaluatedOn), .int(nowMillis),
+            ])
+    }
+
+    /// The measure, status and next change of a subject's decisions whose measure code starts with `prefix`
+    /// (the eligibility lookup's fast path: no JSON is read).
+    public func measureStatuses(subjectKey: String, measurePrefix: String) throws
+        -> [(measure: String, status: String, nextChange: String?)]
+    {
+        try read { db in
+            try db.all(
+                """
+                SELECT measure, status, next_change FROM measure_decisions INDEXED BY measure_decisions_lookup
+                WHERE subject_key = ? AND measure >= ? AND measure < ?
+                """, [.text(subjectKey), .text(measurePrefix), .text(measurePrefix + "\u{10FFFF}")]
+            ) { row in (row.text(0), row.text(1), row.optionalText(2)) }
+        }
+    }
+
+    /// Subjects with a decision whose `nextChange` is on or before `date` (ISO), at most `limit`.
+    public func subjectsWithMeasureChangesDue(on date: String, limit: Int = 10_000) throws -> [String] {
+        try read { db in
+            try db.all(
+                """
+                SELECT DISTINCT subject_key FROM measure_decisions WHERE next_change IS NOT NULL AND next_change <= ?
+                ORDER BY subject_key LIMIT ?
+                """, [.text(date), .int(Int64(limit))]
+            ) { $0.text(0) }
+        }
+    }
+
+    /// How many decisions are stored (operators, benchmarks).
+    public func measureDecisionCount() throws -> Int {
+        try read { db in try db.first("SELECT count(*) FROM measure_decisions") { Int($0.int(0)) } ?? 0 }
+    }
+
+    /// Writes many subjects' decisions in few transactions (benchmark seeding); no notices.
+    public func putMeasureDecisionsInBulk(_ decisions: [StoredMeasureDecision], evaluatedOn: String) throws {
+        let nowMillis = Millis.from(now)
+        for chunk in stride(from: 0, to: decisions.count, by: 10_000) {
+            let slice = decisions[chunk..<min(decisions.count, chunk + 10_000)]
+            try committer.write { ctx in
+                for d in slice {
+                    try Self.insertDecision(
+                        ctx.db, d, subjectKey: d.subjectKey, evaluatedOn: evaluatedOn, nowMillis: nowMillis)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GatewayCore
+import GatewayCrypto
+import GatewayDispatch
+import GatewayHTTP
+import GatewayStore
+import GatewayTesting
+import Testing
+
+@testable import Gateway
+
+/// A real GatewayService (not started: its router is called directly) over a temporary PKI and store, with one
+/// client per scope.
+final class RouteHarness {
+    let dir: URL
+    let service: GatewayService
+    let router: HTTPRouter
+    static let tokens = ["lookup": "tok-lookup", "read-records": "tok-reader", "operate": "tok-operator"]
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-routes-\(UUID().uuidString)")
+        let trustDir = dir.appendingPathComponent("pki")
+        let hubDir = trustDir.appendingPathComponent("g60-hub")
+        try FileManager.default.createDirectory(at: hubDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: trustDir.appendingPathComponent("root"), withIntermediateDirectories: true)
+        let now = Date()
+        let root = try CertificateAuthority.makeRoot(
+            commonName: "Test root", algorithm: .ed25519, notBefore: now - 86400, notAfter: now + 86400 * 30)
+        let key = try PrivateKey.generate(.ed25519)
+        let cert = try root.issue(
+            partnerID: "g60-hub", publicKey: key.publicKey, notBefore: now - 86400, notAfter: now + 86400 * 30)
+        try Data(try root.certificate.pem()).write(to: trustDir.appendingPathComponent("root/cert.pem"))
+        try Data(try key.pem()).write(to: hubDir.appendingPathComponent("key.pem"))
+        try Data(try cert.pem()).write(to: hubDir.appendingPathComponent("cert.pem"))
+        let clients: [[String: Any]] = Self.tokens.sorted { $0.key < $1.key }.map { scope, token in
+            [
+                "id": "client-\(scope)", "scopes": [scope],
+                "tokenSha256": Digest.hash(Array(token.utf8), using: .sha256).hexString,
+            ]
+        }
+        let object: [String: Any] = [
+            "node": ["id": "g60-hub"],
+            "listen": ["http": "127.0.0.1:0"],
+            "database": ["path": dir.appendingPathComponent("gateway.sqlite").path],
+            "paths": ["partners": TestSupport.partners.path, "contracts": TestSupport.contracts.path],
+            "trust": ["directory": trustDir.path],
+            "subjectKey": ["demo": true],
+            "identityKey": ["demo": true],
+            "clients": clients,
+            "log": ["level": "error"],
+        ]
+        let file = dir.appendingPathComponent("gateway.json")
+        try JSONSerialization.data(withJSONObject: object).write(to: file)
+        let configuration = try Configuration.load(file: file.path, environment: [:])
+        service = try GatewayService(
+            configuration: configuration, logger: Logger(label: "test", handler: MemoryLogHandler()))
+        router = service.makeRouter()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    /// GET `target` with the token of `scope` (nil: no credentials); status and body.
+    func get(_ target: String, as scope: String?) throws -> (status: Int, body: [String: Any]) {
+        var headers = HTTPHeaders()
+        if let scope, let token = Self.tokens[scope] { headers.add("Authorization", "Bearer \(token)") }
+        let request = HTTPRequest(head: HTTPRequestHead(method: "GET", target: target, headers: headers))
+        let route = router.resolve(method: "GET", path: request.path)
+        var context = RequestContext(parameters: route.parameters, route: route.pattern, remoteAddress: "127.0.0.1")
+        let response = try route.responder(request, &context)
+        let body = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        return (response.status, body)
+    }
+
+    /// Records straight into the node's store and through its dispatcher (as its mapping worker does).
+    func store(_ objects: [[String: Any]]) throws {
+        var records: [(record: CanonicalRecord, provenance: Provenance)] = []
+        for (i, object) in objects.enumerated() {
+            var record = try JSONDecoder().decode(
+                CanonicalRecord.self, from: try JSONSerialization.data(withJSONObject: object))
+            record.assignID(keyring: service.configuration.keyring)
+            records.append(
+                (
+                    record,
+                    Provenance(partner: record.sourcePartner, messageID: "m\(i)", rowNumber: i + 1, receivedAt: Date())
+                ))
+        }
+        let results = try service.store.putRecords(records)
+        try service.dispatcher.recordsStored(records.map(\.record), results: results)
+    }
+}
+
+@Suite(.serialized) struct DispatchRouteTests {
+    @Test func eligibilityAnswersOnlyYesNoBenefitsAndWhere() throws {
+        let h = try RouteHarness()
+        let person = DispatchFixtures.person
+        var (status, body) = try h.get("/v1/trust-travel/eligibility?subject=\(person)", as: "lookup")
+        #expect(status == 200)
+        #expect(body["eligible"] as? Bool == false)
+
+        try h.store([DispatchFixtures.redList()])
+        (status, body) = try h.get("/v1/trust-travel/eligibility?subject=\(person)", as: "lookup")
+        #expect(status == 200)
+        #expect(body["eligible"] as? Bool == true)
+        #expect(Set(body.keys) == ["eligible", "benefits"])
+        let benefits = try #require(body["benefits"] as? [[String: Any]])
+        #expect(benefits.count == 3)
+        #expect(benefits.allSatisfy { Set($0.keys) == ["code", "title", "titleEn", "partners"] })
+        // Nothing about the person, the records or the reasons.
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+        for leak in ["王五", person, "trustworthyPerson", "守信激励个人", "rule", "record", "explanation"] {
+            #expect(!text.contains(leak), "\(leak)")
+        }
+
+        // Suspended by a punishment from another city.
+        try h.store([DispatchFixtures.debtor()])
+        (status, body) = try h.get("/v1/trust-travel/eligibility?subject=\(person)", as: "lookup")
+        #expect(status == 200)
+        #expect(body["eligible"] as? Bool == false)
+        #expect((body["benefits"] as? [Any])?.isEmpty == true)
+
+        // Masked, invalid or missing subjects: a problem, never an answer.
+        (status, body) = try h.get(
+            "/v1/trust-travel/eligibility?subject=110102%2A%2A%2A%2A%2A%2A%2A%2A970X", as: "lookup")
+        #expect(status == 422)
+        #expect(body["code"] as? String == "subject.masked")
+        #expect(body["eligible"] == nil)
+        (status, body) = try h.get("/v1/trust-travel/eligibility?subject=110102198404069701", as: "lookup")
+        #expect(status == 400)
+        #expect(body["code"] as? String == "subject.invalid")
+        (status, body) = try h.get("/v1/trust-travel/eligibility", as: "lookup")
+        #expect(status == 400)
+    }
+
+    @Test func measuresWithExplanationsForReaders() throws {
+        let h = try RouteHarness()
+        try h.store([DispatchFixtures.redList(), DispatchFixtures.debtor()])
+        let (status, body) = try h.get("/v1/subjects/\(DispatchFixtures.person)/measures", as: "read-records")
+        #expect(status == 200)
+        let decisions = try #require(body["decisions"] as? [[String: Any]])
+        #expect(decisions.count == 15)
+        #expect(decisions.allSatisfy { ($0["explanation"] as? String)?.isEmpty == false && $0["versions"] != nil })
+        #expect(decisions.filter { $0["status"] as? String == "suspended" }.count == 3)
+        let keys = try #require(body["subjectKeys"] as? [String])
+        #expect(keys.count == 1 && keys[0].hasPrefix("id:") && !keys[0].contains(DispatchFixtures.person))
+        // The hashed key works as the path too.
+        let again = try h.get("/v1/subjects/\(keys[0])/measures", as: "read-records")
+        #expect((again.body["decisions"] as? [Any])?.count == 15)
+        #expect(try h.get("/v1/subjects/110102********970X/measures", as: "read-records").status == 422)
+    }
+
+    @Test func newRoutesRequireTheirScopes() throws {
+        let h = try RouteHarness()
+        let eligibility = "/v1/trust-travel/eligibility?subject=91310000132260250X"
+        let measures = "/v1/subjects/91310000132260250X/measures"
+        #expect(try h.get(eligibility, as: nil).status == 401)
+        #expect(try h.get(eligibility, as: "read-records").status == 403)
+        #expect(try h.get(eligibility, as: "operate").status == 403)
+        #expect(try h.get(eligibility, as: "lookup").status == 200)
+        #expect(try h.get(measures, as: nil).status == 401)
+        #expect(try h.get(measures, as: "lookup").status == 403)
+        #expect(try h.get(measures, as: "read-records").status == 200)
+    }
+}
