@@ -158,6 +158,8 @@ struct DemoSummary {
                 "expectedDeliveries": e.2,
             ])
         }
+        let unversioned = received.values.reduce(0) { $0 + $1.records.keys.filter { $0.hasSuffix("@?") }.count }
+        if unversioned > 0 { failures.append("\(unversioned) delivered records carry no version") }
         let chain = try service.store.verifyChain()
         if !chain.isIntact { failures.append("message log: \(chain.firstBroken?.description ?? "broken")") }
         let dead = try service.store.deadItems(partner: nil).count

@@ -12,7 +12,7 @@ public final class SimulatedPartner: Sendable {
     public struct Received: Sendable {
         public var envelopes = 0
         public var rejectedEnvelopes = 0
-        /// Record id + version → how many times it arrived.
+        /// `<record id>@<version>` → how many times it arrived (`@?` when a line carries no version).
         public var records: [String: Int] = [:]
         /// Source partner → records received from it.
         public var recordsBySource: [String: Int] = [:]
@@ -67,7 +67,8 @@ public final class SimulatedPartner: Sendable {
                         let recordID = object["id"] as? String
                     else { continue }
                     let source = object["sourcePartner"] as? String ?? "?"
-                    received.records["\(recordID)", default: 0] += 1
+                    let version = (object["version"] as? Int).map(String.init) ?? "?"
+                    received.records["\(recordID)@\(version)", default: 0] += 1
                     received.recordsBySource[source, default: 0] += 1
                 }
             }

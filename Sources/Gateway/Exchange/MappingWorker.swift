@@ -152,7 +152,11 @@ public final class MappingWorker: @unchecked Sendable {
                     orderKey = target
                 }
             }
-            let line = Array((try json.line(record)).utf8)
+            // The delivered line carries the stored version (Contracts/records/README.md, "Delivery"), so a receiver
+            // can apply out-of-order or repeated deliveries by record id and version.
+            var text = try json.line(record)
+            if text.hasPrefix("{") { text = "{\"version\":\(result.version)," + text.dropFirst() }
+            let line = Array(text.utf8)
             for subscriber in partners.subscribers(of: record.kind, except: record.sourcePartner) {
                 deliveries.append(
                     QueueItemSubmission(
