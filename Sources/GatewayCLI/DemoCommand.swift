@@ -177,7 +177,11 @@ enum DemoCommand: Command {
                curl -s \(gatewayURL)/healthz
                curl -s -H 'Authorization: Bearer \(credentials.operate)' \(gatewayURL)/v1/queues
                curl -s -H 'Authorization: Bearer \(credentials.operate)' \(gatewayURL)/metrics
-               curl -s -H 'Authorization: Bearer \(credentials.readRecords)' \(gatewayURL)/v1/subjects/91310000132260250X/records
+               curl -s -H 'Authorization: Bearer \(credentials.readRecords)' \(gatewayURL)/v1/subjects/\(expected.exampleUSCC ?? "91310000132260250X")/records
+               curl -s -H 'Authorization: Bearer \(credentials.readRecords)' \(gatewayURL)/v1/subjects/\(expected.exampleUSCC ?? "91310000132260250X")/measures
+               curl -s -H 'Authorization: Bearer \(credentials.lookup)' '\(gatewayURL)/v1/trust-travel/eligibility?subject=11010219840406970X'
+               curl -s -H 'Authorization: Bearer \(credentials.operate)' '\(gatewayURL)/v1/reports/dual-publicity?from=2024-01-01&to=2024-12-31&format=html' > report.html
+               (the dashboard is \(gatewayURL)/ops, with the operate token)
                g60-gateway log verify --db \(configuration.databasePath)
             """)
         if args.has("--exit") {

@@ -74,6 +74,8 @@ struct DemoExpectations {
     var deliveries: [String: Int] = [:]
     /// Record ids already counted: a record sent again (the same natural key) is not delivered again.
     var seen: Set<String> = []
+    /// A USCC that has records after the exchange, for the printed curl example.
+    var exampleUSCC: String?
 
     /// Adds a fixture folder's goldens; returns the row count the envelope declares.
     mutating func add(folder: URL, partner: String, partners: PartnerDirectory) -> Int {
@@ -93,6 +95,9 @@ struct DemoExpectations {
             quarantined[partner, default: 0] += 1  // the unreadable rest of the file, as one quarantined row
         }
         for record in records {
+            if exampleUSCC == nil, let subject = record["subject"] as? [String: Any], let uscc = subject["uscc"] as? String {
+                exampleUSCC = uscc
+            }
             guard let kind = (record["kind"] as? String).flatMap(RecordKind.init(rawValue:)),
                 seen.insert((record["id"] as? String) ?? UUID().uuidString).inserted
             else { continue }
