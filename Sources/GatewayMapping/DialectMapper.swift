@@ -42,11 +42,13 @@ public struct DialectMapper: Sendable {
         let omitUnknown: Bool
         /// `transforms`, compiled once (no name matching per value).
         let ops: [Transforms.Op]
+        /// For a code field over a canonical table: its codes and names as hash lookups (built once).
+        let lookup: CodeLookup?
 
         init(
             path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
             dateFormats: [String], unit: Money.Unit, table: [String: [String]]?, tableName: String?, split: [String],
-            when: Dialect.Condition?, join: Bool, omitUnknown: Bool
+            when: Dialect.Condition?, join: Bool, omitUnknown: Bool, lookup: CodeLookup? = nil
         ) {
             self.path = path
             self.type = type
@@ -62,6 +64,7 @@ public struct DialectMapper: Sendable {
             self.join = join
             self.omitUnknown = omitUnknown
             self.ops = Transforms.compile(transforms)
+            self.lookup = lookup
         }
     }
 
@@ -116,7 +119,7 @@ public struct DialectMapper: Sendable {
                     dateFormats: field.dateFormats ?? dialect.dateFormats ?? Dialect.defaultDateFormats,
                     unit: field.unit == "wanYuan" ? .wanYuan : field.unit == "fen" ? .fen : .yuan, table: table,
                     tableName: field.table, split: field.split ?? [], when: field.when, join: field.join ?? false,
-                    omitUnknown: field.onUnknown == "omit"))
+                    omitUnknown: field.onUnknown == "omit", lookup: CodeLookup(type: type, codes: codes)))
         }
         self.plans = plans
         var slotOf: [String: Int] = [:]
@@ -461,6 +464,7 @@ public struct DialectMapper: Sendable {
         case "record-kinds":
             return RecordKind(rawValue: v).map { [$0.rawValue] }
         default:
+            if let lookup = plan.lookup { return lookup.resolve(v) }
             let t = codes[table]
             if t.contains(v) { return [v] }
             if let e = t.entry(named: v) { return [e.code] }
@@ -600,5 +604,40 @@ final class PositionCache: Sendable {
             }
             return state.positions
         }
+    }
+}
+
+/// A canonical code table as the mapper reads it: `contains`, `entry(named:)` (first entry of a name) and, for
+/// penalty categories, the v1 names, as hash lookups instead of scans. The same answers as `resolveCode`'s scans.
+struct CodeLookup: Sendable {
+    let codes: Set<String>
+    let byName: [String: String]
+    /// v1 name → the canonical codes it maps to (nil when its entry has no `mapsTo`), penalty categories only.
+    let v1ByName: [String: [String]?]
+
+    init?(type: CanonicalFields.ValueType, codes tables: CodeTables) {
+        let table: String
+        switch type {
+        case .code(let t), .codes(let t): table = t
+        default: return nil
+        }
+        if table == "sex" || table == "record-kinds" { return nil }
+        let t = tables[table]
+        codes = Set(t.entries.map(\.code))
+        var byName: [String: String] = [:]
+        for e in t.entries where byName[e.name] == nil { byName[e.name] = e.code }
+        self.byName = byName
+        var v1: [String: [String]?] = [:]
+        if table == "penalty-categories" {
+            for e in tables["penalty-categories-v1"].entries where v1[e.name] == nil { v1[e.name] = .some(e.mapsTo) }
+        }
+        v1ByName = v1
+    }
+
+    func resolve(_ v: String) -> [String]? {
+        if codes.contains(v) { return [v] }
+        if let code = byName[v] { return [code] }
+        if let mapsTo = v1ByName[v] { return mapsTo }
+        return nil
     }
 }

@@ -53,3 +53,31 @@ import Testing
         #expect(mapper.map(SourceRow(number: 1, location: "l", schema: schema, values: lines[0], raw: [])).verdict == .accepted)
     }
 }
+
+/// The hash lookups of code fields answer exactly as the table scans they replace.
+@Suite struct CodeLookupTests {
+    func scan(_ v: String, _ table: String, _ codes: CodeTables) -> [String]? {
+        let t = codes[table]
+        if t.contains(v) { return [v] }
+        if let e = t.entry(named: v) { return [e.code] }
+        if table == "penalty-categories", let e = codes["penalty-categories-v1"].entry(named: v) { return e.mapsTo }
+        return nil
+    }
+
+    @Test func everyCodeAndNameOfEveryTable() throws {
+        let codes = try TestSupport.codeTables()
+        var checked = 0
+        for (name, table) in codes.tables {
+            let lookup = try #require(CodeLookup(type: .code(name), codes: codes))
+            var probes = table.entries.flatMap { [$0.code, $0.name, " \($0.code)", $0.name + "x"] } + ["", "?"]
+            if name == "penalty-categories" { probes += codes["penalty-categories-v1"].entries.map(\.name) }
+            for v in probes {
+                #expect(lookup.resolve(v) == scan(v, name, codes), "\(name): \(v)")
+                checked += 1
+            }
+        }
+        #expect(checked > 100)
+        #expect(CodeLookup(type: .code("sex"), codes: codes) == nil)
+        #expect(CodeLookup(type: .text, codes: codes) == nil)
+    }
+}
