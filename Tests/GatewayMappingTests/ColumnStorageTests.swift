@@ -81,3 +81,27 @@ import Testing
         #expect(CodeLookup(type: .text, codes: codes) == nil)
     }
 }
+
+/// Flat JSON records keep their values by position under a reused schema; they must read as `flattened` does.
+@Suite struct JSONColumnStorageTests {
+    @Test func flatRecordsReadAsFlattened() throws {
+        let lines = [
+            #"{"a":"1","b":2,"c":null}"#, #"{"a":"3","b":4,"c":null}"#, #"{"a":"5","c":"x","b":true}"#,
+            #"{"a":"6","a":"7"}"#, #"{"a":{"n":"8"},"b":[1,2]}"#, #"{"":"e","a":null}"#, #"{"a":"9","b":"10","c":null}"#,
+        ]
+        let rows = try decode(JSONLinesDecoder(maxRowBytes: 1 << 20), Array(lines.joined(separator: "\n").utf8))
+        #expect(rows.count == lines.count)
+        for (row, line) in zip(rows, lines) {
+            let expected = try JSONValue.parse(Array(line.utf8)).flattened()
+            #expect(row.fields == expected, "\(line)")
+            for name in ["a", "b", "c", "", "a.n"] { #expect(row.value(name) == expected[name], "\(line): \(name)") }
+        }
+        // The first two records share one schema; the repeated key falls back to a dictionary.
+        guard case .columns(let s0, _) = rows[0].storage, case .columns(let s1, _) = rows[1].storage else {
+            Issue.record("flat records should be stored by column")
+            return
+        }
+        #expect(s0 === s1)
+        if case .columns = rows[3].storage { Issue.record("a repeated key should be stored as a dictionary") }
+    }
+}
