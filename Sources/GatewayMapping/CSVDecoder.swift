@@ -10,6 +10,7 @@ struct CSVDecoder: RowDecoder {
     let skipLines: Int
     let maxRowBytes: Int
     private(set) var columns: [String]?
+    private var schema: RowSchema?
 
     private var state = State.fieldStart
     private var field: [UInt8] = []
@@ -136,10 +137,17 @@ struct CSVDecoder: RowDecoder {
         rowNumber += 1
         var rawRow = raw
         while let last = rawRow.last, last == 0x0A || last == 0x0D { rawRow.removeLast() }
-        let names = columns ?? (1...max(fields.count, 1)).map(String.init)
-        var dict: [String: String] = [:]
-        dict.reserveCapacity(names.count)
-        for (i, value) in fields.enumerated() where i < names.count { dict[names[i]] = value }
+        // The column names, resolved once per file (per header), not a dictionary per row.
+        let rowSchema: RowSchema
+        if let columns {
+            if let schema { rowSchema = schema } else {
+                rowSchema = RowSchema(names: columns)
+                schema = rowSchema
+            }
+        } else {
+            rowSchema = RowSchema(names: (1...max(fields.count, 1)).map(String.init))
+        }
+        let names = rowSchema.names
         var problems: [Problem] = []
         if fields.count != names.count {
             problems.append(
@@ -149,6 +157,7 @@ struct CSVDecoder: RowDecoder {
         }
         try emit(
             SourceRow(
-                number: rowNumber, location: "line \(rowStartLine)", fields: dict, raw: rawRow, problems: problems))
+                number: rowNumber, location: "line \(rowStartLine)", schema: rowSchema, values: fields, raw: rawRow,
+                problems: problems))
     }
 }

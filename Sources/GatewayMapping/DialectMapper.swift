@@ -1,4 +1,5 @@
 import GatewayCore
+import Synchronization
 
 /// The outcome of one source row: accepted with its canonical record, rejected with every problem, or skipped by
 /// a dialect rule. Rejected and skipped rows keep their raw bytes; nothing is dropped silently.
@@ -41,11 +42,13 @@ public struct DialectMapper: Sendable {
         let omitUnknown: Bool
         /// `transforms`, compiled once (no name matching per value).
         let ops: [Transforms.Op]
+        /// For a code field over a canonical table: its codes and names as hash lookups (built once).
+        let lookup: CodeLookup?
 
         init(
             path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
             dateFormats: [String], unit: Money.Unit, table: [String: [String]]?, tableName: String?, split: [String],
-            when: Dialect.Condition?, join: Bool, omitUnknown: Bool
+            when: Dialect.Condition?, join: Bool, omitUnknown: Bool, lookup: CodeLookup? = nil
         ) {
             self.path = path
             self.type = type
@@ -61,6 +64,7 @@ public struct DialectMapper: Sendable {
             self.join = join
             self.omitUnknown = omitUnknown
             self.ops = Transforms.compile(transforms)
+            self.lookup = lookup
         }
     }
 
@@ -71,6 +75,10 @@ public struct DialectMapper: Sendable {
     let validator: RecordValidator
     let keyring: SubjectKeyring
     let plans: [Plan]
+    /// Canonical path → its plan's position in `plans` (the slot of its value in `Values`).
+    let slotOf: [String: Int]
+    /// Source positions per CSV header (see `sourcePositions`).
+    let positionCache = PositionCache()
     let nullValues: Set<String>
     /// The longest null value in UTF-8 bytes: longer values are never looked up (hashing long Chinese text costs).
     let nullValueMaxBytes: Int
@@ -111,9 +119,12 @@ public struct DialectMapper: Sendable {
                     dateFormats: field.dateFormats ?? dialect.dateFormats ?? Dialect.defaultDateFormats,
                     unit: field.unit == "wanYuan" ? .wanYuan : field.unit == "fen" ? .fen : .yuan, table: table,
                     tableName: field.table, split: field.split ?? [], when: field.when, join: field.join ?? false,
-                    omitUnknown: field.onUnknown == "omit"))
+                    omitUnknown: field.onUnknown == "omit", lookup: CodeLookup(type: type, codes: codes)))
         }
         self.plans = plans
+        var slotOf: [String: Int] = [:]
+        for (i, plan) in plans.enumerated() { slotOf[plan.path] = i }
+        self.slotOf = slotOf
     }
 
     /// Every problem of a dialect: unknown canonical fields or options, missing tables, local codes mapping to
@@ -209,7 +220,10 @@ public struct DialectMapper: Sendable {
             return outcome
         }
         // Rare: only then sort, so the report lists the fields in a stable order.
-        let invalid = row.fields.filter { $0.value.utf8.contains(0xEF) && $0.value.unicodeScalars.contains("\u{FFFD}") }
+        let invalid =
+            row.anyValueMayHoldReplacement
+            ? row.fields.filter { $0.value.utf8.contains(0xEF) && $0.value.unicodeScalars.contains("\u{FFFD}") }
+            : [:]
         for (name, _) in invalid.sorted(by: { $0.key < $1.key }) {
             outcome.problems.append(
                 .error(
@@ -217,9 +231,9 @@ public struct DialectMapper: Sendable {
                     "\(row.location): source field \(name) holds bytes that are not valid \(dialect.encoding ?? "utf-8") (shown as U+FFFD)"
                 ))
         }
-        var values = Values()
-        values.text.reserveCapacity(plans.count)  // no growing (rehashing) while the row's fields are added
-        for plan in plans { resolve(plan, row, &values) }
+        var values = Values(count: plans.count)
+        let positions = sourcePositions(row)
+        for (i, plan) in plans.enumerated() { resolve(plan, slot: i, row, positions, &values) }
         var record = build(&values)
         record.assignID(keyring: keyring)
         let failed = values.failed
@@ -279,23 +293,30 @@ public struct DialectMapper: Sendable {
     }
 
     func matches(_ c: Dialect.Condition, _ row: SourceRow) -> Bool {
-        let value = row.fields[c.source].map { Transforms.trim($0) } ?? ""
+        let value = row.value(c.source).map { Transforms.trim($0) } ?? ""
         if let empty = c.empty, empty != isNull(value) { return false }
         if let list = c.in, !list.contains(value) { return false }
         if let list = c.notIn, list.contains(value) { return false }
         return true
     }
 
-    /// Typed values of one row, and the problems found reading them.
+    /// Typed values of one row, one slot per plan (in `plans` order), and the problems found reading them.
     struct Values {
-        var text: [String: String] = [:]
-        var dates: [String: CivilDate] = [:]
-        var limits: [String: DateLimit] = [:]
-        var money: [String: Money] = [:]
-        var ints: [String: Int] = [:]
-        var lists: [String: [String]] = [:]
+        enum Slot {
+            case none
+            case text(String)
+            case date(CivilDate)
+            case limit(DateLimit)
+            case money(Money)
+            case int(Int)
+            case list([String])
+        }
+
+        var slots: [Slot]
         var problems: [Problem] = []
         var failed: Set<String> = []
+
+        init(count: Int) { slots = Array(repeating: .none, count: count) }
 
         mutating func fail(_ path: String, _ code: String, _ message: String) {
             problems.append(.error(path, code, message))
@@ -303,15 +324,34 @@ public struct DialectMapper: Sendable {
         }
     }
 
-    func resolve(_ plan: Plan, _ row: SourceRow, _ values: inout Values) {
+    /// For a CSV row: per plan, per source name, its column position (-1: no such column), resolved once per
+    /// file; nil for other rows (and for CSV headers that repeat a name), which look names up per row.
+    func sourcePositions(_ row: SourceRow) -> [[Int]]? {
+        guard case .columns(let schema, _) = row.storage, !schema.hasRepeatedNames else { return nil }
+        return positionCache.positions(for: schema) { schema in
+            plans.map { plan in plan.sources.map { schema.index[$0] ?? -1 } }
+        }
+    }
+
+    /// The raw value of a plan's `k`-th source.
+    @inline(__always)
+    func sourceValue(_ row: SourceRow, _ positions: [[Int]]?, slot: Int, _ k: Int, _ name: String) -> String? {
+        if let positions, case .columns(_, let values) = row.storage {
+            let i = positions[slot][k]
+            return i >= 0 && i < values.count ? values[i] : nil
+        }
+        return row.value(name)
+    }
+
+    func resolve(_ plan: Plan, slot: Int, _ row: SourceRow, _ positions: [[Int]]?, _ values: inout Values) {
         var value: String?
         var source = "const"
         if plan.when.map({ matches($0, row) }) ?? true {
             if plan.join {
                 var parts: [String] = []
                 var names: [String] = []
-                for name in plan.sources {
-                    guard let raw = row.fields[name] else { continue }
+                for (k, name) in plan.sources.enumerated() {
+                    guard let raw = sourceValue(row, positions, slot: slot, k, name) else { continue }
                     let v = Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         parts.append(v)
@@ -324,8 +364,8 @@ public struct DialectMapper: Sendable {
                 }
             } else {
                 // The first source with a value (no arrays or joining: this runs for every field of every row).
-                for name in plan.sources {
-                    guard let raw = row.fields[name] else { continue }
+                for (k, name) in plan.sources.enumerated() {
+                    guard let raw = sourceValue(row, positions, slot: slot, k, name) else { continue }
                     let v = Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         value = v
@@ -341,12 +381,12 @@ public struct DialectMapper: Sendable {
         var origin: String { source == "const" ? "the dialect's constant" : "source field \(source)" }
         switch plan.type {
         case .text:
-            values.text[plan.path] = value
+            values.slots[slot] = .text(value)
         case .texts:
-            values.lists[plan.path] = Transforms.split(value, separators: plan.split)
+            values.slots[slot] = .list(Transforms.split(value, separators: plan.split))
         case .date:
             if let d = Transforms.parseDate(value, formats: plan.dateFormats) {
-                values.dates[plan.path] = d
+                values.slots[slot] = .date(d)
             } else {
                 values.fail(
                     plan.path, MappingProblemCode.dateUnparseable,
@@ -355,9 +395,9 @@ public struct DialectMapper: Sendable {
             }
         case .dateLimit:
             if longTermValues.contains(Transforms.trim(value)) {
-                values.limits[plan.path] = .longTerm
+                values.slots[slot] = .limit(.longTerm)
             } else if let d = Transforms.parseDate(value, formats: plan.dateFormats) {
-                values.limits[plan.path] = DateLimit(d)
+                values.slots[slot] = .limit(DateLimit(d))
             } else {
                 values.fail(
                     plan.path, MappingProblemCode.dateUnparseable,
@@ -366,7 +406,7 @@ public struct DialectMapper: Sendable {
             }
         case .money:
             do {
-                values.money[plan.path] = try Transforms.parseMoney(value, defaultUnit: plan.unit)
+                values.slots[slot] = .money(try Transforms.parseMoney(value, defaultUnit: plan.unit))
             } catch {
                 let why = (error as? CoreError)?.message ?? "\(error)"
                 values.fail(
@@ -375,7 +415,7 @@ public struct DialectMapper: Sendable {
             }
         case .integer:
             if let n = Transforms.parseInteger(value) {
-                values.ints[plan.path] = n
+                values.slots[slot] = .int(n)
             } else {
                 values.fail(
                     plan.path, MappingProblemCode.numberUnparseable,
@@ -383,7 +423,7 @@ public struct DialectMapper: Sendable {
             }
         case .code(let table):
             if let codes = resolveCode(value, plan: plan, table: table) {
-                values.text[plan.path] = codes.first ?? ""
+                values.slots[slot] = .text(codes.first ?? "")
             } else if plan.omitUnknown {
                 values.problems.append(
                     .warning(
@@ -402,7 +442,7 @@ public struct DialectMapper: Sendable {
                         plan.path, MappingProblemCode.codeUnknown, unknownCodeMessage(part, origin, plan, table))
                 }
             }
-            values.lists[plan.path] = out
+            values.slots[slot] = .list(out)
         }
     }
 
@@ -424,6 +464,7 @@ public struct DialectMapper: Sendable {
         case "record-kinds":
             return RecordKind(rawValue: v).map { [$0.rawValue] }
         default:
+            if let lookup = plan.lookup { return lookup.resolve(v) }
             let t = codes[table]
             if t.contains(v) { return [v] }
             if let e = t.entry(named: v) { return [e.code] }
@@ -435,15 +476,43 @@ public struct DialectMapper: Sendable {
     // MARK: building the record
 
     func build(_ v: inout Values) -> CanonicalRecord {
-        func text(_ p: String) -> String { v.text[p] ?? "" }
-        func opt(_ p: String) -> String? { v.text[p] }
+        let slotOf = self.slotOf
+        func slot(_ p: String) -> Values.Slot {
+            guard let i = slotOf[p] else { return .none }
+            return v.slots[i]
+        }
+        func opt(_ p: String) -> String? {
+            if case .text(let s) = slot(p) { return s }
+            return nil
+        }
+        func text(_ p: String) -> String { opt(p) ?? "" }
+        func dateOpt(_ p: String) -> CivilDate? {
+            if case .date(let d) = slot(p) { return d }
+            return nil
+        }
+        func limitOpt(_ p: String) -> DateLimit? {
+            if case .limit(let d) = slot(p) { return d }
+            return nil
+        }
+        func list(_ p: String) -> [String]? {
+            if case .list(let l) = slot(p) { return l }
+            return nil
+        }
+        func money(_ p: String) -> Money? {
+            if case .money(let m) = slot(p) { return m }
+            return nil
+        }
+        func int(_ p: String) -> Int? {
+            if case .int(let n) = slot(p) { return n }
+            return nil
+        }
         func date(_ p: String) -> CivilDate {
-            if let d = v.dates[p] { return d }
+            if let d = dateOpt(p) { return d }
             if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
             return DialectMapper.sentinelDate
         }
         func limit(_ p: String) -> DateLimit {
-            if let d = v.limits[p] { return d }
+            if let d = limitOpt(p) { return d }
             if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
             return .date(DialectMapper.sentinelDate)
         }
@@ -478,11 +547,11 @@ public struct DialectMapper: Sendable {
                 PenaltyDecision(
                     decisionNumber: text("penalty.decisionNumber"), violationType: text("penalty.violationType"),
                     facts: text("penalty.facts"), legalBasis: text("penalty.legalBasis"),
-                    categories: v.lists["penalty.categories"] ?? [], content: text("penalty.content"),
-                    fineAmount: v.money["penalty.fineAmount"], confiscatedAmount: v.money["penalty.confiscatedAmount"],
+                    categories: list("penalty.categories") ?? [], content: text("penalty.content"),
+                    fineAmount: money("penalty.fineAmount"), confiscatedAmount: money("penalty.confiscatedAmount"),
                     suspendedOrRevokedLicense: opt("penalty.suspendedOrRevokedLicense"),
                     decisionDate: date("penalty.decisionDate"), validUntil: limit("penalty.validUntil"),
-                    publicityEndDate: v.dates["penalty.publicityEndDate"], authority: authority("penalty.authority.name", "penalty.authority.uscc"),
+                    publicityEndDate: dateOpt("penalty.publicityEndDate"), authority: authority("penalty.authority.name", "penalty.authority.uscc"),
                     sourceUnit: authority("penalty.sourceUnit.name", "penalty.sourceUnit.uscc"), severity: opt("penalty.severity"),
                     keyArea: opt("penalty.keyArea"), remarks: opt("penalty.remarks")))
         case .dishonestDebtor:
@@ -496,16 +565,16 @@ public struct DialectMapper: Sendable {
                     obligation: text("dishonestDebtor.obligation"), performance: text("dishonestDebtor.performance"),
                     performedPart: opt("dishonestDebtor.performedPart"),
                     unperformedPart: opt("dishonestDebtor.unperformedPart"),
-                    situations: v.lists["dishonestDebtor.situations"] ?? [],
+                    situations: list("dishonestDebtor.situations") ?? [],
                     publishedDate: date("dishonestDebtor.publishedDate"), sex: opt("dishonestDebtor.sex"),
-                    age: v.ints["dishonestDebtor.age"]))
+                    age: int("dishonestDebtor.age")))
         case .listEntry:
             body = .listEntry(
                 ListEntry(
                     listKind: text("listEntry.listKind"), listName: text("listEntry.listName"),
                     listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority.name", "listEntry.authority.uscc"),
                     basis: text("listEntry.basis"), documentNumber: opt("listEntry.documentNumber"),
-                    listedDate: date("listEntry.listedDate"), validUntil: v.limits["listEntry.validUntil"]))
+                    listedDate: date("listEntry.listedDate"), validUntil: limitOpt("listEntry.validUntil")))
         case .retraction:
             if RecordKind(rawValue: text("retraction.targetKind")) == nil, !v.failed.contains("retraction.targetKind") {
                 v.fail(
@@ -521,5 +590,54 @@ public struct DialectMapper: Sendable {
                     remarks: opt("retraction.remarks")))
         }
         return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)
+    }
+}
+
+/// The source positions of the last CSV header a mapper saw: a file has one header, so one entry suffices.
+final class PositionCache: Sendable {
+    private let state = Mutex<(schema: RowSchema?, positions: [[Int]])>((nil, []))
+
+    func positions(for schema: RowSchema, compute: (RowSchema) -> [[Int]]) -> [[Int]] {
+        state.withLock { state in
+            if state.schema !== schema {
+                state = (schema, compute(schema))
+            }
+            return state.positions
+        }
+    }
+}
+
+/// A canonical code table as the mapper reads it: `contains`, `entry(named:)` (first entry of a name) and, for
+/// penalty categories, the v1 names, as hash lookups instead of scans. The same answers as `resolveCode`'s scans.
+struct CodeLookup: Sendable {
+    let codes: Set<String>
+    let byName: [String: String]
+    /// v1 name → the canonical codes it maps to (nil when its entry has no `mapsTo`), penalty categories only.
+    let v1ByName: [String: [String]?]
+
+    init?(type: CanonicalFields.ValueType, codes tables: CodeTables) {
+        let table: String
+        switch type {
+        case .code(let t), .codes(let t): table = t
+        default: return nil
+        }
+        if table == "sex" || table == "record-kinds" { return nil }
+        let t = tables[table]
+        codes = Set(t.entries.map(\.code))
+        var byName: [String: String] = [:]
+        for e in t.entries where byName[e.name] == nil { byName[e.name] = e.code }
+        self.byName = byName
+        var v1: [String: [String]?] = [:]
+        if table == "penalty-categories" {
+            for e in tables["penalty-categories-v1"].entries where v1[e.name] == nil { v1[e.name] = .some(e.mapsTo) }
+        }
+        v1ByName = v1
+    }
+
+    func resolve(_ v: String) -> [String]? {
+        if codes.contains(v) { return [v] }
+        if let code = byName[v] { return [code] }
+        if let mapsTo = v1ByName[v] { return mapsTo }
+        return nil
     }
 }

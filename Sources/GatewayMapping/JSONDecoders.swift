@@ -7,6 +7,7 @@ struct JSONLinesDecoder: RowDecoder {
     private var line: [UInt8] = []
     private var lineNumber = 0
     private var rowNumber = 0
+    private var schema: RowSchema?
 
     init(maxRowBytes: Int) { self.maxRowBytes = maxRowBytes }
 
@@ -44,13 +45,20 @@ struct JSONLinesDecoder: RowDecoder {
         if line.last == 0x0D { line.removeLast() }
         guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
         rowNumber += 1
-        try emit(JSONRows.row(from: line, number: rowNumber, location: "line \(lineNumber)"))
+        try emit(JSONRows.rowReusing(from: line, number: rowNumber, location: "line \(lineNumber)", schema: &schema))
     }
 }
 
 enum JSONRows {
     /// A row from the bytes of one JSON record; a value that is not an object becomes a rejected row.
     static func row(from bytes: [UInt8], number: Int, location: String) -> SourceRow {
+        var schema: RowSchema?
+        return rowReusing(from: bytes, number: number, location: location, schema: &schema)
+    }
+
+    /// As `row(from:number:location:)`; a flat object (scalar or null members, no repeated key) keeps its values by
+    /// position under `schema`, which is reused while consecutive records have the same keys in the same order.
+    static func rowReusing(from bytes: [UInt8], number: Int, location: String, schema: inout RowSchema?) -> SourceRow {
         do {
             let value = try JSONValue.parse(bytes)
             guard case .object = value else {
@@ -59,6 +67,17 @@ enum JSONRows {
                     problems: [
                         .error("row", MappingProblemCode.rowMalformed, "\(location) is a JSON value but not an object")
                     ])
+            }
+            if let flat = value.flatMembers() {
+                if let last = schema, last.names == flat.names {
+                    return SourceRow(number: number, location: location, schema: last, values: flat.values, raw: bytes)
+                }
+                let fresh = RowSchema(names: flat.names)
+                if !fresh.hasRepeatedNames {
+                    schema = fresh
+                    return SourceRow(
+                        number: number, location: location, schema: fresh, values: flat.values, raw: bytes)
+                }
             }
             return SourceRow(number: number, location: location, fields: value.flattened(), raw: bytes)
         } catch let e as JSONValue.ParseError {
@@ -107,6 +126,7 @@ struct JSONArrayDecoder: RowDecoder {
     private var captureScalar = false
     private var captureStart = 0
     private var rowNumber = 0
+    private var schema: RowSchema?
 
     init(recordPath: String?, maxRowBytes: Int) {
         let p = (recordPath ?? "").split(separator: ".").map { Array($0.utf8) }
@@ -268,7 +288,7 @@ struct JSONArrayDecoder: RowDecoder {
         inString = false
         let index = rowNumber
         rowNumber += 1
-        try emit(JSONRows.row(from: capture, number: rowNumber, location: location(index)))
+        try emit(JSONRows.rowReusing(from: capture, number: rowNumber, location: location(index), schema: &schema))
         capture.removeAll(keepingCapacity: true)
     }
 

@@ -53,6 +53,23 @@ enum JSONValue {
         }
     }
 
+    /// For an object whose members are all scalars or null: its non-null members' names and scalar texts in
+    /// source order (what `flattened` holds for it); nil for anything else.
+    func flatMembers() -> FlatMembers? {
+        guard case .object(let members) = self else { return nil }
+        var flat = FlatMembers()
+        flat.names.reserveCapacity(members.count)
+        flat.values.reserveCapacity(members.count)
+        for member in members {
+            if member.1.isNull { continue }
+            // Arrays and objects have no scalar text.
+            guard let t = member.1.scalarText else { return nil }
+            flat.names.append(member.0)
+            flat.values.append(t)
+        }
+        return flat
+    }
+
     var scalarText: String? {
         switch self {
         case .string(let s): return s
@@ -260,4 +277,10 @@ enum JSONValue {
             return v
         }
     }
+}
+
+/// See `JSONValue.flatMembers`.
+struct FlatMembers {
+    var names: [String] = []
+    var values: [String] = []
 }

@@ -2,27 +2,110 @@ import GatewayCore
 
 /// One record as a decoder cut it from the input, before mapping: source field names and text values, where it
 /// is in the source, and its raw bytes (UTF-8 after any encoding conversion) for the row report.
+///
+/// Two storages: a name → value dictionary (JSON, XML, rows built in tests), or, for CSV, the column names of
+/// the file (`RowSchema`, built once per header) with the row's values by position, so that no dictionary is
+/// built per row and the mapper can resolve its source names to positions once per file.
 public struct SourceRow: Sendable {
     /// 1-based ordinal of the record in the input.
     public var number: Int
     /// Where it is: `line 12`, `data.records[3]`, `Record 4 (line 57)`.
     public var location: String
-    /// Source field name → value. Nested JSON keys are joined with `.`; repeated values with U+001F.
-    public var fields: [String: String]
     public var raw: [UInt8]
     /// Problems found while decoding the row (wrong column count, a line that is not JSON).
     public var problems: [Problem]
 
+    enum Storage: Sendable {
+        case dictionary([String: String])
+        /// Values by column position; a row may have fewer or more values than the schema has names.
+        case columns(RowSchema, [String])
+    }
+
+    var storage: Storage
+
+    /// Source field name → value. Nested JSON keys are joined with `.`; repeated values with U+001F. For CSV,
+    /// a name given to several columns takes the last column's value; columns beyond the row's values are absent.
+    public var fields: [String: String] {
+        get {
+            switch storage {
+            case .dictionary(let d): return d
+            case .columns(let schema, let values):
+                var dict: [String: String] = [:]
+                dict.reserveCapacity(schema.names.count)
+                for (i, value) in values.enumerated() where i < schema.names.count { dict[schema.names[i]] = value }
+                return dict
+            }
+        }
+        set { storage = .dictionary(newValue) }
+    }
+
     public init(number: Int, location: String, fields: [String: String], raw: [UInt8], problems: [Problem] = []) {
         self.number = number
         self.location = location
-        self.fields = fields
+        self.storage = .dictionary(fields)
         self.raw = raw
         self.problems = problems
     }
 
+    init(number: Int, location: String, schema: RowSchema, values: [String], raw: [UInt8], problems: [Problem] = []) {
+        self.number = number
+        self.location = location
+        self.storage = .columns(schema, values)
+        self.raw = raw
+        self.problems = problems
+    }
+
+    /// The value of source field `name`, as `fields[name]` gives it.
+    func value(_ name: String) -> String? {
+        switch storage {
+        case .dictionary(let d): return d[name]
+        case .columns(let schema, let values):
+            guard let i = schema.position(of: name, valueCount: values.count) else { return nil }
+            return values[i]
+        }
+    }
+
+    /// Whether any value holds the byte 0xEF (the first byte of U+FFFD): the rare case worth a closer look.
+    var anyValueMayHoldReplacement: Bool {
+        switch storage {
+        case .dictionary(let d): return d.values.contains { $0.utf8.contains(0xEF) }
+        case .columns(_, let values): return values.contains { $0.utf8.contains(0xEF) }
+        }
+    }
+
     /// Separator between the values of a repeated element or a JSON array of scalars.
     public static let valueSeparator = "\u{1F}"
+}
+
+/// The column names of one CSV file (its header or the dialect's `columns`), built once, and shared by every row.
+final class RowSchema: Sendable {
+    let names: [String]
+    /// Name → its last position (the value `fields` keeps when a name repeats).
+    let index: [String: Int]
+    let hasRepeatedNames: Bool
+
+    init(names: [String]) {
+        self.names = names
+        var index: [String: Int] = [:]
+        index.reserveCapacity(names.count)
+        for (i, n) in names.enumerated() { index[n] = i }
+        self.index = index
+        self.hasRepeatedNames = index.count != names.count
+    }
+
+    /// The position whose value `fields[name]` holds for a row of `valueCount` values, if any.
+    func position(of name: String, valueCount: Int) -> Int? {
+        guard let last = index[name] else { return nil }
+        if last < valueCount { return last }
+        guard hasRepeatedNames else { return nil }
+        // A repeated name whose last column is missing in this short row: the last present column of that name.
+        var i = min(valueCount, names.count) - 1
+        while i >= 0 {
+            if names[i] == name { return i }
+            i -= 1
+        }
+        return nil
+    }
 }
 
 /// A push decoder: fed UTF-8 chunks, it emits complete rows; `finish` flushes or reports a truncated input.

@@ -168,6 +168,11 @@ public enum Transforms {
     /// `defaultUnit`; the result is exact (fen), never rounded.
     public static func parseMoney(_ text: String, defaultUnit: Money.Unit) throws -> Money {
         var v = trim(halfWidth(text))
+        if v.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: of the prefixes and suffixes below only `RMB` can match (the rest are not ASCII).
+            if v.hasPrefix("RMB") { v = String(v.dropFirst(3)) }
+            return try Money(parsing: trim(v), unit: defaultUnit)
+        }
         for prefix in ["¥", "￥", "RMB", "人民币"] where v.hasPrefix(prefix) { v = String(v.dropFirst(prefix.count)) }
         var unit = defaultUnit
         if v.hasSuffix("万元") {

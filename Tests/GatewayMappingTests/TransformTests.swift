@@ -45,6 +45,8 @@ import Testing
         ("¥3,000元", .wanYuan, 300_000),
         ("３０００．００ 元", .wanYuan, 300_000),
         ("0.000001", .wanYuan, 1),
+        ("RMB 12.5", .yuan, 1_250),
+        (" RMB1,000 ", .wanYuan, 1_000_000_000),
     ])
     func parsesMoney(input: String, unit: Money.Unit, fen: Int64) throws {
         #expect(try Transforms.parseMoney(input, defaultUnit: unit).fen == fen)

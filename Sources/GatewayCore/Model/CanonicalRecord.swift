@@ -121,8 +121,15 @@ public enum RecordID {
         let subjectKey =
             record.subject.matchKey
             ?? "name:" + norm(record.subject.name) + "|" + (record.subject.identity?.masked ?? "")
-        let parts = ["g60-record-id/v1", record.sourcePartner, record.kind.rawValue, norm(record.naturalNumber), subjectKey]
-        return "rec_" + SHA256.hash(Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hexString
+        // The parts joined with U+001F, written straight into one byte buffer (no joined string, no copy).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(96 + record.sourcePartner.utf8.count + subjectKey.utf8.count)
+        bytes.append(contentsOf: "g60-record-id/v1".utf8)
+        for part in [record.sourcePartner, record.kind.rawValue, norm(record.naturalNumber), subjectKey] {
+            bytes.append(0x1F)
+            bytes.append(contentsOf: part.utf8)
+        }
+        return "rec_" + SHA256.hash(bytes).prefix(16).hexString
     }
 
     private static func norm(_ s: String) -> String {

@@ -50,13 +50,17 @@ private struct Collector {
         if value.map({ TextNormalization.trim($0).isEmpty }) ?? true { required(field) }
     }
 
-    mutating func code(_ value: String?, table: String, _ field: String, required isRequired: Bool = true) {
+    /// `field` is only built when there is a problem to report (`penalty.categories[2]` is interpolated).
+    mutating func code(
+        _ value: String?, table: String, _ field: @autoclosure () -> String, required isRequired: Bool = true
+    ) {
         guard let value, !value.isEmpty else {
-            if isRequired { required(field) }
+            if isRequired { required(field()) }
             return
         }
         if !codes[table].contains(value) {
             let known = codes[table].entries.map(\.code).joined(separator: ", ")
+            let field = field()
             add(field, "code.unknown", "\(field) '\(value)' is not a code of \(table).json (known: \(known))")
         }
     }
@@ -90,9 +94,11 @@ private struct Collector {
         }
     }
 
-    mutating func authority(_ a: Authority, _ field: String, usccRequired: Bool) {
-        text(a.name, "\(field).name")
-        identifier(a.uscc, kind: .uscc, field: "\(field).uscc", required: usccRequired)
+    /// `nameField` and `usccField` are the full paths (`penalty.authority.name`): literals, so no string is built
+    /// per record.
+    mutating func authority(_ a: Authority, _ nameField: String, _ usccField: String, usccRequired: Bool) {
+        text(a.name, nameField)
+        identifier(a.uscc, kind: .uscc, field: usccField, required: usccRequired)
     }
 
     mutating func subject(_ s: Subject, organisationNeedsRepresentative: Bool) {
@@ -173,8 +179,8 @@ private struct Collector {
         if l.category == "other" { text(l.categoryDetail, "license.categoryDetail") }
         text(l.content, "license.content")
         code(l.status, table: "license-status", "license.status", required: false)
-        authority(l.authority, "license.authority", usccRequired: true)
-        authority(l.sourceUnit, "license.sourceUnit", usccRequired: true)
+        authority(l.authority, "license.authority.name", "license.authority.uscc", usccRequired: true)
+        authority(l.sourceUnit, "license.sourceUnit.name", "license.sourceUnit.uscc", usccRequired: true)
         notFuture(l.decisionDate, "license.decisionDate")
         order(l.validFrom, "license.validFrom", l.validUntil.date, "license.validUntil")
         order(l.decisionDate, "license.decisionDate", l.validUntil.date, "license.validUntil")
@@ -215,12 +221,16 @@ private struct Collector {
             add("penalty.\(field)", "penalty.\(field).missingForCategory",
                 "penalty.\(field) is required because the categories include \(category) (\(name))")
         }
-        for (field, amount) in [("penalty.fineAmount", p.fineAmount), ("penalty.confiscatedAmount", p.confiscatedAmount)] {
-            if let amount, amount.fen < 0 { add(field, "money.negative", "\(field) \(amount) is negative") }
+        // Two checks in this order, without an array per record.
+        if let amount = p.fineAmount, amount.fen < 0 {
+            add("penalty.fineAmount", "money.negative", "penalty.fineAmount \(amount) is negative")
+        }
+        if let amount = p.confiscatedAmount, amount.fen < 0 {
+            add("penalty.confiscatedAmount", "money.negative", "penalty.confiscatedAmount \(amount) is negative")
         }
         code(p.severity, table: "severity-tiers", "penalty.severity", required: false)
-        authority(p.authority, "penalty.authority", usccRequired: true)
-        authority(p.sourceUnit, "penalty.sourceUnit", usccRequired: true)
+        authority(p.authority, "penalty.authority.name", "penalty.authority.uscc", usccRequired: true)
+        authority(p.sourceUnit, "penalty.sourceUnit.name", "penalty.sourceUnit.uscc", usccRequired: true)
         notFuture(p.decisionDate, "penalty.decisionDate")
         order(p.decisionDate, "penalty.decisionDate", p.validUntil.date, "penalty.validUntil")
         order(p.decisionDate, "penalty.decisionDate", p.publicityEndDate, "penalty.publicityEndDate")
@@ -269,7 +279,7 @@ private struct Collector {
             }
         }
         text(e.basis, "listEntry.basis")
-        authority(e.authority, "listEntry.authority", usccRequired: false)
+        authority(e.authority, "listEntry.authority.name", "listEntry.authority.uscc", usccRequired: false)
         notFuture(e.listedDate, "listEntry.listedDate")
         order(e.listedDate, "listEntry.listedDate", e.validUntil?.date, "listEntry.validUntil")
     }
@@ -281,6 +291,6 @@ private struct Collector {
         }
         text(r.targetNumber, "retraction.targetNumber")
         code(r.reason, table: "retraction-reasons", "retraction.reason")
-        authority(r.authority, "retraction.authority", usccRequired: false)
+        authority(r.authority, "retraction.authority.name", "retraction.authority.uscc", usccRequired: false)
     }
 }
