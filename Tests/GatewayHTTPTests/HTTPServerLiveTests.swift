@@ -327,7 +327,9 @@ func startServer(
         #expect(response.bodyText == "blocked inflight")
         #expect(response.header("Connection") == "close")
         #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(throws: (any Error).self) { _ = try RawClient(port: server.port) }
+        // Every connection is closed once shutdown returns. (Connecting again is no test: with tests running in
+        // parallel, the freed port may already belong to another test's server.)
+        #expect(server.stats.open.load(ordering: .relaxed) == 0)
     }
 
     @Test func plainHTTPMustBeAllowedExplicitly() {
