@@ -78,11 +78,19 @@ func benchmark() throws {
     try service.start(workers: false)
     let url = "http://127.0.0.1:\(service.ports[0])/v1/envelopes"
 
-    /// Canonical penalty records (valid, distinct decision numbers) as JSON Lines.
+    /// A valid USCC per subject number (so records spread over many subjects, as real data does).
+    func uscc(_ n: Int) -> String {
+        let org = String(format: "%08d", n % 100_000_000)
+        let body = "91330100" + org + String(OrganizationCode.checkCharacter(forBody: org)!)
+        return body + String(USCC.checkCharacter(forBody: body)!)
+    }
+
+    /// Canonical penalty records (valid, distinct decision numbers, one subject per ten records) as JSON Lines.
     func payload(envelope: Int, records: Int) -> [UInt8] {
         var out = ""
         for i in 0..<records {
-            out += #"{"schema":"g60.record/v1","kind":"penalty","sourcePartner":"jiaxing","subject":{"category":"legalEntity","name":"华为技术有限公司","uscc":"914403001922038216","legalRepresentative":"赵明路"},"penalty":{"decisionNumber":"嘉市监罚〔2026〕\#(envelope)-\#(i)号","violationType":"虚假宣传","facts":"事实","legalBasis":"依据","categories":["warning"],"content":"警告","decisionDate":"2026-03-02","validUntil":"2099-12-31","authority":{"name":"嘉兴市市场监督管理局","uscc":"11330400MB1784521T"},"sourceUnit":{"name":"嘉兴市市场监督管理局","uscc":"11330400MB1784521T"}}}"# + "\n"
+            let subject = uscc((envelope * records + i) / 10)
+            out += #"{"schema":"g60.record/v1","kind":"penalty","sourcePartner":"jiaxing","subject":{"category":"legalEntity","name":"企业\#(subject)","uscc":"\#(subject)","legalRepresentative":"赵明路"},"penalty":{"decisionNumber":"嘉市监罚〔2026〕\#(envelope)-\#(i)号","violationType":"虚假宣传","facts":"事实","legalBasis":"依据","categories":["warning"],"content":"警告","decisionDate":"2026-03-02","validUntil":"2099-12-31","authority":{"name":"嘉兴市市场监督管理局","uscc":"11330400MB1784521T"},"sourceUnit":{"name":"嘉兴市市场监督管理局","uscc":"11330400MB1784521T"}}}"# + "\n"
         }
         return Array(out.utf8)
     }
