@@ -128,7 +128,7 @@ final class DispatchHarness {
             contentType: "application/x-ndjson; charset=utf-8", payload: Array(payload.utf8),
             recordCount: UInt64(records.count), sequence: sequence)
         let answer = inbox.receive(bytes, caller: partner)
-        #expect(answer.outcome == "accepted", "\(answer.errorCode ?? "")")
+        #expect(answer.outcome == .accepted, "\(answer.errorCode ?? "")")
         #expect(try worker.runOnce() == 1)
     }
 

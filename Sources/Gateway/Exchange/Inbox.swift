@@ -10,10 +10,17 @@ import Synchronization
 public final class Inbox: Sendable {
     /// What to answer.
     public struct Answer: Sendable {
+        /// How the envelope was judged.
+        public enum Outcome: String, Sendable {
+            case accepted, duplicate, rejected
+            /// Not stored (the store failed): no receipt, the sender retries the same bytes.
+            case unavailable
+        }
+
         public var status: Int
         /// The signed receipt envelope (nil when the store could not take the envelope: 503, retry later).
         public var receipt: [UInt8]?
-        public var outcome: String
+        public var outcome: Outcome
         public var errorCode: String?
         public var messageID: String?
         public var sender: String?
@@ -65,11 +72,11 @@ public final class Inbox: Sendable {
             let status = error.code == GatewayError.senderNotAuthenticated ? 403 : outcome.httpStatus
             let receipt = try? issuer.issue(for: bytes, envelope: envelope, status: .rejected, error: error)
             return Answer(
-                status: receipt == nil ? 500 : status, receipt: receipt, outcome: "rejected", errorCode: error.code,
+                status: receipt == nil ? 500 : status, receipt: receipt, outcome: .rejected, errorCode: error.code,
                 messageID: envelope?.header.messageID, sender: envelope?.header.from)
         case .duplicate(let envelope, let original):
             return Answer(
-                status: 200, receipt: original, outcome: "duplicate", errorCode: nil,
+                status: 200, receipt: original, outcome: .duplicate, errorCode: nil,
                 messageID: envelope.header.messageID, sender: envelope.header.from)
         case .accepted(let envelope):
             let h = envelope.header
@@ -82,17 +89,17 @@ public final class Inbox: Sendable {
                 case .appended:
                     metrics?.envelopeReceived(partner: h.from, kind: h.kind)
                     return Answer(
-                        status: 200, receipt: receipt, outcome: "accepted", errorCode: nil, messageID: h.messageID,
+                        status: 200, receipt: receipt, outcome: .accepted, errorCode: nil, messageID: h.messageID,
                         sender: h.from)
                 case .duplicate(let entry, _):
                     return Answer(
-                        status: 200, receipt: entry.receipt ?? receipt, outcome: "duplicate", errorCode: nil,
+                        status: 200, receipt: entry.receipt ?? receipt, outcome: .duplicate, errorCode: nil,
                         messageID: h.messageID, sender: h.from)
                 }
             } catch {
                 // Not stored: no receipt, the sender retries the same bytes later (idempotent by message id).
                 return Answer(
-                    status: 503, receipt: nil, outcome: "unavailable", errorCode: GatewayError.storeUnavailable,
+                    status: 503, receipt: nil, outcome: .unavailable, errorCode: GatewayError.storeUnavailable,
                     messageID: h.messageID, sender: h.from)
             }
         }

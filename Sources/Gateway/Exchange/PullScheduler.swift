@@ -55,7 +55,7 @@ public final class PullScheduler: @unchecked Sendable {
                 return taken
             }
             let answer = inbox.receive(response.body, caller: partner.id)
-            guard answer.outcome == "accepted" || answer.outcome == "duplicate" else {
+            guard answer.outcome == .accepted || answer.outcome == .duplicate else {
                 logger.warning(
                     "pulled envelope refused",
                     ["partner.id": partner.id, "code": answer.errorCode ?? "?", "envelope.id": answer.messageID ?? "-"])

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayCore
 import GatewayCrypto
+import GatewayDispatch
 import GatewayHTTP
 import GatewayStore
 
@@ -99,11 +100,11 @@ extension GatewayService {
                 throw HTTPProblem(
                     status: 400, code: "report.period", detail: "give from= and to= as YYYY-MM-DD")
             }
-            let calendar = try WorkingDayCalendar.load(
-                directory: URL(fileURLWithPath: configuration.contractsDirectory).appendingPathComponent("calendar"))
             let report: DualPublicityReport
             do {
-                report = try DualPublicityReport.build(store: store, calendar: calendar, from: from, to: to)
+                // The calendar loaded at start-up with the rules (a new year's file needs a restart, as documented).
+                report = try DualPublicityReport.build(
+                    store: store, calendar: dispatcher.engine.calendar, from: from, to: to)
             } catch let error as ReportError {
                 throw HTTPProblem(status: 400, code: error.code, detail: error.message)
             }
@@ -185,15 +186,9 @@ extension GatewayService {
     func subjectKeys(_ text: String) -> [String] {
         let decoded = text.removingPercentEncoding ?? text
         if decoded.hasPrefix("uscc:") || decoded.hasPrefix("id:") { return [decoded] }
-        let checker = IdentifierChecker(authorities: codes.usccAuthorities)
-        var keys: [String] = []
-        let ric = checker.check(decoded, as: .ric)
-        if ric.isValid {
-            keys.append("id:" + configuration.keyring.hash(documentType: "residentIdCard", number: ric.normalized))
-        }
-        let uscc = checker.check(decoded, as: .uscc)
-        if uscc.isValid { keys.append("uscc:" + uscc.normalized) }
-        return keys
+        return TrustTravel.subjectKeys(
+            for: decoded, checker: IdentifierChecker(authorities: codes.usccAuthorities), keyring: configuration.keyring
+        ).keys
     }
 
     func query(_ request: HTTPRequest, _ name: String) -> String? {
