@@ -36,91 +36,148 @@ extension SQLiteStore: RecordStore {
         let nowMillis = Millis.from(now)
         let cipher = options.identityCipher
         return try committer.write { ctx in
-            try records.map { r in
-                try Self.put(
-                    ctx.db, record: r.record, id: r.recordID, json: r.canonicalJSON, provenance: r.provenance,
-                    nowMillis: nowMillis, cipher: cipher)
+            let db = ctx.db
+            return try records.map { r in
+                try Self.put(db, r, nowMillis: nowMillis, cipher: cipher)
             }
         }
     }
 
+    /// Slots of the record write path's cached statements (`SQLiteConnection.statement(slot:_:)`).
+    private enum Slot {
+        static let identityKnown = 0
+        static let identityInsert = 1
+        static let current = 2
+        static let insertVersion = 3
+        static let insertRecord = 4
+        static let updateRecord = 5
+        static let pendingRetraction = 6
+    }
+
+    /// One record in the writer's transaction. A new record costs one random-order insert into `records` (16-byte
+    /// key), one into `records_natural`, an append to `record_versions` and two index probes (pending retraction,
+    /// identity); an unchanged one costs a single key lookup (the digest decides, the JSON is not read).
     private static func put(
-        _ db: SQLiteConnection, record: CanonicalRecord, id: String, json: String, provenance: Provenance,
-        nowMillis: Int64, cipher: (any IdentityNumberCipher)?
+        _ db: SQLiteConnection, _ r: PreparedRecord, nowMillis: Int64, cipher: (any IdentityNumberCipher)?
     ) throws -> RecordPutResult {
+        let record = r.record
+        let id = r.recordID
+        let provenance = r.provenance
         for identity in [record.subject.identity, record.subject.legalRepresentativeIdentity] {
             if let identity, let clear = identity.clearNumber, let hash = identity.hash {
                 // Sealed only when the hash is new: a known number keeps its first ciphertext.
-                if try db.first("SELECT 1 FROM identity_sealed WHERE identity_hash = ?", [.text(hash)], { _ in true })
-                    == nil
-                {
+                let known = try db.statement(
+                    slot: Slot.identityKnown, "SELECT 1 FROM identity_sealed WHERE identity_hash = ?")
+                defer { known.reset() }
+                try known.bind(1, hash)
+                if try !known.step() {
                     let sealed = try IdentitySealing.seal(
                         cipher, clear: clear, hash: hash, documentType: identity.documentType,
                         what: "record \(id) (\(provenance.partner) message \(provenance.messageID) "
                             + "row \(provenance.rowNumber))")
-                    try db.run(
-                        "INSERT INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)",
-                        [.text(hash), .text(identity.documentType), .blob(sealed)])
+                    let insert = try db.statement(
+                        slot: Slot.identityInsert,
+                        "INSERT INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)")
+                    try insert.bind(1, hash)
+                    try insert.bind(2, identity.documentType)
+                    try insert.bind(3, bytes: sealed)
+                    try insert.run()
                 }
             }
         }
-        let current = try db.first(
-            """
-            SELECT r.current_version, v.content FROM records r
-            JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version WHERE r.record_id = ?
-            """, [.text(id)]
-        ) { (Int($0.int(0)), $0.text(1)) }
-        let version: Int
-        let change: RecordChange
-        if let current {
-            if current.1 == json {
-                return RecordPutResult(recordID: id, version: current.0, change: .unchanged, withdrewRecordID: nil)
+        let key = RecordKey.bytes(id)
+        let lookup = try db.statement(
+            slot: Slot.current, "SELECT current_version, current_row, content_digest FROM records WHERE record_key = ?")
+        try lookup.bind(1, bytes: key)
+        var current: (version: Int, row: Int64)?
+        if try lookup.step() {
+            let row = lookup.row
+            if row.blobEquals(2, r.contentDigest) {
+                let version = Int(row.int(0))
+                lookup.reset()
+                return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
             }
-            version = current.0 + 1
-            change = .corrected
-            try db.run(
-                "UPDATE records SET current_version = ?, updated_at = ? WHERE record_id = ?",
-                [.int(Int64(version)), .int(nowMillis), .text(id)])
-        } else {
-            version = 1
-            change = .created
-            try db.run(
-                """
-                INSERT INTO records (record_id, kind, source_partner, natural_number, current_version, updated_at)
-                VALUES (?, ?, ?, ?, 1, ?)
-                """,
-                [
-                    .text(id), .text(record.kind.rawValue), .text(record.sourcePartner),
-                    .text(normalized(record.naturalNumber)), .int(nowMillis),
-                ])
+            current = (Int(row.int(0)), row.int(1))
         }
-        try db.run(
+        lookup.reset()
+
+        let version = (current?.version ?? 0) + 1
+        let insertVersion = try db.statement(
+            slot: Slot.insertVersion,
             """
-            INSERT INTO record_versions (record_id, version, content, partner, message_id, row_number, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(id), .int(Int64(version)), .text(json), .text(provenance.partner), .text(provenance.messageID),
-                .int(Int64(provenance.rowNumber)), .int(Millis.from(provenance.receivedAt)),
-            ])
+            INSERT INTO record_versions (record_key, version, previous_row, content, partner, message_id, row_number,
+              received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insertVersion.bind(1, bytes: key)
+        try insertVersion.bind(2, Int64(version))
+        if let current { try insertVersion.bind(3, current.row) }
+        try insertVersion.bind(4, r.canonicalJSON)
+        try insertVersion.bind(5, provenance.partner)
+        try insertVersion.bind(6, provenance.messageID)
+        try insertVersion.bind(7, Int64(provenance.rowNumber))
+        try insertVersion.bind(8, Millis.from(provenance.receivedAt))
+        try insertVersion.run()
+        let versionRow = db.lastInsertRowID
+
+        let change: RecordChange
+        if current != nil {
+            change = .corrected
+            let update = try db.statement(
+                slot: Slot.updateRecord,
+                """
+                UPDATE records SET current_version = ?, current_row = ?, content_digest = ?, updated_at = ?
+                WHERE record_key = ?
+                """)
+            try update.bind(1, Int64(version))
+            try update.bind(2, versionRow)
+            try update.bind(3, bytes: r.contentDigest)
+            try update.bind(4, nowMillis)
+            try update.bind(5, bytes: key)
+            try update.run()
+        } else {
+            change = .created
+            let insert = try db.statement(
+                slot: Slot.insertRecord,
+                """
+                INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
+                  content_digest, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+                """)
+            try insert.bind(1, bytes: key)
+            try insert.bind(2, record.kind.rawValue)
+            try insert.bind(3, record.sourcePartner)
+            try insert.bind(4, normalized(record.naturalNumber))
+            try insert.bind(5, versionRow)
+            try insert.bind(6, bytes: r.contentDigest)
+            try insert.bind(7, nowMillis)
+            try insert.run()
+        }
+
         var withdrew: String?
-        if case .retraction(let r) = record.body {
-            withdrew = try applyRetraction(db, retractionID: id, sourcePartner: record.sourcePartner, r)
+        if case .retraction(let retraction) = record.body {
+            withdrew = try applyRetraction(db, retractionID: id, sourcePartner: record.sourcePartner, retraction)
         } else if change == .created {
             // A retraction that arrived before its target takes effect now.
-            if let pending = try db.first(
+            let probe = try db.statement(
+                slot: Slot.pendingRetraction,
                 """
                 SELECT retraction_id, reason, effective_date FROM retractions
                 WHERE source_partner = ? AND target_kind = ? AND target_number = ? AND target_record_id IS NULL
                 ORDER BY effective_date DESC LIMIT 1
-                """,
-                [.text(record.sourcePartner), .text(record.kind.rawValue), .text(normalized(record.naturalNumber))],
-                { ($0.text(0), $0.text(1), $0.text(2)) })
-            {
-                try withdraw(db, target: id, reason: pending.1, effective: pending.2, by: pending.0)
+                """)
+            try probe.bind(1, record.sourcePartner)
+            try probe.bind(2, record.kind.rawValue)
+            try probe.bind(3, normalized(record.naturalNumber))
+            var pending: (id: String, reason: String, effective: String)?
+            if try probe.step() {
+                let row = probe.row
+                pending = (row.text(0), row.text(1), row.text(2))
+            }
+            probe.reset()
+            if let pending {
+                try withdraw(db, target: id, reason: pending.reason, effective: pending.effective, by: pending.id)
                 try db.run(
                     "UPDATE retractions SET target_record_id = ? WHERE retraction_id = ?",
-                    [.text(id), .text(pending.0)])
+                    [.text(id), .text(pending.id)])
             }
         }
         return RecordPutResult(recordID: id, version: version, change: change, withdrewRecordID: withdrew)
@@ -135,13 +192,15 @@ extension SQLiteStore: RecordStore {
         if target == nil {
             target = try db.first(
                 """
-                SELECT record_id FROM records WHERE source_partner = ? AND kind = ?
+                SELECT record_key FROM records WHERE source_partner = ? AND kind = ?
                   AND (natural_number = ? OR natural_number LIKE '%|' || ?) ORDER BY updated_at DESC LIMIT 1
                 """,
-                [.text(sourcePartner), .text(r.targetKind.rawValue), .text(number), .text(number)], { $0.text(0) })
+                [.text(sourcePartner), .text(r.targetKind.rawValue), .text(number), .text(number)],
+                { RecordKey.id($0.blob(0)) })
         }
         if let known = target,
-            try db.first("SELECT 1 FROM records WHERE record_id = ?", [.text(known)], { _ in true }) == nil
+            try db.first("SELECT 1 FROM records WHERE record_key = ?", [.blob(RecordKey.bytes(known))], { _ in true })
+                == nil
         {
             target = nil
         }
@@ -166,8 +225,8 @@ extension SQLiteStore: RecordStore {
         throws
     {
         try db.run(
-            "UPDATE records SET withdrawn_reason = ?, withdrawn_effective = ?, withdrawn_by = ? WHERE record_id = ?",
-            [.text(reason), .text(effective), .text(by), .text(target)])
+            "UPDATE records SET withdrawn_reason = ?, withdrawn_effective = ?, withdrawn_by = ? WHERE record_key = ?",
+            [.text(reason), .text(effective), .text(by), .blob(RecordKey.bytes(target))])
     }
 
     public func record(id: String) throws -> StoredRecord? {
@@ -176,9 +235,9 @@ extension SQLiteStore: RecordStore {
                 """
                 SELECT r.current_version, v.content, r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by,
                        v.partner, v.message_id, v.row_number, v.received_at
-                FROM records r JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version
-                WHERE r.record_id = ?
-                """, [.text(id)]
+                FROM records r JOIN record_versions v ON v.version_row = r.current_row
+                WHERE r.record_key = ?
+                """, [.blob(RecordKey.bytes(id))]
             ) { row in
                 (
                     Int(row.int(0)), row.text(1), row.optionalText(2), row.optionalText(3), row.optionalText(4),
@@ -199,12 +258,19 @@ extension SQLiteStore: RecordStore {
     }
 
     public func versions(of id: String) throws -> [RecordVersion] {
+        // Walks the chain from the current version back through previous_row: rowid look-ups, no version index.
         let rows = try read { db in
             try db.all(
                 """
-                SELECT version, content, partner, message_id, row_number, received_at FROM record_versions
-                WHERE record_id = ? ORDER BY version
-                """, [.text(id)]
+                WITH RECURSIVE chain(version_row) AS (
+                  SELECT current_row FROM records WHERE record_key = ?
+                  UNION ALL
+                  SELECT v.previous_row FROM record_versions v JOIN chain c ON v.version_row = c.version_row
+                  WHERE v.previous_row IS NOT NULL
+                )
+                SELECT v.version, v.content, v.partner, v.message_id, v.row_number, v.received_at
+                FROM chain c JOIN record_versions v ON v.version_row = c.version_row ORDER BY v.version
+                """, [.blob(RecordKey.bytes(id))]
             ) { row in
                 (
                     Int(row.int(0)), row.text(1),

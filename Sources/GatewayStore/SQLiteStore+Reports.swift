@@ -53,7 +53,7 @@ extension SQLiteStore: ReportSource {
         try read { db in
             try db.all(
                 """
-                SELECT v.record_id, v.version, r.kind, v.partner, v.message_id, v.row_number, v.received_at,
+                SELECT v.record_key, v.version, r.kind, v.partner, v.message_id, v.row_number, v.received_at,
                   CASE r.kind
                     WHEN 'license' THEN json_extract(v.content, '$.license.decisionDate')
                     WHEN 'penalty' THEN json_extract(v.content, '$.penalty.decisionDate')
@@ -61,13 +61,13 @@ extension SQLiteStore: ReportSource {
                     WHEN 'listEntry' THEN json_extract(v.content, '$.listEntry.listedDate')
                     WHEN 'retraction' THEN json_extract(v.content, '$.retraction.effectiveDate')
                   END
-                FROM record_versions v JOIN records r ON r.record_id = v.record_id
+                FROM record_versions v JOIN records r ON r.record_key = v.record_key
                 WHERE v.received_at >= ? AND v.received_at < ?
                 ORDER BY v.received_at, v.partner, v.message_id, v.row_number
                 """, [.int(Millis.from(from)), .int(Millis.from(before))]
             ) { row in
                 AcceptedRowFacts(
-                    recordID: row.text(0), version: Int(row.int(1)), kind: row.text(2), partner: row.text(3),
+                    recordID: RecordKey.id(row.blob(0)), version: Int(row.int(1)), kind: row.text(2), partner: row.text(3),
                     messageID: row.text(4), rowNumber: Int(row.int(5)), receivedAt: Millis.date(row.int(6)),
                     referenceDate: row.optionalText(7))
             }

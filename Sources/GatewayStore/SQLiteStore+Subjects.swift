@@ -16,14 +16,15 @@ extension SQLiteStore {
         } else {
             throw StoreError("store.invalidArgument", "subject key '\(subjectKey)' is neither uscc:… nor id:…")
         }
+        // Keys order like the ids they stand for (16 raw bytes of the hex digits); sorted again as text so that ids
+        // of the other stored form (RecordKey) come in text order too.
         return try read { db in
             try db.all(
                 """
-                SELECT r.record_id FROM records r
-                JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version
-                WHERE json_extract(v.content, ?) = ? ORDER BY r.record_id LIMIT ?
+                SELECT r.record_key FROM records r JOIN record_versions v ON v.version_row = r.current_row
+                WHERE json_extract(v.content, ?) = ? ORDER BY r.record_key LIMIT ?
                 """, [.text(path), .text(value), .int(Int64(limit))]
-            ) { row in row.text(0) }
-        }
+            ) { row in RecordKey.id(row.blob(0)) }
+        }.sorted()
     }
 }

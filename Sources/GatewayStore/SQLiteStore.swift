@@ -159,6 +159,10 @@ public final class SQLiteStore: @unchecked Sendable {
                     if version == Schema.identitySealingVersion {
                         try db.exec("DROP TABLE identity_numbers")
                     }
+                    if version == Schema.leanRecordsVersion {
+                        try copyRecordsToLeanLayout(db)
+                        try db.exec(Schema.leanRecordsFinish)
+                    }
                     try db.exec("PRAGMA user_version = \(version)")
                 }
                 try db.exec("PRAGMA application_id = \(Schema.applicationID)")

@@ -117,6 +117,8 @@ public struct PreparedRecord: Sendable {
     public let recordID: String
     /// The canonical JSON; never holds a clear identity number.
     public let canonicalJSON: String
+    /// The first 16 bytes of SHA-256 of `canonicalJSON`: what the store compares to decide "unchanged".
+    public let contentDigest: [UInt8]
 
     /// Checks the id and encodes one record.
     public init(_ record: CanonicalRecord, provenance: Provenance) throws {
@@ -133,7 +135,9 @@ public struct PreparedRecord: Sendable {
         self.record = record
         self.provenance = provenance
         self.recordID = id
-        self.canonicalJSON = canonicalJSON ?? SQLiteStore.canonicalJSON(record)
+        let json = canonicalJSON ?? SQLiteStore.canonicalJSON(record)
+        self.canonicalJSON = json
+        self.contentDigest = json.isEmpty ? [] : SQLiteStore.contentDigest(json)
     }
 
     /// Prepares many records.

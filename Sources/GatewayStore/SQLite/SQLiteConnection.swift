@@ -23,6 +23,8 @@ nonisolated(unsafe) private let emptyBuffer: UnsafeMutablePointer<UInt8> = {
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// Statements of hot paths, found by a small integer instead of hashing their SQL text on every call.
+    private var slots: [Statement?] = []
     let path: String
 
     /// Opens (creating if asked) the database at `path`, in WAL mode with `synchronous=FULL`.
@@ -49,6 +51,7 @@ final class SQLiteConnection {
 
     deinit {
         for (_, statement) in statements { sqlite3_finalize(statement) }
+        for case let statement? in slots { sqlite3_finalize(statement.stmt) }
         if let handle { sqlite3_close_v2(handle) }
     }
 
@@ -78,6 +81,22 @@ final class SQLiteConnection {
         }
         statements[sql] = stmt
         return stmt
+    }
+
+    /// The statement kept in `slot` (prepared from `sql` on first use, then reused): the hot write paths bind and
+    /// step it directly, with no argument array and no lookup by SQL text.
+    func statement(slot: Int, _ sql: @autoclosure () -> String) throws -> Statement {
+        if slot < slots.count, let cached = slots[slot] { return cached }
+        let text = sql()
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw Self.error(rc, String(cString: sqlite3_errmsg(db)), context: text)
+        }
+        if slot >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot + 1 - slots.count)) }
+        let statement = Statement(stmt: stmt, sql: text)
+        slots[slot] = statement
+        return statement
     }
 
     /// Runs `sql` with `arguments` bound and calls `row` for each result row.
@@ -190,6 +209,77 @@ final class SQLiteConnection {
     }
 }
 
+/// SQLite's SQLITE_TRANSIENT (a macro, so not imported): SQLite copies the bound bytes before the bind returns.
+nonisolated(unsafe) private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+/// A cached prepared statement of one connection, bound by position and stepped by its user (same thread rules as
+/// the connection). Text and blobs are copied by SQLite at bind time (SQLITE_TRANSIENT), so no Swift buffer has to
+/// outlive a closure; for the few hundred bytes of a record version that copy costs less than the closures.
+final class Statement {
+    fileprivate let stmt: OpaquePointer
+    private let sql: String
+
+    fileprivate init(stmt: OpaquePointer, sql: String) {
+        self.stmt = stmt
+        self.sql = sql
+    }
+
+    func bind(_ index: Int32, _ value: Int64) throws {
+        try check(sqlite3_bind_int64(stmt, index, value))
+    }
+
+    func bind(_ index: Int32, _ value: String) throws {
+        var value = value
+        let rc = value.withUTF8 { buffer in
+            let base = buffer.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(emptyBuffer)
+            return sqlite3_bind_text(stmt, index, base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), transient)
+        }
+        try check(rc)
+    }
+
+    func bind(_ index: Int32, _ value: String?) throws {
+        if let value { try bind(index, value) } else { try check(sqlite3_bind_null(stmt, index)) }
+    }
+
+    func bind(_ index: Int32, bytes: [UInt8]) throws {
+        let rc = bytes.withUnsafeBytes { buffer in
+            sqlite3_bind_blob(stmt, index, buffer.baseAddress ?? UnsafeRawPointer(emptyBuffer), Int32(buffer.count), transient)
+        }
+        try check(rc)
+    }
+
+    /// Steps once: true when a row is available (read it through `row`), false when done.
+    func step() throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        let text = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
+        sqlite3_reset(stmt)
+        throw SQLiteConnection.error(rc, text, context: sql)
+    }
+
+    /// The current row (valid until the next `step` or `reset`).
+    var row: SQLRow { SQLRow(stmt: stmt) }
+
+    /// Runs a statement that returns no rows, then resets it.
+    func run() throws {
+        defer { reset() }
+        while try step() {}
+    }
+
+    /// Makes the statement ready for new bindings.
+    func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    private func check(_ rc: Int32) throws {
+        if rc != SQLITE_OK {
+            throw SQLiteConnection.error(rc, String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt))), context: "bind")
+        }
+    }
+}
+
 /// One result row; valid only inside the `query` callback.
 struct SQLRow {
     fileprivate let stmt: OpaquePointer
@@ -215,4 +305,16 @@ struct SQLRow {
     }
 
     func optionalBlob(_ column: Int32) -> [UInt8]? { isNull(column) ? nil : blob(column) }
+
+    /// Whether the column holds exactly `bytes`, compared in place (no copy).
+    func blobEquals(_ column: Int32, _ bytes: [UInt8]) -> Bool {
+        let p = sqlite3_column_blob(stmt, column)
+        let count = Int(sqlite3_column_bytes(stmt, column))
+        guard count == bytes.count else { return false }
+        guard let p else { return count == 0 }
+        return bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memcmp(base, p, count) == 0
+        }
+    }
 }

@@ -140,6 +140,8 @@ enum Schema {
         """,
         // 3: stored measure decisions and the subject index (see Schema+Measures.swift).
         measuresMigration,
+        // 4: the lean record write path (see Schema+LeanRecords.swift).
+        leanRecordsMigration,
     ]
 
     /// The migration that replaces the clear `identity_numbers` table with `identity_sealed`.
