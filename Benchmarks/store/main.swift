@@ -1,8 +1,11 @@
 // g60-store-bench: durable acknowledged envelopes/s and records/s of GatewayStore, single and concurrent
 // writers, next to raw SQLite insert rates measured in the same run on the same disk. Run with `make bench-store`.
 //
-// Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes]
+// Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]
 //   DIR default Benchmarks/out/store (same disk as the checkout, not tmpfs); F scales every count.
+//   --sync normal runs the raw baselines and the record stores with synchronous=NORMAL (no fsync per commit): the
+//   write path apart from the disk's sync rate. Envelope lines always use FULL (acknowledgement = durability).
+//   --runs N repeats the record lines N times (default 1).
 import Foundation
 import GatewayCore
 import GatewayStore
@@ -11,6 +14,8 @@ import Synchronization
 var dir = "Benchmarks/out/store"
 var scale = 1.0
 var only = ""
+var syncMode = "FULL"
+var runs = 1
 var argi = 1
 while argi < CommandLine.arguments.count {
     let a = CommandLine.arguments[argi]
@@ -19,8 +24,10 @@ while argi < CommandLine.arguments.count {
     case "--dir": dir = v
     case "--scale": scale = Double(v) ?? 1
     case "--only": only = v
+    case "--sync": syncMode = v.uppercased() == "NORMAL" ? "NORMAL" : "FULL"
+    case "--runs": runs = max(1, Int(v) ?? 1)
     default:
-        print("usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes]")
+        print("usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]")
         exit(2)
     }
     argi += 2
@@ -37,10 +44,33 @@ func fresh(_ name: String) -> String {
 }
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
+    try measured(body).wall
+}
+
+/// Wall and CPU seconds (every thread of the process) of `body`.
+func measured(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    let cpu = StoreBenchmarkSupport.cpuSeconds()
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return (
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, StoreBenchmarkSupport.cpuSeconds() - cpu
+    )
 }
+
+func firstLine(_ path: String, containing prefix: String = "") -> String {
+    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map(String.init) ?? "?"
+}
+
+func loadAverage() -> String {
+    firstLine("/proc/loadavg").split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+print(
+    "machine: nproc \(ProcessInfo.processInfo.activeProcessorCount), "
+        + firstLine("/proc/cpuinfo", containing: "model name").replacingOccurrences(of: "\t", with: "")
+        + "; load average at start \(loadAverage()); \(Date())")
+print("synchronous=\(syncMode) for the raw baselines and the record stores (--sync)")
 
 func record(_ n: Int, fine: Int64 = 500_000) -> CanonicalRecord {
     let authority = Authority(name: "嘉兴市市场监督管理局", uscc: "11330400002000000X")
@@ -78,84 +108,91 @@ let rowBytes = sampleJSON.count
 let provenance = Provenance(partner: "jiaxing", messageID: "bench", rowNumber: 1, receivedAt: Date())
 
 let rawRows = scaled(100_000)
-let raw = try StoreBenchmarkSupport.rawBatchedInserts(
-    path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: false)
-report(
-    String(
-        format:
-            "raw SQLite batched inserts, sequential keys %9.0f rows/s (%d rows of %d B, 1,000 per transaction, WAL, synchronous=FULL)",
-        raw, rawRows, rowBytes))
-let rawRandom = try StoreBenchmarkSupport.rawBatchedInserts(
-    path: fresh("rawr.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: true)
-report(
-    String(
-        format: "raw SQLite batched inserts, hashed keys     %9.0f rows/s (same, keys like record ids: random order)",
-        rawRandom))
 let singleCommits = try StoreBenchmarkSupport.rawSingleRowCommits(path: fresh("single.db"), rows: scaled(2_000))
 report(String(format: "raw SQLite single-row commits %8.0f commits/s (the disk's durable commit rate)", singleCommits))
 
-if only != "envelopes" {
-    do {
+/// One records/s line: wall rate, the share of each raw baseline, CPU per record.
+func recordLine(_ label: String, count: Int, _ m: (wall: Double, cpu: Double), raw: Double, rawHashed: Double, _ note: String) {
+    let rate = Double(count) / m.wall
+    report(
+        String(
+            format: "%@ %9.0f records/s = %3.0f %% of raw seq., %3.0f %% of raw hashed; %6.1f µs CPU/record, %7.0f records/CPU-s (%@)",
+            label.padding(toLength: 34, withPad: " ", startingAt: 0), rate, 100 * rate / raw, 100 * rate / rawHashed,
+            1e6 * m.cpu / Double(count), Double(count) / m.cpu, note))
+}
+
+for run in 1...runs where only != "envelopes" {
+    if runs > 1 { print("-- records run \(run) of \(runs), load average \(loadAverage())") }
+    let rawSeq = try StoreBenchmarkSupport.rawBatchedInsertRates(
+        path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: false,
+        synchronous: syncMode)
+    report(
+        String(
+            format:
+                "raw SQLite batched inserts, sequential keys %9.0f rows/s, %7.0f rows/CPU-s (%d rows of %d B, 1,000 per transaction, WAL, synchronous=%@, store pragmas)",
+            rawSeq.perSecond, rawSeq.perCPUSecond, rawRows, rowBytes, syncMode))
+    let rawHashed = try StoreBenchmarkSupport.rawBatchedInsertRates(
+        path: fresh("rawr.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: true,
+        synchronous: syncMode)
+    report(
+        String(
+            format: "raw SQLite batched inserts, hashed keys     %9.0f rows/s, %7.0f rows/CPU-s (same, keys like record ids: random order)",
+            rawHashed.perSecond, rawHashed.perCPUSecond))
+    let raw = rawSeq.perSecond
+    let rawR = rawHashed.perSecond
+    let options = StoreBenchmarkSupport.options(synchronous: syncMode)
+    if run == 1 {
         // The share of the cost that is canonical JSON (sorted keys), the content comparison form.
+        func encodingLine(_ label: String, _ m: (wall: Double, cpu: Double)) {
+            report(
+                String(
+                    format: "%@ %9.0f records/s, %7.0f records/CPU-s (1 thread, no database)",
+                    label.padding(toLength: 52, withPad: " ", startingAt: 0), Double(recordCount) / m.wall,
+                    Double(recordCount) / m.cpu))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let t = try seconds { for r in records { _ = try encoder.encode(r) } }
-        report(
-            String(
-                format: "canonical JSON encoding only (JSONEncoder), 1 thread %9.0f records/s (no database)", Double(recordCount) / t)
-        )
+        encodingLine("canonical JSON encoding only (JSONEncoder)", try measured { for r in records { _ = try encoder.encode(r) } })
         // The writer the store uses since: GatewayCore's CanonicalJSONWriter, byte-identical output.
-        let t2 = seconds { for r in records { _ = CanonicalJSONWriter.recordText(r) } }
-        report(
-            String(
-                format: "canonical JSON encoding only (CanonicalJSONWriter), 1 thread %9.0f records/s (no database)",
-                Double(recordCount) / t2))
+        encodingLine(
+            "canonical JSON encoding only (CanonicalJSONWriter)",
+            measured { for r in records { _ = CanonicalJSONWriter.recordText(r) } })
+        // What putRecords does before the writer: PreparedRecord.prepare (JSON, and since schema 4 the digest).
+        encodingLine(
+            "PreparedRecord.prepare only", try measured { _ = try PreparedRecord.prepare(records.map { ($0, provenance) }) })
     }
     do {
-        let store = try SQLiteStore(path: fresh("records1.db"))
-        let t = try seconds {
+        let store = try SQLiteStore(path: fresh("records1.db"), options: options)
+        let m = try measured {
             for start in stride(from: 0, to: recordCount, by: 1_000) {
                 let batch = records[start..<min(recordCount, start + 1_000)].map { ($0, provenance) }
                 _ = try store.putRecords(batch)
             }
         }
-        let rate = Double(recordCount) / t
-        report(
-            String(
-                format:
-                    "store records, 1 writer        %9.0f records/s (%.0f %% of raw; batches of 1,000, new records)",
-                rate, 100 * rate / raw))
-        let t2 = try seconds {
+        recordLine("store records, 1 writer", count: recordCount, m, raw: raw, rawHashed: rawR, "batches of 1,000, new records")
+        let m2 = try measured {
             for start in stride(from: 0, to: recordCount, by: 1_000) {
                 let batch = records[start..<min(recordCount, start + 1_000)].map { ($0, provenance) }
                 _ = try store.putRecords(batch)
             }
         }
-        report(
-            String(
-                format: "store records, 1 writer, resent %8.0f records/s (same records again: no new version)",
-                Double(recordCount) / t2))
+        recordLine("store records, 1 writer, resent", count: recordCount, m2, raw: raw, rawHashed: rawR, "same records again: no new version")
     }
     do {
         // The write path alone, as raw inserts are measured: records prepared (encoded) before the clock starts.
         let prepared = try PreparedRecord.prepare(records.map { ($0, provenance) })
-        let store = try SQLiteStore(path: fresh("records1p.db"))
-        let t = try seconds {
+        let store = try SQLiteStore(path: fresh("records1p.db"), options: options)
+        let m = try measured {
             for start in stride(from: 0, to: recordCount, by: 1_000) {
                 _ = try store.putPreparedRecords(Array(prepared[start..<min(recordCount, start + 1_000)]))
             }
         }
-        let rate = Double(recordCount) / t
-        report(
-            String(
-                format:
-                    "store records, 1 writer, prepared %6.0f records/s (%.0f %% of raw; canonical JSON computed by the caller beforehand)",
-                rate, 100 * rate / raw))
+        recordLine("store records, 1 writer, prepared", count: recordCount, m, raw: raw, rawHashed: rawR, "canonical JSON computed by the caller beforehand")
     }
     do {
-        let store = try SQLiteStore(path: fresh("records4.db"))
+        let store = try SQLiteStore(path: fresh("records4.db"), options: options)
         let writers = 4
-        let t = seconds {
+        let m = measured {
             let failures = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: writers) { w in
                 for start in stride(from: w * 250, to: recordCount, by: 250 * writers) {
@@ -167,12 +204,7 @@ if only != "envelopes" {
                 print("record writer failures: \(failures.load(ordering: .relaxed))")
             }
         }
-        let rate = Double(recordCount) / t
-        report(
-            String(
-                format:
-                    "store records, %d writers       %9.0f records/s (%.0f %% of raw; batches of 250, group commit)",
-                writers, rate, 100 * rate / raw))
+        recordLine("store records, \(writers) writers", count: recordCount, m, raw: raw, rawHashed: rawR, "batches of 250, group commit")
     }
 }
 if only != "records" {
@@ -213,3 +245,4 @@ if only != "records" {
                 failures.load(ordering: .relaxed)))
     }
 }
+print("load average at end \(loadAverage())")

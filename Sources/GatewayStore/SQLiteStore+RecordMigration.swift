@@ -2,17 +2,10 @@ import Foundation
 import GatewayCore
 
 extension SQLiteStore {
-    /// The content digest kept in `records.content_digest`: the first 16 bytes of SHA-256 of the canonical JSON.
-    /// Two versions with equal digests are treated as equal content (a collision needs about 2^64 attempts, and
-    /// only the partner that owns a record can send versions of it).
-    static func contentDigest(_ canonicalJSON: String) -> [UInt8] {
-        Array(SHA256.hash(canonicalJSON.utf8).prefix(16))
-    }
-
     /// Migration 4's data step, inside the migration's transaction: copies `records` and `record_versions` of
     /// schema 3 into the new tables (`Schema.leanRecordsMigration`). Versions keep their rowids, so arrival order
     /// is unchanged; each gets the rowid of its record's previous version, and each record its current version's
-    /// rowid and content digest. Streams row by row: memory does not grow with the store.
+    /// rowid. Streams row by row: memory does not grow with the store.
     static func copyRecordsToLeanLayout(_ db: SQLiteConnection) throws {
         let insertVersion = """
             INSERT INTO record_versions_v4 (version_row, record_key, version, previous_row, content, partner,
@@ -37,13 +30,12 @@ extension SQLiteStore {
         }
         let insertRecord = """
             INSERT INTO records_v4 (record_key, kind, source_partner, natural_number, current_version, current_row,
-              content_digest, updated_at, withdrawn_reason, withdrawn_effective, withdrawn_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              updated_at, withdrawn_reason, withdrawn_effective, withdrawn_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         try db.query(
             """
-            SELECT r.record_id, r.kind, r.source_partner, r.natural_number, r.current_version, v.rowid, v.content,
-                   r.updated_at, r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by
+            SELECT r.record_id, r.kind, r.source_partner, r.natural_number, r.current_version, v.rowid, r.updated_at, r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by
             FROM records r JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version
             """
         ) { row in
@@ -52,8 +44,7 @@ extension SQLiteStore {
                 insertRecord,
                 [
                     .blob(RecordKey.bytes(row.text(0))), .text(row.text(1)), .text(row.text(2)), .text(row.text(3)),
-                    .int(row.int(4)), .int(row.int(5)), .blob(contentDigest(row.text(6))), .int(row.int(7)),
-                    optional(8), optional(9), optional(10),
+                    .int(row.int(4)), .int(row.int(5)), .int(row.int(6)), optional(7), optional(8), optional(9),
                 ])
         }
         // A record whose current version row is missing would be dropped by the join above: refuse instead.

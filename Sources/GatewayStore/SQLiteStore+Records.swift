@@ -37,8 +37,12 @@ extension SQLiteStore: RecordStore {
         let cipher = options.identityCipher
         return try committer.write { ctx in
             let db = ctx.db
+            // Whether any retraction waits for its target: when none does (the usual case), new records skip the
+            // probe. Read under the write lock, and set again when a retraction of this batch finds no target.
+            var pendingRetractions =
+                try db.first("SELECT 1 FROM retractions WHERE target_record_id IS NULL LIMIT 1") { _ in true } ?? false
             return try records.map { r in
-                try Self.put(db, r, nowMillis: nowMillis, cipher: cipher)
+                try Self.put(db, r, nowMillis: nowMillis, cipher: cipher, pendingRetractions: &pendingRetractions)
             }
         }
     }
@@ -55,10 +59,11 @@ extension SQLiteStore: RecordStore {
     }
 
     /// One record in the writer's transaction. A new record costs one random-order insert into `records` (16-byte
-    /// key), one into `records_natural`, an append to `record_versions` and two index probes (pending retraction,
-    /// identity); an unchanged one costs a single key lookup (the digest decides, the JSON is not read).
+    /// key), one into `records_natural`, an append to `record_versions` and a probe for a pending retraction (plus
+    /// one for a clear identity number); an unchanged one costs a key look-up and a rowid look-up.
     private static func put(
-        _ db: SQLiteConnection, _ r: PreparedRecord, nowMillis: Int64, cipher: (any IdentityNumberCipher)?
+        _ db: SQLiteConnection, _ r: PreparedRecord, nowMillis: Int64, cipher: (any IdentityNumberCipher)?,
+        pendingRetractions: inout Bool
     ) throws -> RecordPutResult {
         let record = r.record
         let id = r.recordID
@@ -86,22 +91,29 @@ extension SQLiteStore: RecordStore {
             }
         }
         let key = RecordKey.bytes(id)
+        // The current version's number, rowid and content: one key look-up in records, one rowid look-up in
+        // record_versions; the JSON is compared in place.
         let lookup = try db.statement(
-            slot: Slot.current, "SELECT current_version, current_row, content_digest FROM records WHERE record_key = ?")
+            slot: Slot.current,
+            """
+            SELECT r.current_version, r.current_row, v.content FROM records r
+            JOIN record_versions v ON v.version_row = r.current_row WHERE r.record_key = ?
+            """)
         try lookup.bind(1, bytes: key)
         var current: (version: Int, row: Int64)?
         if try lookup.step() {
             let row = lookup.row
-            if row.blobEquals(2, r.contentDigest) {
-                let version = Int(row.int(0))
+            let version = Int(row.int(0))
+            if row.textEquals(2, r.canonicalJSON) {
                 lookup.reset()
                 return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
             }
-            current = (Int(row.int(0)), row.int(1))
+            current = (version, row.int(1))
         }
         lookup.reset()
 
         let version = (current?.version ?? 0) + 1
+        let naturalNumber = current == nil ? normalized(record.naturalNumber) : ""
         let insertVersion = try db.statement(
             slot: Slot.insertVersion,
             """
@@ -125,14 +137,12 @@ extension SQLiteStore: RecordStore {
             let update = try db.statement(
                 slot: Slot.updateRecord,
                 """
-                UPDATE records SET current_version = ?, current_row = ?, content_digest = ?, updated_at = ?
-                WHERE record_key = ?
+                UPDATE records SET current_version = ?, current_row = ?, updated_at = ? WHERE record_key = ?
                 """)
             try update.bind(1, Int64(version))
             try update.bind(2, versionRow)
-            try update.bind(3, bytes: r.contentDigest)
-            try update.bind(4, nowMillis)
-            try update.bind(5, bytes: key)
+            try update.bind(3, nowMillis)
+            try update.bind(4, bytes: key)
             try update.run()
         } else {
             change = .created
@@ -140,22 +150,22 @@ extension SQLiteStore: RecordStore {
                 slot: Slot.insertRecord,
                 """
                 INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
-                  content_digest, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+                  updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)
                 """)
             try insert.bind(1, bytes: key)
             try insert.bind(2, record.kind.rawValue)
             try insert.bind(3, record.sourcePartner)
-            try insert.bind(4, normalized(record.naturalNumber))
+            try insert.bind(4, naturalNumber)
             try insert.bind(5, versionRow)
-            try insert.bind(6, bytes: r.contentDigest)
-            try insert.bind(7, nowMillis)
+            try insert.bind(6, nowMillis)
             try insert.run()
         }
 
         var withdrew: String?
         if case .retraction(let retraction) = record.body {
             withdrew = try applyRetraction(db, retractionID: id, sourcePartner: record.sourcePartner, retraction)
-        } else if change == .created {
+            if withdrew == nil { pendingRetractions = true }
+        } else if change == .created && pendingRetractions {
             // A retraction that arrived before its target takes effect now.
             let probe = try db.statement(
                 slot: Slot.pendingRetraction,
@@ -166,7 +176,7 @@ extension SQLiteStore: RecordStore {
                 """)
             try probe.bind(1, record.sourcePartner)
             try probe.bind(2, record.kind.rawValue)
-            try probe.bind(3, normalized(record.naturalNumber))
+            try probe.bind(3, naturalNumber)
             var pending: (id: String, reason: String, effective: String)?
             if try probe.step() {
                 let row = probe.row

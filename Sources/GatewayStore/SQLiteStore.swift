@@ -25,6 +25,9 @@ public struct SQLiteStoreOptions: Sendable {
     /// `store.identityKeyMissing` rather than written in clear, and a schema-1 file that still holds clear numbers
     /// is not opened (they cannot be encrypted in place without a key).
     public var identityCipher: (any IdentityNumberCipher)?
+    /// `PRAGMA synchronous` of the writer. Not public: only `StoreBenchmarkSupport.options(synchronous:)` sets it,
+    /// to measure the write path apart from the disk's fsync rate; the service always runs with FULL.
+    var synchronous = "FULL"
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -82,7 +85,8 @@ public final class SQLiteStore: @unchecked Sendable {
         // Checkpoints every 8,192 WAL pages (32 MB) rather than 1,000: index pages rewritten by many commits are
         // copied back to the database file once per checkpoint, not once per commit.
         try writer.exec(
-            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192")
+            "PRAGMA synchronous=\(options.synchronous); PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+                + "PRAGMA wal_autocheckpoint=8192")
         try Self.migrate(writer, path: path, cipher: options.identityCipher)
         let context = WriteContext(db: writer, headPosition: 0, headHash: HashChain.genesis)
         try context.reloadHead()

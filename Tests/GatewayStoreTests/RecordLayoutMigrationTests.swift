@@ -100,7 +100,7 @@ import Testing
         let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
         let raw = try SQLiteConnection(path: path, create: false)
         #expect(try raw.first("PRAGMA user_version") { Int($0.int(0)) } == 4)
-        #expect(try raw.all("PRAGMA table_info(records)") { $0.text(1) }.contains("content_digest"))
+        #expect(try raw.all("PRAGMA table_info(records)") { $0.text(1) }.contains("current_row"))
         #expect(try raw.first("SELECT count(*) FROM record_versions") { $0.int(0) } == 6)
         #expect(try raw.first("SELECT typeof(record_key), length(record_key) FROM records LIMIT 1") {
             "\($0.text(0)) \($0.int(1))"
@@ -119,7 +119,7 @@ import Testing
         #expect(try store.versions(of: "legacy-15").count == 1)
         #expect(try store.record(id: b.id!)?.withdrawal?.retractionRecordID == rb.id)
 
-        // Idempotent re-send decided by the migrated digests; a change adds a version linked to the old ones.
+        // Idempotent re-send against the migrated current versions; a change adds a version linked to the old ones.
         #expect(try store.putRecords([(a2, Fixture.provenance("m4", row: 1))]).first?.change == .unchanged)
         #expect(try store.putRecords([(b, Fixture.provenance("m4", row: 2))]).first?.change == .unchanged)
         #expect(try store.putRecords([(legacy, Fixture.provenance("m4", row: 3))]).first?.change == .unchanged)
@@ -141,6 +141,24 @@ import Testing
         #expect(accepted.filter { $0.recordID == a1.id! }.map(\.version).sorted() == [1, 2, 3])
     }
 
+    @Test func retractionBeforeItsTargetInTheSameBatchStillApplies() throws {
+        // New records skip the pending-retraction probe while none is pending; a retraction earlier in the same
+        // batch must switch it back on.
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
+        let other = Fixture.penalty(decision: "嘉执罚〔2026〕20号")
+        _ = try store.putRecords([(other, Fixture.provenance("m0", row: 1))])
+        let target = Fixture.penalty(decision: "嘉执罚〔2026〕21号")
+        let retraction = Fixture.retraction(of: target, byID: false)
+        let results = try store.putRecords([
+            (retraction, Fixture.provenance("m1", row: 1)), (target, Fixture.provenance("m1", row: 2)),
+        ])
+        #expect(results.map(\.change) == [.created, .created])
+        #expect(try store.record(id: target.id!)?.withdrawal?.retractionRecordID == retraction.id)
+        #expect(try store.record(id: other.id!)?.withdrawal == nil)
+    }
+
     @Test func freshStoreReachesSchema4() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
@@ -151,6 +169,7 @@ import Testing
         }
         // One secondary index on the record tables (natural numbers, for retractions); versions have none.
         #expect(indexes.filter { !$0.hasPrefix("sqlite_autoindex") } == ["records_natural"])
+        #expect(indexes.filter { $0.hasPrefix("sqlite_autoindex_records") }.count == 1)  // UNIQUE (record_key)
         #expect(try raw.first("PRAGMA user_version") { Int($0.int(0)) } == SQLiteStore.schemaVersion)
         #expect(SQLiteStore.schemaVersion == 4)
     }

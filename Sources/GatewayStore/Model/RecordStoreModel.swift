@@ -117,8 +117,6 @@ public struct PreparedRecord: Sendable {
     public let recordID: String
     /// The canonical JSON; never holds a clear identity number.
     public let canonicalJSON: String
-    /// The first 16 bytes of SHA-256 of `canonicalJSON`: what the store compares to decide "unchanged".
-    public let contentDigest: [UInt8]
 
     /// Checks the id and encodes one record.
     public init(_ record: CanonicalRecord, provenance: Provenance) throws {
@@ -135,21 +133,20 @@ public struct PreparedRecord: Sendable {
         self.record = record
         self.provenance = provenance
         self.recordID = id
-        let json = canonicalJSON ?? SQLiteStore.canonicalJSON(record)
-        self.canonicalJSON = json
-        self.contentDigest = json.isEmpty ? [] : SQLiteStore.contentDigest(json)
+        self.canonicalJSON = canonicalJSON ?? SQLiteStore.canonicalJSON(record)
     }
 
     /// Prepares many records.
     public static func prepare(_ records: [(record: CanonicalRecord, provenance: Provenance)]) throws
         -> [PreparedRecord]
     {
-        for (record, provenance) in records where (record.id ?? "").isEmpty {
-            _ = try PreparedRecord(record, provenance: provenance, canonicalJSON: "")  // throws the id error
+        // One pass, each record copied once (a CanonicalRecord copy retains dozens of strings); the first record
+        // without an id throws before anything is written, as before.
+        var prepared: [PreparedRecord] = []
+        prepared.reserveCapacity(records.count)
+        for (record, provenance) in records {
+            prepared.append(try PreparedRecord(record, provenance: provenance, canonicalJSON: nil))
         }
-        let jsons = SQLiteStore.canonicalJSONs(records.map(\.record))
-        return try records.indices.map {
-            try PreparedRecord(records[$0].record, provenance: records[$0].provenance, canonicalJSON: jsons[$0])
-        }
+        return prepared
     }
 }

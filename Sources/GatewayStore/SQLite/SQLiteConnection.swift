@@ -306,14 +306,14 @@ struct SQLRow {
 
     func optionalBlob(_ column: Int32) -> [UInt8]? { isNull(column) ? nil : blob(column) }
 
-    /// Whether the column holds exactly `bytes`, compared in place (no copy).
-    func blobEquals(_ column: Int32, _ bytes: [UInt8]) -> Bool {
-        let p = sqlite3_column_blob(stmt, column)
+    /// Whether the text column holds exactly the UTF-8 of `text`, compared in place (no String is made).
+    func textEquals(_ column: Int32, _ text: String) -> Bool {
+        let p = sqlite3_column_text(stmt, column)
         let count = Int(sqlite3_column_bytes(stmt, column))
-        guard count == bytes.count else { return false }
-        guard let p else { return count == 0 }
-        return bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return false }
+        var text = text
+        return text.withUTF8 { buffer in
+            guard buffer.count == count else { return false }
+            guard count > 0, let p, let base = buffer.baseAddress else { return count == 0 }
             return memcmp(base, p, count) == 0
         }
     }
