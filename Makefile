@@ -59,7 +59,8 @@ clean:
 .PHONY: bench-store
 bench-store: deps
 	$(SWIFT) build -c release --product g60-store-bench
-	.build/release/g60-store-bench
+	.build/release/g60-store-bench --runs 3
+	.build/release/g60-store-bench --only records --sync normal --runs 3
 
 # Report benchmark (not part of `make test`): the dual-publicity report on a month of data (200,000 rows).
 .PHONY: bench-report

@@ -27,7 +27,8 @@ while argi < CommandLine.arguments.count {
     case "--sync": syncMode = v.uppercased() == "NORMAL" ? "NORMAL" : "FULL"
     case "--runs": runs = max(1, Int(v) ?? 1)
     default:
-        print("usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]")
+        print(
+            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]")
         exit(2)
     }
     argi += 2
@@ -112,11 +113,14 @@ let singleCommits = try StoreBenchmarkSupport.rawSingleRowCommits(path: fresh("s
 report(String(format: "raw SQLite single-row commits %8.0f commits/s (the disk's durable commit rate)", singleCommits))
 
 /// One records/s line: wall rate, the share of each raw baseline, CPU per record.
-func recordLine(_ label: String, count: Int, _ m: (wall: Double, cpu: Double), raw: Double, rawHashed: Double, _ note: String) {
+func recordLine(
+    _ label: String, count: Int, _ m: (wall: Double, cpu: Double), raw: Double, rawHashed: Double, _ note: String
+) {
     let rate = Double(count) / m.wall
     report(
         String(
-            format: "%@ %9.0f records/s = %3.0f %% of raw seq., %3.0f %% of raw hashed; %6.1f µs CPU/record, %7.0f records/CPU-s (%@)",
+            format:
+                "%@ %9.0f records/s = %3.0f %% of raw seq., %3.0f %% of raw hashed; %6.1f µs CPU/record, %7.0f records/CPU-s (%@)",
             label.padding(toLength: 34, withPad: " ", startingAt: 0), rate, 100 * rate / raw, 100 * rate / rawHashed,
             1e6 * m.cpu / Double(count), Double(count) / m.cpu, note))
 }
@@ -136,7 +140,8 @@ for run in 1...runs where only != "envelopes" {
         synchronous: syncMode)
     report(
         String(
-            format: "raw SQLite batched inserts, hashed keys     %9.0f rows/s, %7.0f rows/CPU-s (same, keys like record ids: random order)",
+            format:
+                "raw SQLite batched inserts, hashed keys     %9.0f rows/s, %7.0f rows/CPU-s (same, keys like record ids: random order)",
             rawHashed.perSecond, rawHashed.perCPUSecond))
     let raw = rawSeq.perSecond
     let rawR = rawHashed.perSecond
@@ -152,14 +157,17 @@ for run in 1...runs where only != "envelopes" {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encodingLine("canonical JSON encoding only (JSONEncoder)", try measured { for r in records { _ = try encoder.encode(r) } })
+        encodingLine(
+            "canonical JSON encoding only (JSONEncoder)",
+            try measured { for r in records { _ = try encoder.encode(r) } })
         // The writer the store uses since: GatewayCore's CanonicalJSONWriter, byte-identical output.
         encodingLine(
             "canonical JSON encoding only (CanonicalJSONWriter)",
             measured { for r in records { _ = CanonicalJSONWriter.recordText(r) } })
         // What putRecords does before the writer: PreparedRecord.prepare (JSON, and since schema 4 the digest).
         encodingLine(
-            "PreparedRecord.prepare only", try measured { _ = try PreparedRecord.prepare(records.map { ($0, provenance) }) })
+            "PreparedRecord.prepare only",
+            try measured { _ = try PreparedRecord.prepare(records.map { ($0, provenance) }) })
     }
     do {
         let store = try SQLiteStore(path: fresh("records1.db"), options: options)
@@ -169,14 +177,18 @@ for run in 1...runs where only != "envelopes" {
                 _ = try store.putRecords(batch)
             }
         }
-        recordLine("store records, 1 writer", count: recordCount, m, raw: raw, rawHashed: rawR, "batches of 1,000, new records")
+        recordLine(
+            "store records, 1 writer", count: recordCount, m, raw: raw, rawHashed: rawR, "batches of 1,000, new records"
+        )
         let m2 = try measured {
             for start in stride(from: 0, to: recordCount, by: 1_000) {
                 let batch = records[start..<min(recordCount, start + 1_000)].map { ($0, provenance) }
                 _ = try store.putRecords(batch)
             }
         }
-        recordLine("store records, 1 writer, resent", count: recordCount, m2, raw: raw, rawHashed: rawR, "same records again: no new version")
+        recordLine(
+            "store records, 1 writer, resent", count: recordCount, m2, raw: raw, rawHashed: rawR,
+            "same records again: no new version")
     }
     do {
         // The write path alone, as raw inserts are measured: records prepared (encoded) before the clock starts.
@@ -187,7 +199,9 @@ for run in 1...runs where only != "envelopes" {
                 _ = try store.putPreparedRecords(Array(prepared[start..<min(recordCount, start + 1_000)]))
             }
         }
-        recordLine("store records, 1 writer, prepared", count: recordCount, m, raw: raw, rawHashed: rawR, "canonical JSON computed by the caller beforehand")
+        recordLine(
+            "store records, 1 writer, prepared", count: recordCount, m, raw: raw, rawHashed: rawR,
+            "canonical JSON computed by the caller beforehand")
     }
     do {
         let store = try SQLiteStore(path: fresh("records4.db"), options: options)
@@ -204,7 +218,9 @@ for run in 1...runs where only != "envelopes" {
                 print("record writer failures: \(failures.load(ordering: .relaxed))")
             }
         }
-        recordLine("store records, \(writers) writers", count: recordCount, m, raw: raw, rawHashed: rawR, "batches of 250, group commit")
+        recordLine(
+            "store records, \(writers) writers", count: recordCount, m, raw: raw, rawHashed: rawR,
+            "batches of 250, group commit")
     }
 }
 if only != "records" {

@@ -35,7 +35,8 @@ extension SQLiteStore {
             """
         try db.query(
             """
-            SELECT r.record_id, r.kind, r.source_partner, r.natural_number, r.current_version, v.rowid, r.updated_at, r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by
+            SELECT r.record_id, r.kind, r.source_partner, r.natural_number, r.current_version, v.rowid, r.updated_at,
+                   r.withdrawn_reason, r.withdrawn_effective, r.withdrawn_by
             FROM records r JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.current_version
             """
         ) { row in

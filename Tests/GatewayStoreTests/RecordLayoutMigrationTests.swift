@@ -64,7 +64,10 @@ import Testing
                 ])
             if let target {
                 try db.run(
-                    "UPDATE records SET withdrawn_reason = ?, withdrawn_effective = ?, withdrawn_by = ? WHERE record_id = ?",
+                    """
+                    UPDATE records SET withdrawn_reason = ?, withdrawn_effective = ?, withdrawn_by = ?
+                    WHERE record_id = ?
+                    """,
                     [.text(r.reason), .text(r.effectiveDate.description), .text(retraction.id ?? ""), .text(target)])
             }
         }
@@ -102,9 +105,10 @@ import Testing
         #expect(try raw.first("PRAGMA user_version") { Int($0.int(0)) } == 4)
         #expect(try raw.all("PRAGMA table_info(records)") { $0.text(1) }.contains("current_row"))
         #expect(try raw.first("SELECT count(*) FROM record_versions") { $0.int(0) } == 6)
-        #expect(try raw.first("SELECT typeof(record_key), length(record_key) FROM records LIMIT 1") {
-            "\($0.text(0)) \($0.int(1))"
-        } == "blob 16")
+        #expect(
+            try raw.first("SELECT typeof(record_key), length(record_key) FROM records LIMIT 1") {
+                "\($0.text(0)) \($0.int(1))"
+            } == "blob 16")
 
         // Current state and every version, with provenance, in version order.
         let a = try #require(try store.record(id: a1.id!))
@@ -186,7 +190,9 @@ import Testing
     }
 
     @Test func canonicalKeysOrderLikeTheirIDs() {
-        let ids = (0..<50).map { _ in "rec_" + (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
+        let ids = (0..<50).map { _ in
+            "rec_" + (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        }
         let byKey = ids.sorted { RecordKey.bytes($0).lexicographicallyPrecedes(RecordKey.bytes($1)) }
         #expect(byKey == ids.sorted())
     }

@@ -210,7 +210,8 @@ final class SQLiteConnection {
 }
 
 /// SQLite's SQLITE_TRANSIENT (a macro, so not imported): SQLite copies the bound bytes before the bind returns.
-nonisolated(unsafe) private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+nonisolated(unsafe) private let transient = unsafeBitCast(
+    OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// A cached prepared statement of one connection, bound by position and stepped by its user (same thread rules as
 /// the connection). Text and blobs are copied by SQLite at bind time (SQLITE_TRANSIENT), so no Swift buffer has to
@@ -232,7 +233,8 @@ final class Statement {
         var value = value
         let rc = value.withUTF8 { buffer in
             let base = buffer.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(emptyBuffer)
-            return sqlite3_bind_text(stmt, index, base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), transient)
+            return sqlite3_bind_text(
+                stmt, index, base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), transient)
         }
         try check(rc)
     }
@@ -243,7 +245,8 @@ final class Statement {
 
     func bind(_ index: Int32, bytes: [UInt8]) throws {
         let rc = bytes.withUnsafeBytes { buffer in
-            sqlite3_bind_blob(stmt, index, buffer.baseAddress ?? UnsafeRawPointer(emptyBuffer), Int32(buffer.count), transient)
+            sqlite3_bind_blob(
+                stmt, index, buffer.baseAddress ?? UnsafeRawPointer(emptyBuffer), Int32(buffer.count), transient)
         }
         try check(rc)
     }

@@ -14,9 +14,10 @@ extension Schema {
     ///   (`previous_row`); `records.current_row` points at the current one, so there is no version index at all
     ///   (`versions(of:)` walks the links, a handful of rowid look-ups);
     /// - "unchanged" is decided by comparing the new canonical JSON with the current version's, found through
-    ///   `records.current_row` (a rowid look-up, no index) and compared in place (no decoding, no String). A content digest in `records` was tried and dropped:
-    ///   GatewayCore's plain-Swift SHA-256 costs about 9 µs of CPU per 750-byte record, more than the whole
-    ///   comparison, and it would be paid for every new record, not only for re-sent ones.
+    ///   `records.current_row` (a rowid look-up, no index) and compared in place (no decoding, no String). A content
+    ///   digest in `records` was tried and dropped: GatewayCore's plain-Swift SHA-256 costs about 9 µs of CPU per
+    ///   750-byte record, more than the whole comparison, and it would be paid for every new record, not only for
+    ///   re-sent ones.
     static let leanRecordsMigration = """
         -- 4: lean record write path (record_key BLOB ids, versions linked by rowid, no version index).
         -- A rowid table: new records are appended, and only the small (record_key, rowid) entries of the unique
