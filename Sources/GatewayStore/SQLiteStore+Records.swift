@@ -269,12 +269,13 @@ extension SQLiteStore: RecordStore {
 
     public func versions(of id: String) throws -> [RecordVersion] {
         // Walks the chain from the current version back through previous_row: rowid look-ups, no version index.
+        // UNION (not UNION ALL) ends the walk even if a damaged file linked a version back to a later one.
         let rows = try read { db in
             try db.all(
                 """
                 WITH RECURSIVE chain(version_row) AS (
                   SELECT current_row FROM records WHERE record_key = ?
-                  UNION ALL
+                  UNION
                   SELECT v.previous_row FROM record_versions v JOIN chain c ON v.version_row = c.version_row
                   WHERE v.previous_row IS NOT NULL
                 )

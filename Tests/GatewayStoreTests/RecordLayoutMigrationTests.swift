@@ -163,6 +163,21 @@ import Testing
         #expect(try store.record(id: other.id!)?.withdrawal == nil)
     }
 
+    @Test(.timeLimit(.minutes(1))) func versionChainWithALoopEnds() throws {
+        // A damaged file whose first version links back to the second must not hang versions(of:).
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
+        let original = Fixture.penalty(fineFen: 500_000)
+        _ = try store.putRecords([(original, Fixture.provenance("m1", row: 1))])
+        _ = try store.putRecords([(Fixture.penalty(fineFen: 300_000), Fixture.provenance("m2", row: 1))])
+        try store.withWriterForTesting { db in
+            try db.run(
+                "UPDATE record_versions SET previous_row = (SELECT max(version_row) FROM record_versions) WHERE version = 1")
+        }
+        #expect(try store.versions(of: original.id!).map(\.version) == [1, 2])
+    }
+
     @Test func freshStoreReachesSchema4() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

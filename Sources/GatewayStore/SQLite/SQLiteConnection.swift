@@ -84,7 +84,8 @@ final class SQLiteConnection {
     }
 
     /// The statement kept in `slot` (prepared from `sql` on first use, then reused): the hot write paths bind and
-    /// step it directly, with no argument array and no lookup by SQL text.
+    /// step it directly, with no argument array and no lookup by SQL text. Slots are numbered per connection by
+    /// their one user: on the store's writer, 0–6 belong to the record write path (`SQLiteStore+Records.swift`).
     func statement(slot: Int, _ sql: @autoclosure () -> String) throws -> Statement {
         if slot < slots.count, let cached = slots[slot] { return cached }
         let text = sql()
