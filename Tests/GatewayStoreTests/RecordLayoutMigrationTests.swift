@@ -173,7 +173,8 @@ import Testing
         _ = try store.putRecords([(Fixture.penalty(fineFen: 300_000), Fixture.provenance("m2", row: 1))])
         try store.withWriterForTesting { db in
             try db.run(
-                "UPDATE record_versions SET previous_row = (SELECT max(version_row) FROM record_versions) WHERE version = 1")
+                "UPDATE record_versions SET previous_row = (SELECT max(version_row) FROM record_versions) WHERE version = 1"
+            )
         }
         #expect(try store.versions(of: original.id!).map(\.version) == [1, 2])
     }
