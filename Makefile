@@ -99,7 +99,7 @@ bench-ingest: deps
 # Fuzzing (not part of `make test`, which only replays Fuzz/corpus): libFuzzer harnesses built with
 # `swiftc -sanitize=fuzzer` in .build/fuzz (Fuzz/README.md). A new harness is one word here, its folder
 # Fuzz/<name>/ and its line in Package.swift. FUZZ_SANITIZE=fuzzer,address adds AddressSanitizer.
-FUZZ_HARNESSES := envelope record
+FUZZ_HARNESSES := envelope record mapping
 FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 30
 .PHONY: fuzz fuzz-ci
