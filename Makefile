@@ -106,7 +106,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 30
 # API fuzzing with PyPI schemathesis against Contracts/http/openapi.yaml and a node on loopback (installs schemathesis
 # with pip if missing). `make test` runs SCHEMATHESIS_CI_EXAMPLES cases per operation and phase; this, more.
-SCHEMATHESIS_CI_EXAMPLES ?= 10
+SCHEMATHESIS_CI_EXAMPLES ?= 20
 SCHEMATHESIS_EXAMPLES ?= 300
 .PHONY: schemathesis
 schemathesis: deps
