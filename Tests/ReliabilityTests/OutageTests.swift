@@ -4,6 +4,7 @@ import GatewayCore
 import GatewayCrypto
 import GatewayHTTP
 import GatewayStore
+import GatewayTesting
 import Synchronization
 import Testing
 
@@ -177,19 +178,32 @@ import Testing
         let healthy = push.filter { faults[$0] == nil }
         #expect(healthy.count >= 2, "\(push)")
 
-        // Every partner's endpoint is verified against its own CA bundle (what partner.json's transport.tlsCA gives).
-        let transport = CurlEnvelopeTransport(
-            configuration: HTTPClientConfiguration(connectTimeout: .seconds(2), totalTimeout: .seconds(5)),
-            caBundles: Dictionary(uniqueKeysWithValues: push.map { ($0, pki.path("ca.pem")) }))
+        // Every partner's endpoint is verified against its own CA bundle: a copy of Partners/ whose partner.json
+        // files name it (`transport.tlsCA`, relative to the folder), read by the node as in production.
+        let partnersCopy = rig.dir.appendingPathComponent("partners")
+        try FileManager.default.copyItem(at: TestSupport.partners, to: partnersCopy)
+        for id in push {
+            let folder = partnersCopy.appendingPathComponent(id)
+            try FileManager.default.copyItem(
+                at: URL(fileURLWithPath: pki.path("ca.pem")), to: folder.appendingPathComponent("tls-ca.pem"))
+            let file = folder.appendingPathComponent("partner.json")
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+            var transport = try #require(object["transport"] as? [String: Any])
+            transport["tlsCA"] = "tls-ca.pem"
+            object["transport"] = transport
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted]).write(to: file)
+        }
         let gateway = try RunningGateway(
             rig,
             patch: [
                 "retry": [
                     "initialDelaySeconds": Self.initialDelay, "maxDelaySeconds": 1.6, "jitter": 0,
                     "maxAttempts": Self.maxAttempts,
-                ]
+                ],
+                "delivery": ["timeoutSeconds": 5],
+                "paths": ["partners": partnersCopy.path],
             ],
-            endpoints: fakes.mapValues(\.url), transport: transport)
+            endpoints: fakes.mapValues(\.url))
         defer { gateway.stop() }
 
         let (envelopes, _) = try rig.fixtureEnvelopes()
