@@ -263,6 +263,13 @@ import Testing
             let failures = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
             #expect(failures >= Double(Self.maxAttempts), "\(id): \(line ?? "no failure metric")")
         }
+        // The operators' dashboard lists the dead letters with their last error (the TLS reason).
+        let dashboard = String(
+            decoding: try gateway.api.get("/ops", token: rig.credentials.operate).body, as: UTF8.self)
+        #expect(dashboard.contains(HTTPError.clientTLS), "the /ops page shows no TLS failure")
+        #expect(
+            ["no alternative certificate subject name", "unable to get local issuer certificate", "certificate has expired"]
+                .contains { dashboard.contains($0) }, "the /ops page does not say why the certificate was refused")
         let reasons = dead.reduce(into: [String: String]()) { $0[$1.partner] = $1.lastError ?? "" }
 
         // The partners fix their certificates; the dead letters are replayed; everything drains.
