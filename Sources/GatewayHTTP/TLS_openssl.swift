@@ -22,7 +22,8 @@ public struct HTTPTLSConfiguration: Sendable, Hashable {
         "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
         + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
     /// All three TLS 1.3 suites that OpenSSL enables by default.
-    public static let defaultTLS13CipherSuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+    public static let defaultTLS13CipherSuites =
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
     public init(
         certificateChainPath: String, privateKeyPath: String, clientCAPath: String? = nil,

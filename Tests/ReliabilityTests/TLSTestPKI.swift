@@ -49,7 +49,8 @@ struct TLSTestPKI {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw RigError("openssl \(arguments.prefix(2).joined(separator: " ")): \(String(decoding: message, as: UTF8.self))")
+            let command = arguments.prefix(2).joined(separator: " ")
+            throw RigError("openssl \(command): \(String(decoding: message, as: UTF8.self))")
         }
     }
 }

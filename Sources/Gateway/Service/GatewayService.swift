@@ -77,7 +77,8 @@ public final class GatewayService: @unchecked Sendable {
         self.transport =
             transport
             ?? CurlEnvelopeTransport(
-                configuration: HTTPClientConfiguration(connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout),
+                configuration: HTTPClientConfiguration(
+                    connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout),
                 caBundles: CurlEnvelopeTransport.partnerCABundles(loaded))
         dispatcher = MeasureDispatcher(
             store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
