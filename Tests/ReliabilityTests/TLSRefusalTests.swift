@@ -165,4 +165,44 @@ struct TLSProbe {
         #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(200))")
         print("[reliability] tls: " + lines.joined(separator: "; "))
     }
+
+    /// `tls.ciphers` / `tls.ciphersuites` narrow what the listener accepts: only the configured suites negotiate.
+    @Test func onlyTheConfiguredSuitesAreAccepted() throws {
+        let rig = try Rig("tls-config")
+        let pki = try TLSTestPKI(in: rig.dir)
+        let gateway = try RunningGateway(
+            rig,
+            patch: [
+                "listen": ["https": "127.0.0.1:0"],
+                "tls": [
+                    "certificate": pki.path("server.pem"), "key": pki.path("server.key"),
+                    "ciphers": "ECDHE-ECDSA-AES256-GCM-SHA384", "ciphersuites": "TLS_CHACHA20_POLY1305_SHA256",
+                ],
+            ])
+        defer { gateway.stop() }
+        let probe = TLSProbe(port: try #require(gateway.service.ports.last), caPath: pki.path("ca.pem"))
+        let accepted = [
+            (TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384", nil),
+            (TLS1_3_VERSION, "ALL", "TLS_CHACHA20_POLY1305_SHA256"),
+        ]
+        for (version, list, suites) in accepted {
+            let (outcome, _) = probe.handshake(version: version, cipherList: list, suites: suites)
+            guard case .connected(_, let cipher) = outcome else {
+                Issue.record("configured suite \(suites ?? list) refused: \(outcome)")
+                continue
+            }
+            #expect(cipher == suites ?? list)
+        }
+        let refused = [
+            (TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256", nil),
+            (TLS1_2_VERSION, "ECDHE-ECDSA-CHACHA20-POLY1305", nil),
+            (TLS1_3_VERSION, "ALL", "TLS_AES_128_GCM_SHA256"),
+            (TLS1_3_VERSION, "ALL", "TLS_AES_256_GCM_SHA384"),
+        ]
+        for (version, list, suites) in refused {
+            let (outcome, _) = probe.handshake(version: version, cipherList: list, suites: suites)
+            if case .refused = outcome { continue }
+            Issue.record("suite \(suites ?? list) is not configured but got: \(outcome)")
+        }
+    }
 }
