@@ -20,6 +20,7 @@ help:
 	@echo "make bench-lookup  trust-travel eligibility lookups over 1M subjects vs nginx under wrk (Benchmarks/lookup/run.sh)"
 	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
 	@echo "make fuzz   libFuzzer harnesses, FUZZ_SECONDS (default 600) each; make fuzz-ci: 30 s each (Fuzz/README.md)"
+	@echo "make schemathesis  API fuzzing of a loopback node against Contracts/http/openapi.yaml (SCHEMATHESIS_EXAMPLES)"
 
 # Installs what is missing through apt-get when root; otherwise prints the exact command and stops.
 deps:
@@ -44,6 +45,7 @@ test: deps
 	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
 	@bash Contracts/check.sh
 	@bash Fuzz/run.sh replay $(FUZZ_HARNESSES)
+	@bash Contracts/http/schemathesis.sh $(SCHEMATHESIS_CI_EXAMPLES)
 
 demo: deps
 	@bash scripts/demo.sh $(DEMO_ARGS)
@@ -100,9 +102,16 @@ bench-ingest: deps
 # Fuzzing (not part of `make test`, which only replays Fuzz/corpus): libFuzzer harnesses built with
 # `swiftc -sanitize=fuzzer` in .build/fuzz (Fuzz/README.md). A new harness is one word here, its folder
 # Fuzz/<name>/ and its line in Package.swift. FUZZ_SANITIZE=fuzzer,address adds AddressSanitizer.
-FUZZ_HARNESSES := envelope record
+FUZZ_HARNESSES := envelope record mapping
 FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 30
+# API fuzzing with PyPI schemathesis against Contracts/http/openapi.yaml and a node on loopback (installs schemathesis
+# with pip if missing). `make test` runs SCHEMATHESIS_CI_EXAMPLES cases per operation and phase; this, more.
+SCHEMATHESIS_CI_EXAMPLES ?= 20
+SCHEMATHESIS_EXAMPLES ?= 300
+.PHONY: schemathesis
+schemathesis: deps
+	@bash Contracts/http/schemathesis.sh $(SCHEMATHESIS_EXAMPLES)
 .PHONY: fuzz fuzz-ci
 fuzz: deps
 	@bash Fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)

@@ -86,6 +86,7 @@ let package = Package(
         // in .build/fuzz (Fuzz/README.md); the ordinary build makes corpus replayers of the same code.
         .executableTarget(name: "g60-fuzz-envelope", dependencies: ["GatewayCrypto"], path: "Fuzz/envelope"),
         .executableTarget(name: "g60-fuzz-record", dependencies: ["GatewayCore"], path: "Fuzz/record"),
+        .executableTarget(name: "g60-fuzz-mapping", dependencies: ["GatewayMapping"], path: "Fuzz/mapping"),
         // Benchmark (not part of `make test`): `make bench-ops`, one /ops refresh and one /metrics scrape on a
         // store holding a day of traffic.
         .executableTarget(
@@ -108,6 +109,11 @@ let package = Package(
         // Reliability and security suite (issue 10): the whole service under SIGKILL, partner outages, hostile and
         // slow clients, and the privacy grep; runs the built g60-gateway as a child process.
         .testTarget(
-            name: "ReliabilityTests", dependencies: ["Gateway", "GatewayCLI", "GatewayTesting", "g60-gateway"]),
+            name: "ReliabilityTests",
+            dependencies: [
+                "Gateway", "GatewayCLI", "GatewayTesting", "g60-gateway",
+                // TLSRefusalTests drives the HTTPS listener with OpenSSL client contexts pinned to one version/suite.
+                "COpenSSL", "COpenSSLShims",
+            ]),
     ]
 )

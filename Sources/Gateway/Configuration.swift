@@ -36,6 +36,10 @@ public struct Configuration: Sendable {
         public var key: String?
         public var clientCAs: [String]
         public var requireClientCertificate: Bool
+        /// OpenSSL cipher list for TLS 1.2 (`tls.ciphers`); nil: `HTTPTLSConfiguration.defaultCipherList`.
+        public var ciphers: String? = nil
+        /// TLS 1.3 suites (`tls.ciphersuites`); nil: `HTTPTLSConfiguration.defaultTLS13CipherSuites`.
+        public var ciphersuites: String? = nil
     }
 
     public struct Retry: Sendable, Hashable {
@@ -91,7 +95,7 @@ public struct Configuration: Sendable {
     /// Every key the file may hold.
     static let keys: Set<String> = [
         "node.id", "listen.http", "listen.https", "tls.certificate", "tls.key", "tls.clientCAs",
-        "tls.requireClientCertificate", "database.path", "paths.partners", "paths.contracts", "trust.directory",
+        "tls.requireClientCertificate", "tls.ciphers", "tls.ciphersuites", "database.path", "paths.partners", "paths.contracts", "trust.directory",
         "trust.crls", "envelope.replayWindowDays", "envelope.maxClockSkewSeconds", "limits.maxEnvelopeBytes",
         "limits.maxConnections", "limits.maxHeaderBytes", "limits.idleTimeoutSeconds", "limits.headerTimeoutSeconds",
         "limits.bodyTimeoutSeconds", "limits.requestsPerMinutePerClient", "retry.initialDelaySeconds",
@@ -148,7 +152,8 @@ public struct Configuration: Sendable {
         let tls = TLS(
             certificate: path(r.string("tls.certificate")), key: path(r.string("tls.key")),
             clientCAs: r.strings("tls.clientCAs").compactMap { path($0) },
-            requireClientCertificate: r.bool("tls.requireClientCertificate", default: false))
+            requireClientCertificate: r.bool("tls.requireClientCertificate", default: false),
+            ciphers: r.string("tls.ciphers"), ciphersuites: r.string("tls.ciphersuites"))
         if listen.https != nil {
             if tls.certificate == nil { r.fail("tls.certificate", "is required when listen.https is set") }
             if tls.key == nil { r.fail("tls.key", "is required when listen.https is set") }

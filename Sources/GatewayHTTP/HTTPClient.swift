@@ -71,6 +71,10 @@ public final class HTTPClient: @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
     private let handle: UnsafeMutableRawPointer
     private let lock = Mutex<Void>(())
+    /// libcurl's CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE bytes): the reason behind a failure, e.g. which certificate
+    /// check failed, which `curl_easy_strerror` does not say.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private static let errorBufferSize = 256
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) throws(HTTPError) {
         guard curlInitialised, let handle = curl_easy_init() else {
@@ -78,6 +82,9 @@ public final class HTTPClient: @unchecked Sendable {
         }
         self.configuration = configuration
         self.handle = handle
+        errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.errorBufferSize)
+        errorBuffer.initialize(repeating: 0, count: Self.errorBufferSize)
+        try check(CG60_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
         try setLong(CURLOPT_NOSIGNAL, 1)
         try setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.nanoseconds / 1_000_000))
         try setLong(CURLOPT_TIMEOUT_MS, max(1, Int(configuration.totalTimeout.nanoseconds / 1_000_000)))
@@ -115,7 +122,10 @@ public final class HTTPClient: @unchecked Sendable {
         try check(CG60_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, headerReader), "HEADERFUNCTION")
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
 
     public func get(_ url: String, headers: HTTPHeaders = HTTPHeaders()) throws(HTTPError) -> HTTPClientResponse {
         try send(method: "GET", url: url, headers: headers, body: nil)
@@ -145,6 +155,7 @@ public final class HTTPClient: @unchecked Sendable {
         -> HTTPClientResponse
     {
         let collector = ResponseCollector(limit: configuration.maxResponseBytes)
+        errorBuffer[0] = 0
         var list: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(list) }
         // No `Expect: 100-continue` round trip: partners are known and bodies bounded.
@@ -210,7 +221,11 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     private func classify(_ code: CURLcode, url: String, collector: ResponseCollector) -> HTTPError {
-        let text = curl_easy_strerror(code).map { String(cString: $0) } ?? "curl error"
+        var text = curl_easy_strerror(code).map { String(cString: $0) } ?? "curl error"
+        errorBuffer[Self.errorBufferSize - 1] = 0
+        var reason = String(cString: errorBuffer)
+        while reason.last?.isNewline == true { reason.removeLast() }
+        if !reason.isEmpty, reason != text { text += ": " + reason }
         let detail = "\(url): \(text) (curl \(code.rawValue))"
         if collector.exceeded || code == CURLE_FILESIZE_EXCEEDED {
             return HTTPError(

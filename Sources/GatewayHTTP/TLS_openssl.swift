@@ -11,15 +11,31 @@ public struct HTTPTLSConfiguration: Sendable, Hashable {
     public var clientCAPath: String?
     /// Refuse the handshake when the client presents no certificate (mutual TLS for partners).
     public var requireClientCertificate: Bool
+    /// OpenSSL cipher list for TLS 1.2 (`SSL_CTX_set_cipher_list`); TLS 1.0, 1.1 and SSLv3 are always refused.
+    public var cipherList: String
+    /// TLS 1.3 suites (`SSL_CTX_set_ciphersuites`).
+    public var tls13CipherSuites: String
+
+    /// TLS 1.2 suites with forward secrecy and an AEAD cipher only: no RSA key exchange, no CBC, no SHA-1 MAC,
+    /// no anonymous or null suites (the Mozilla "intermediate" profile without its DHE suites).
+    public static let defaultCipherList =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+        + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+    /// All three TLS 1.3 suites that OpenSSL enables by default.
+    public static let defaultTLS13CipherSuites =
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
     public init(
         certificateChainPath: String, privateKeyPath: String, clientCAPath: String? = nil,
-        requireClientCertificate: Bool = false
+        requireClientCertificate: Bool = false, cipherList: String = HTTPTLSConfiguration.defaultCipherList,
+        tls13CipherSuites: String = HTTPTLSConfiguration.defaultTLS13CipherSuites
     ) {
         self.certificateChainPath = certificateChainPath
         self.privateKeyPath = privateKeyPath
         self.clientCAPath = clientCAPath
         self.requireClientCertificate = requireClientCertificate
+        self.cipherList = cipherList
+        self.tls13CipherSuites = tls13CipherSuites
     }
 }
 
@@ -46,7 +62,23 @@ final class TLSServerContext: @unchecked Sendable {
             throw HTTPError(HTTPError.tls, "SSL_CTX_new failed: \(drainOpenSSLErrors())")
         }
         self.context = context
-        _ = CG60_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION)
+        // TLS 1.0, 1.1 and SSLv3 are refused whatever the system's openssl.cnf allows.
+        guard CG60_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
+            throw HTTPError(HTTPError.tls, "cannot set the minimum TLS version 1.2: \(drainOpenSSLErrors())")
+        }
+        guard SSL_CTX_set_cipher_list(context, configuration.cipherList) == 1 else {
+            throw HTTPError(
+                HTTPError.tls, "no usable TLS 1.2 cipher in '\(configuration.cipherList)': \(drainOpenSSLErrors())")
+        }
+        guard SSL_CTX_set_ciphersuites(context, configuration.tls13CipherSuites) == 1 else {
+            throw HTTPError(
+                HTTPError.tls,
+                "no usable TLS 1.3 suite in '\(configuration.tls13CipherSuites)': \(drainOpenSSLErrors())")
+        }
+        // The server's order wins (clients offering a weak suite first get a strong one); no renegotiation.
+        // (SSL_OP_CIPHER_SERVER_PREFERENCE = bit 22, SSL_OP_NO_RENEGOTIATION = bit 30: `SSL_OP_BIT(n)` is a
+        // function-like macro, so Swift does not import them.)
+        _ = SSL_CTX_set_options(context, UInt64(1) << 22 | UInt64(1) << 30)
         _ = CG60_SSL_CTX_set_mode(
             context, Int(SSL_MODE_ENABLE_PARTIAL_WRITE) | Int(SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
         guard SSL_CTX_use_certificate_chain_file(context, configuration.certificateChainPath) == 1 else {

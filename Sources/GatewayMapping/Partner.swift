@@ -23,6 +23,9 @@ public struct PartnerDescription: Codable, Sendable, Hashable {
         /// The partner's endpoint (placeholder on 127.0.0.1 in this checkout).
         public var endpoint: String
         public var pull: Pull?
+        /// PEM bundle (relative to the partner folder) of the only CAs that may issue the TLS certificate of the
+        /// partner's `https` endpoint; absent: the system's CA store. The host name and validity are always checked.
+        public var tlsCA: String?
     }
 
     /// The folder slug (must equal the folder name).

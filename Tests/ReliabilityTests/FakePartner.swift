@@ -41,17 +41,20 @@ final class FakePartner: @unchecked Sendable {
     private let verifier: Mutex<EnvelopeVerifierHolder>
     private let server = Mutex<HTTPServer?>(nil)
     private(set) var port: UInt16 = 0
+    /// HTTPS with this certificate when set (the endpoint is then `https://127.0.0.1:port/g60`).
+    private let tls: Mutex<HTTPTLSConfiguration?>
 
-    init(id: String, rig: Rig, slowSeconds: Double = 1.5) throws {
+    init(id: String, rig: Rig, slowSeconds: Double = 1.5, tls: HTTPTLSConfiguration? = nil) throws {
         self.id = id
         self.slowSeconds = slowSeconds
+        self.tls = Mutex(tls)
         let (key, cert) = try rig.identity(id)
         issuer = try ReceiptIssuer(node: id, key: key, certificate: cert)
         verifier = Mutex(EnvelopeVerifierHolder(EnvelopeVerifier(node: id, trust: rig.trust)))
         try up()
     }
 
-    var url: String { "http://127.0.0.1:\(port)/g60" }
+    var url: String { (tls.withLock { $0 } == nil ? "http" : "https") + "://127.0.0.1:\(port)/g60" }
     func set(_ m: Mode) { mode.store(m.rawValue, ordering: .sequentiallyConsistent) }
     var snapshot: Received { received.withLock { $0 } }
 
@@ -61,11 +64,20 @@ final class FakePartner: @unchecked Sendable {
         router.post("/g60", bodyLimit: 64 << 20, blocking: true) { [self] request, _ in try handle(request.body) }
         let server = try HTTPServer(
             configuration: HTTPServerConfiguration(
-                host: "127.0.0.1", port: port, loopCount: 1, workerCount: 4, allowPlaintext: true),
+                host: "127.0.0.1", port: port, loopCount: 1, workerCount: 4, tls: tls.withLock { $0 },
+                allowPlaintext: tls.withLock { $0 } == nil),
             router: router)
         try server.start()
         port = server.port
         self.server.withLock { $0 = server }
+    }
+
+    /// Serves a new TLS certificate from now on (the partner fixed or broke its certificate): restarts the listener
+    /// on the same port.
+    func replaceCertificate(_ configuration: HTTPTLSConfiguration) throws {
+        down()
+        tls.withLock { $0 = configuration }
+        try up()
     }
 
     /// Closes the port: the gateway's connections are refused.

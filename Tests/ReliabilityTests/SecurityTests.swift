@@ -18,9 +18,12 @@ struct SilentLogHandler: LogHandler {
 final class RunningGateway: @unchecked Sendable {
     let service: GatewayService
     let api: API
-    init(_ rig: Rig, patch: [String: [String: Any]] = [:], endpoints: [String: String] = [:]) throws {
+    init(
+        _ rig: Rig, patch: [String: [String: Any]] = [:], endpoints: [String: String] = [:],
+        transport: (any EnvelopeTransport)? = nil
+    ) throws {
         service = try GatewayService(
-            configuration: rig.configuration(patch: patch),
+            configuration: rig.configuration(patch: patch), transport: transport,
             logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
         service.endpointOverrides.withLock { overrides in
             for (id, url) in endpoints { overrides[id] = url }

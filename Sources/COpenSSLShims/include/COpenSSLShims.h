@@ -20,4 +20,7 @@ void CG60_sk_X509_pop_free(STACK_OF(X509) *stack);
 // SSL_CTX_set_min_proto_version and friends are macros over SSL_CTX_ctrl.
 int CG60_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
 long CG60_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+int CG60_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+// SSL_get_cipher_name is a macro over SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)).
+const char *CG60_SSL_get_cipher_name(const SSL *ssl);
 #endif

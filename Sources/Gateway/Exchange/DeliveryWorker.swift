@@ -13,18 +13,37 @@ public protocol EnvelopeTransport: Sendable {
     func post(_ envelope: [UInt8], to url: String, partner: String) throws -> (status: Int, body: [UInt8])
 }
 
-/// libcurl, one reused connection (HTTPClient) per partner.
+/// libcurl, one reused connection (HTTPClient) per partner. HTTPS endpoints are always verified (peer certificate
+/// chain, host name, validity); a partner with its own CA bundle is verified against that bundle only, the others
+/// against the system's CA store.
 public final class CurlEnvelopeTransport: EnvelopeTransport {
     private let clients = Mutex<[String: HTTPClientBox]>([:])
     private let configuration: HTTPClientConfiguration
+    private let caBundles: [String: String]
 
-    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+    /// - Parameter caBundles: partner id → PEM bundle of the only CAs that may issue its endpoint's certificate
+    ///   (`transport.tlsCA` of partner.json; `partnerCABundles(_:)`).
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration(), caBundles: [String: String] = [:]) {
         self.configuration = configuration
+        self.caBundles = caBundles
+    }
+
+    /// partner id → absolute path of its `transport.tlsCA` (relative to the partner folder), for the partners that
+    /// name one.
+    public static func partnerCABundles(_ partners: [Partner]) -> [String: String] {
+        var bundles: [String: String] = [:]
+        for partner in partners {
+            guard let ca = partner.description.transport.tlsCA, !ca.isEmpty else { continue }
+            bundles[partner.id] = ca.hasPrefix("/") ? ca : partner.folder.appendingPathComponent(ca).path
+        }
+        return bundles
     }
 
     public func post(_ envelope: [UInt8], to url: String, partner: String) throws -> (status: Int, body: [UInt8]) {
         let box = try clients.withLock { clients -> HTTPClientBox in
             if let box = clients[partner] { return box }
+            var configuration = self.configuration
+            if let ca = caBundles[partner] { configuration.caBundlePath = ca }
             let box = HTTPClientBox(try HTTPClient(configuration: configuration))
             clients[partner] = box
             return box

@@ -31,7 +31,10 @@ public final class PullScheduler: @unchecked Sendable {
         self.cursorFile = cursorFile
         self.interval = interval ?? TimeInterval(partner.description.transport.pull?.intervalSeconds ?? 900)
         self.logger = logger
-        self.client = try HTTPClient(configuration: HTTPClientConfiguration())
+        // The partner's own CA bundle (transport.tlsCA), as for deliveries.
+        self.client = try HTTPClient(
+            configuration: HTTPClientConfiguration(
+                caBundlePath: CurlEnvelopeTransport.partnerCABundles([partner])[partner.id]))
     }
 
     /// Polls when the interval has passed; returns how many envelopes were taken in.

@@ -9,6 +9,8 @@ import GatewayStore
 extension GatewayService {
     /// Paths anyone may call.
     static let anonymousPaths: Set<String> = ["/healthz", "/readyz"]
+    /// The longest period `GET /v1/reports/dual-publicity` builds in one request (ten years).
+    static let maxReportDays = 3660
 
     func makeRouter() -> HTTPRouter {
         var router = HTTPRouter()
@@ -100,6 +102,13 @@ extension GatewayService {
                 throw HTTPProblem(
                     status: 400, code: "report.period", detail: "give from= and to= as YYYY-MM-DD")
             }
+            // A report walks every day of its period: an unbounded one (1900–2100) held a blocking worker for
+            // 20 s and more (found by schemathesis), so one request may ask for ten years at most.
+            guard to.dayNumber - from.dayNumber <= Self.maxReportDays else {
+                throw HTTPProblem(
+                    status: 400, code: "report.periodTooLong",
+                    detail: "the period \(from)–\(to) is longer than \(Self.maxReportDays) days; ask for it in parts")
+            }
             let report: DualPublicityReport
             do {
                 // The calendar loaded at start-up with the rules (a new year's file needs a restart, as documented).
@@ -129,7 +138,15 @@ extension GatewayService {
             guard let id = OperationsConsole.replayItemID(formBody: request.body) else {
                 throw HTTPProblem(status: 400, code: "ops.replay.noItem", detail: "the form names no dead item id")
             }
-            let replayed = try store.replay(.items([id]), actor: principal.id)
+            let replayed: [Int64]
+            do {
+                replayed = try store.replay(.items([id]), actor: principal.id)
+            } catch let error as StoreError where error.code == StoreError.notFound {
+                // An id that is not (or no longer) in the queue: the operator's mistake, not the server's.
+                throw HTTPProblem(status: 404, code: "ops.replay.notFound", detail: "there is no queue item \(id)")
+            } catch let error as StoreError where error.code == StoreError.invalidTransition {
+                replayed = []  // not dead (delivered meanwhile, or replayed by someone else): nothing to do
+            }
             logger.notice("dead letter replayed", ["queue.item": String(id), "actor": principal.id])
             var response = HTTPResponse.text(replayed.isEmpty ? "item \(id) is not dead\n" : "replayed \(id)\n", status: 303)
             response.headers.set("Location", "/ops")

@@ -77,7 +77,9 @@ public final class GatewayService: @unchecked Sendable {
         self.transport =
             transport
             ?? CurlEnvelopeTransport(
-                configuration: HTTPClientConfiguration(connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout))
+                configuration: HTTPClientConfiguration(
+                    connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout),
+                caBundles: CurlEnvelopeTransport.partnerCABundles(loaded))
         dispatcher = MeasureDispatcher(
             store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
         if configuration.subjectKeyIsDemo {
@@ -101,7 +103,11 @@ public final class GatewayService: @unchecked Sendable {
                 ? HTTPTLSConfiguration(
                     certificateChainPath: configuration.tls.certificate ?? "",
                     privateKeyPath: configuration.tls.key ?? "", clientCAPath: configuration.tls.clientCAs.first,
-                    requireClientCertificate: configuration.tls.requireClientCertificate) : nil
+                    requireClientCertificate: configuration.tls.requireClientCertificate,
+                    cipherList: configuration.tls.ciphers ?? HTTPTLSConfiguration.defaultCipherList,
+                    tls13CipherSuites: configuration.tls.ciphersuites
+                        ?? HTTPTLSConfiguration.defaultTLS13CipherSuites)
+                : nil
             let server = try HTTPServer(
                 configuration: HTTPServerConfiguration(
                     host: host, port: port, workerCount: max(2, configuration.mappingWorkers),
