@@ -25,6 +25,14 @@ public struct SQLiteStoreOptions: Sendable {
     /// `store.identityKeyMissing` rather than written in clear, and a schema-1 file that still holds clear numbers
     /// is not opened (they cannot be encrypted in place without a key).
     public var identityCipher: (any IdentityNumberCipher)?
+    /// Refuse to open a file that holds encrypted evidence when `identityCipher` is nil (`store.identityKeyMissing`).
+    /// A node sets it, so a missing key stops it at start-up; operator verbs that only count or verify leave it off.
+    /// With a key, opening always checks that the key opens the newest encrypted evidence (`store.identityKeyWrong`)
+    /// and seals clear evidence in place (see `EvidenceSealing`).
+    public var requireEvidenceKey: Bool = false
+    /// With a key, seal clear evidence rows in place at open (on by default; `log verify` turns it off so that
+    /// verifying never writes).
+    public var sealClearEvidenceAtOpen: Bool = true
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -59,6 +67,8 @@ public final class SQLiteStore: @unchecked Sendable {
     let committer: GroupCommitter
     private let readLock = NSLock()
     private let reader: SQLiteConnection
+    /// What opening sealed in place (clear evidence of an older schema or a keyless store).
+    public let evidenceSealedAtOpen: EvidenceSealingReport
 
     /// Opens (or creates) the store at `path`, checks that it is a sound G60 store and runs pending migrations.
     ///
@@ -84,6 +94,9 @@ public final class SQLiteStore: @unchecked Sendable {
         try writer.exec(
             "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192")
         try Self.migrate(writer, path: path, cipher: options.identityCipher)
+        evidenceSealedAtOpen = try Self.prepareEvidence(
+            writer, path: path, cipher: options.identityCipher, requireKey: options.requireEvidenceKey,
+            sealClear: options.sealClearEvidenceAtOpen)
         let context = WriteContext(db: writer, headPosition: 0, headHash: HashChain.genesis)
         try context.reloadHead()
         committer = GroupCommitter(context: context, maxBatch: options.maxBatch)
