@@ -114,6 +114,13 @@ bench-ops: deps
 	$(SWIFT) build -c release --product g60-ops-bench
 	.build/release/g60-ops-bench
 
+# Privacy benchmark (not part of `make test`): envelopes/s and CPU per envelope of the message log with evidence
+# stored clear vs encrypted at rest (AES-256-GCM), in one run; `log verify` with and without the key.
+.PHONY: bench-privacy
+bench-privacy: deps
+	$(SWIFT) build -c release --product g60-privacy-bench
+	.build/release/g60-privacy-bench $(if $(BENCH_SCALE),--scale $(BENCH_SCALE),)
+
 # Lookup benchmark (not part of `make test`): wrk against /v1/trust-travel/eligibility of the real service with
 # 1M subjects, next to nginx (Benchmarks/lookup/run.sh [seconds] [subjects]).
 .PHONY: bench-lookup

@@ -26,6 +26,19 @@ enum EvidenceSealing {
         Array("g60.quarantine.raw.v1\u{0}\(partner)\u{0}\(messageID)\u{0}\(rowNumber)".utf8)
     }
 
+    /// An envelope's header: its bytes up to and including the first empty line (two LF bytes), when that comes
+    /// within `limit` bytes; nil otherwise (no header, or not a G60 envelope: nothing is kept in clear).
+    static func envelopeHead(_ raw: [UInt8], limit: Int) -> [UInt8]? {
+        let end = min(raw.count, limit)
+        guard end >= 2 else { return nil }
+        var i = 0
+        while i < end - 1 {
+            if raw[i] == 0x0A && raw[i + 1] == 0x0A { return Array(raw[0..<(i + 2)]) }
+            i += 1
+        }
+        return nil
+    }
+
     static func seal(_ cipher: any IdentityNumberCipher, _ clear: [UInt8], context: [UInt8], what: String) throws
         -> [UInt8]
     {
@@ -141,9 +154,10 @@ extension SQLiteStore {
                         context: EvidenceSealing.logContext(
                             direction: direction, sender: sender, messageID: messageID, rawDigest: digest),
                         what: "\(path) log entry \(position)")
+                    let head = EvidenceSealing.envelopeHead(raw, limit: headPrefixLength)
                     try db.run(
-                        "UPDATE message_log SET raw = ?, sealed = 1 WHERE position = ?",
-                        [.blob(sealed), .int(position)])
+                        "UPDATE message_log SET raw = ?, sealed = 1, head = ? WHERE position = ?",
+                        [.blob(sealed), head.map { .blob($0) } ?? .null, .int(position)])
                     report.sealedLogEntries += 1
                 }
                 after = last.0

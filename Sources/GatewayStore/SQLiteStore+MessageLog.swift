@@ -50,7 +50,9 @@ extension SQLiteStore: MessageLog {
         // Sealed here too, outside the writer: the context binds the ciphertext to the entry's unique key and to
         // the clear digest the chain commits to, so the position is not needed. Without a key: stored clear.
         let storedRaw: [UInt8]
+        var head: SQLValue = .null
         if let cipher = options.identityCipher {
+            head = EvidenceSealing.envelopeHead(submission.raw, limit: Self.headPrefixLength).map { .blob($0) } ?? .null
             storedRaw = try EvidenceSealing.seal(
                 cipher, submission.raw,
                 context: EvidenceSealing.logContext(
@@ -84,8 +86,8 @@ extension SQLiteStore: MessageLog {
                 """
                 INSERT INTO message_log (position, direction, message_id, sender, recipient, kind, sequence, \
                 record_count, payload_digest, issued_at, logged_at, raw, raw_digest, receipt, previous_hash, entry_hash, \
-                sealed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                sealed, head)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .int(position), .text(submission.direction.rawValue), .text(header.messageID), .text(header.sender),
@@ -93,7 +95,7 @@ extension SQLiteStore: MessageLog {
                     .int(Int64(header.recordCount)), .text(header.payloadDigest), .int(Millis.from(header.issuedAt)),
                     .int(loggedAt), .blob(storedRaw), .blob(rawDigest),
                     submission.receipt.map { .blob($0) } ?? .null,
-                    .blob(ctx.headHash), .blob(entryHash), .int(sealedFlag),
+                    .blob(ctx.headHash), .blob(entryHash), .int(sealedFlag), head,
                 ])
             try ctx.db.run(
                 "INSERT INTO log_head (singleton, position, entry_hash) VALUES (1, ?, ?) "

@@ -1,30 +1,20 @@
 import Foundation
 
 extension SQLiteStore: ReportSource {
-    /// The columns of `InboundEnvelopeFacts`. The raw bytes are encrypted at rest (EvidenceSealing), so the head is
-    /// cut in Swift after opening them, at the header's empty line (two LF bytes).
+    /// The columns of `InboundEnvelopeFacts`. A clear row's head is cut at the header's empty line (two LF bytes);
+    /// a sealed row's comes from `head`, the header kept in clear (EvidenceSealing): reports never decrypt.
     static let envelopeFactsColumns = """
-        position, message_id, sender, kind, sequence, record_count, logged_at, raw, raw_digest, sealed
+        position, message_id, sender, kind, sequence, record_count, logged_at,
+          CASE WHEN sealed = 1 THEN coalesce(head, x'')
+               WHEN instr(raw, x'0a0a') > 0 THEN substr(raw, 1, min(\(headPrefixLength), instr(raw, x'0a0a') + 1))
+               ELSE substr(raw, 1, \(headPrefixLength)) END
         """
 
-    func envelopeFacts(_ row: SQLRow) throws -> InboundEnvelopeFacts {
-        let raw = try EvidenceSealing.open(
-            options.identityCipher, stored: row.blob(7), sealed: row.int(9) != 0,
-            context: EvidenceSealing.logContext(
-                direction: EnvelopeDirection.inbound.rawValue, sender: row.text(2), messageID: row.text(1),
-                rawDigest: row.blob(8)),
-            what: "log entry \(row.int(0)) (in \(row.text(2))/\(row.text(1)))")
-        var headLength = min(raw.count, Self.headPrefixLength)
-        if raw.count >= 2 {
-            for i in 0..<(raw.count - 1) where raw[i] == 0x0A && raw[i + 1] == 0x0A {
-                headLength = min(headLength, i + 2)
-                break
-            }
-        }
-        return InboundEnvelopeFacts(
+    static func envelopeFacts(_ row: SQLRow) -> InboundEnvelopeFacts {
+        InboundEnvelopeFacts(
             position: row.int(0), messageID: row.text(1), sender: row.text(2), kind: row.text(3),
             sequence: row.optionalInt(4), recordCount: Int(row.int(5)), loggedAt: Millis.date(row.int(6)),
-            head: Array(raw.prefix(headLength)))
+            head: row.blob(7))
     }
 
     public func inboundEnvelopes(loggedFrom from: Date, before: Date) throws -> [InboundEnvelopeFacts] {
@@ -33,7 +23,7 @@ extension SQLiteStore: ReportSource {
                 """
                 SELECT \(Self.envelopeFactsColumns) FROM message_log
                 WHERE direction = 'in' AND logged_at >= ? AND logged_at < ? ORDER BY position
-                """, [.int(Millis.from(from)), .int(Millis.from(before))], envelopeFacts)
+                """, [.int(Millis.from(from)), .int(Millis.from(before))], Self.envelopeFacts)
         }
     }
 
@@ -43,7 +33,7 @@ extension SQLiteStore: ReportSource {
                 """
                 SELECT \(Self.envelopeFactsColumns) FROM message_log
                 WHERE direction = 'in' AND sender = ? AND message_id = ?
-                """, [.text(sender), .text(messageID)], envelopeFacts)
+                """, [.text(sender), .text(messageID)], Self.envelopeFacts)
         }
     }
 

@@ -147,7 +147,8 @@ enum Schema {
         // AES-256-GCM sealed form (`v1:` nonce ‖ ct ‖ tag) of the bytes as they travelled; 0 for rows written before
         // this migration or by a store without an identity key, which the store seals in place at the next open
         // with a key. The chain keeps committing to `raw_digest`, the digest of the clear bytes, so sealing changes
-        // no entry hash.
+        // no entry hash. `head` keeps a sealed envelope's header (the bytes up to its empty line: routing metadata,
+        // no payload) in clear for the reports, which read the schema from it without the key.
         evidenceSealingMigration,
     ]
 
@@ -156,6 +157,7 @@ enum Schema {
 
     static let evidenceSealingMigration = """
         ALTER TABLE message_log ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE message_log ADD COLUMN head BLOB;
         ALTER TABLE quarantine ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX message_log_clear ON message_log (position) WHERE sealed = 0;
         CREATE INDEX quarantine_clear ON quarantine (partner, message_id, row_number) WHERE sealed = 0;
