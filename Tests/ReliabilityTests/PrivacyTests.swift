@@ -172,6 +172,30 @@ import Testing
         databaseLeaks += checkpointed.leaks
         #expect(databaseLeaks.isEmpty, "clear identity numbers in the database files: \(databaseLeaks)")
 
+        // The node does not start on this database with another identity key, nor without one, and says why;
+        // the database is unchanged and the right key still opens and verifies everything.
+        let headBefore = try connection.first("SELECT position, entry_hash FROM log_head") { Array(String($0.int(0)).utf8) + $0.blob(1) }
+        var wrongKey = configuration
+        wrongKey.identityKey = [UInt8](repeating: 7, count: 32)
+        let wrong = #expect(throws: StoreError.self) {
+            _ = try GatewayService(
+                configuration: wrongKey, logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
+        }
+        #expect(wrong?.code == StoreError.identityKeyWrong, "\(String(describing: wrong))")
+        #expect(wrong?.message.contains("identity key") == true)
+        var noKey = configuration
+        noKey.identityKey = nil
+        let missing = #expect(throws: StoreError.self) {
+            _ = try GatewayService(
+                configuration: noKey, logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
+        }
+        #expect(missing?.code == StoreError.identityKeyMissing, "\(String(describing: missing))")
+        #expect(missing?.message.contains("encrypted evidence") == true)
+        #expect(try connection.first("SELECT position, entry_hash FROM log_head") { Array(String($0.int(0)).utf8) + $0.blob(1) } == headBefore)
+        verified.withLock { $0 = "" }
+        #expect(CLI.main(["log", "verify", "--state", state.path], io: verifyIO) == 0, "\(verified.withLock { $0 })")
+        #expect(verified.withLock { $0 }.contains("\nDECRYPTED: "), "\(verified.withLock { $0 })")
+
         var leaks: [String] = []
         for (place, text) in texts {
             let upper = text.uppercased()
