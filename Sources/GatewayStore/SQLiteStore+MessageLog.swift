@@ -65,16 +65,13 @@ extension SQLiteStore: MessageLog {
         let loggedAt = Millis.from(now)
         let chain = self.chain
         let sealedFlag: Int64 = options.identityCipher == nil ? 0 : 1
-        return try committer.write { ctx in
+        let written: WrittenEntry = try committer.write { ctx in
             if let existing = try ctx.db.first(
                 "SELECT \(Self.logColumns) FROM message_log WHERE direction = ? AND sender = ? AND message_id = ?",
                 [.text(submission.direction.rawValue), .text(header.sender), .text(header.messageID)],
                 { try Self.storedLogEntry($0) })
             {
-                // The stored bytes are opened (the caller answers with the stored receipt and may show them); the
-                // same digest of the clear bytes means the same bytes.
-                let entry = try self.openedLogEntry(existing)
-                return .duplicate(entry, sameBytes: existing.rawDigest == rawDigest && entry.raw == submission.raw)
+                return .duplicate(existing.entry, rawDigest: existing.rawDigest, sealed: existing.sealed)
             }
             var stored = header
             stored.issuedAt = Millis.date(Millis.from(header.issuedAt))
@@ -116,6 +113,21 @@ extension SQLiteStore: MessageLog {
             }
             return .appended(entry)
         }
+        switch written {
+        case .appended(let entry):
+            return .appended(entry)
+        case .duplicate(let stored, let storedDigest, let sealed):
+            // Opened outside the writer (the caller answers with the stored receipt and may show the bytes); the
+            // same digest of the clear bytes means the same bytes.
+            let entry = try openedLogEntry((stored, storedDigest, sealed))
+            return .duplicate(entry, sameBytes: storedDigest == rawDigest && entry.raw == submission.raw)
+        }
+    }
+
+    /// What the writer did for one append: a new entry, or the stored one (raw bytes still as stored).
+    private enum WrittenEntry: Sendable {
+        case appended(LogEntry)
+        case duplicate(LogEntry, rawDigest: [UInt8], sealed: Bool)
     }
 
     public func logEntry(direction: EnvelopeDirection, sender: String, messageID: String) throws -> LogEntry? {
