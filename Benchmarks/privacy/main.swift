@@ -5,7 +5,9 @@
 // `verifyChain` with and without the key. Prints wall rates, CPU time per envelope (getrusage) and the load average.
 // Run with `make bench-privacy`.
 //
-// Usage: g60-privacy-bench [--dir DIR] [--scale F]
+// Usage: g60-privacy-bench [--dir DIR] [--scale F] [--mode clear|sealed]
+//   --mode runs only the appends of one mode, once (for `valgrind --tool=callgrind`: compare the instruction counts
+//   of the two modes; `make bench-privacy-callgrind`).
 import Foundation
 import GatewayCore
 import GatewayCrypto
@@ -18,6 +20,7 @@ import Synchronization
 
 var dir = "Benchmarks/out/privacy"
 var scale = 1.0
+var mode = ""
 var argi = 1
 while argi < CommandLine.arguments.count {
     let a = CommandLine.arguments[argi]
@@ -25,8 +28,9 @@ while argi < CommandLine.arguments.count {
     switch a {
     case "--dir": dir = v
     case "--scale": scale = Double(v) ?? 1
+    case "--mode" where v == "clear" || v == "sealed": mode = v
     default:
-        print("usage: g60-privacy-bench [--dir DIR] [--scale F]")
+        print("usage: g60-privacy-bench [--dir DIR] [--scale F] [--mode clear|sealed]")
         exit(2)
     }
     argi += 2
@@ -104,7 +108,7 @@ func row(_ label: String, _ count: Int, _ m: (wall: Double, cpu: Double), _ extr
 print("g60-privacy-bench: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average \(loadAverage())")
 
 // 1. Seal + open alone (no database): what the append path adds per envelope.
-for large in [false, true] {
+for large in [false, true] where mode.isEmpty {
     let sample = envelope("m", large: large).raw
     let n = scaled(large ? 20_000 : 100_000)
     let context = Array("g60.message_log.raw.v1\u{0}in\u{0}jiaxing\u{0}m\u{0}".utf8) + SHA256.hash(sample)
@@ -121,8 +125,8 @@ for large in [false, true] {
 // 2. Acknowledged envelopes, clear ("before") and sealed ("after"), interleaved so load changes hit both.
 for large in [false, true] {
     let size = envelope("m", large: large).raw.count
-    for round in 1...2 {
-        for sealed in [false, true] {
+    for round in 1...(mode.isEmpty ? 2 : 1) {
+        for sealed in [false, true] where mode.isEmpty || sealed == (mode == "sealed") {
             let label = "\(sealed ? "sealed" : "clear ") \(String(format: "%5d", size)) B, round \(round),"
             let single = scaled(large ? 1_000 : 2_000)
             do {
@@ -161,7 +165,7 @@ for large in [false, true] {
 }
 
 // 3. Verifying the chain of the last sealed 32-writer store, with the key and without it.
-do {
+if mode.isEmpty {
     let path = benchDir + "/p32.db"
     for keyed in [true, false] {
         let store = try SQLiteStore(path: path, options: options(sealed: keyed))

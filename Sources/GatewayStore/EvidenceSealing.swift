@@ -31,12 +31,18 @@ enum EvidenceSealing {
     static func envelopeHead(_ raw: [UInt8], limit: Int) -> [UInt8]? {
         let end = min(raw.count, limit)
         guard end >= 2 else { return nil }
-        var i = 0
-        while i < end - 1 {
-            if raw[i] == 0x0A && raw[i + 1] == 0x0A { return Array(raw[0..<(i + 2)]) }
-            i += 1
+        // memchr from line to line: on the append path, a byte loop cost as much as the encryption.
+        return raw.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            guard let base = buffer.baseAddress else { return nil }
+            var from = 0
+            while from < end - 1 {
+                guard let hit = memchr(base + from, 0x0A, end - 1 - from) else { return nil }
+                let i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                if buffer[i + 1] == 0x0A { return Array(buffer[0..<(i + 2)]) }
+                from = i + 1
+            }
+            return nil
         }
-        return nil
     }
 
     static func seal(_ cipher: any IdentityNumberCipher, _ clear: [UInt8], context: [UInt8], what: String) throws

@@ -35,6 +35,20 @@ import Testing
         return try raw.all(sql) { ($0.int(0), $0.blob(1)) }
     }
 
+    /// The header kept in clear for reports: up to and including the first empty line, within the limit, else none.
+    @Test func envelopeHeadIsTheHeaderOnly() {
+        func head(_ text: String, limit: Int = 8192) -> String? {
+            EvidenceSealing.envelopeHead(Array(text.utf8), limit: limit).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(head("from: a\nschema: s\n\n{\"id\":\"\(Self.number)\"}") == "from: a\nschema: s\n\n")
+        #expect(head("\n\nbody") == "\n\n")
+        #expect(head("{\"id\":\"\(Self.number)\"}") == nil)
+        #expect(head("one line\nbody \(Self.number)\n") == nil)
+        #expect(head("ab\n\n", limit: 3) == nil)  // the empty line ends past the limit
+        #expect(head("ab\n\n", limit: 4) == "ab\n\n")
+        #expect(head("") == nil && head("\n") == nil)
+    }
+
     @Test func logAndQuarantineRoundTripSealedAtRest() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
