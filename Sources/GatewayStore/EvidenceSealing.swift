@@ -233,9 +233,10 @@ extension SQLiteStore {
                 throw wrong("quarantined row \(row.2) of \(row.0)/\(row.1)", error)
             }
         }
-        if includeIdentityNumbers, let row = try db.first(
-            "SELECT identity_hash, document_type, sealed_number FROM identity_sealed LIMIT 1", [],
-            { ($0.text(0), $0.text(1), $0.blob(2)) })
+        if includeIdentityNumbers,
+            let row = try db.first(
+                "SELECT identity_hash, document_type, sealed_number FROM identity_sealed LIMIT 1", [],
+                { ($0.text(0), $0.text(1), $0.blob(2)) })
         {
             do {
                 _ = try cipher.open(row.2, context: IdentitySealing.context(hash: row.0, documentType: row.1))

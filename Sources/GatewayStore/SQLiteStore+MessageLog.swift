@@ -30,7 +30,9 @@ extension SQLiteStore: MessageLog {
             context: EvidenceSealing.logContext(
                 direction: entry.direction.rawValue, sender: entry.header.sender, messageID: entry.header.messageID,
                 rawDigest: stored.rawDigest),
-            what: "log entry \(entry.position) (\(entry.direction.rawValue) \(entry.header.sender)/\(entry.header.messageID))")
+            what:
+                "log entry \(entry.position) (\(entry.direction.rawValue) \(entry.header.sender)/"
+                + "\(entry.header.messageID))")
         return entry
     }
 
@@ -52,7 +54,8 @@ extension SQLiteStore: MessageLog {
         let storedRaw: [UInt8]
         var head: SQLValue = .null
         if let cipher = options.identityCipher {
-            head = EvidenceSealing.envelopeHead(submission.raw, limit: Self.headPrefixLength).map { .blob($0) } ?? .null
+            head = EvidenceSealing.envelopeHead(submission.raw, limit: Self.headPrefixLength).map { .blob($0) }
+                ?? .null
             storedRaw = try EvidenceSealing.seal(
                 cipher, submission.raw,
                 context: EvidenceSealing.logContext(
@@ -82,8 +85,8 @@ extension SQLiteStore: MessageLog {
             try ctx.db.run(
                 """
                 INSERT INTO message_log (position, direction, message_id, sender, recipient, kind, sequence, \
-                record_count, payload_digest, issued_at, logged_at, raw, raw_digest, receipt, previous_hash, entry_hash, \
-                sealed, head)
+                record_count, payload_digest, issued_at, logged_at, raw, raw_digest, receipt, previous_hash, \
+                entry_hash, sealed, head)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [

@@ -19,7 +19,8 @@ import Testing
     static func quarantinedRow(_ row: Int, number: String = Self.number) -> QuarantinedRow {
         QuarantinedRow(
             partner: "jiaxing", messageID: "q1", rowNumber: row, raw: Array("李四,\(number),bad-date".utf8),
-            problemsJSON: "[{\"code\":\"mapping.date.unparseable\"}]", receivedAt: Date(timeIntervalSince1970: 1_795_000_000))
+            problemsJSON: "[{\"code\":\"mapping.date.unparseable\"}]",
+            receivedAt: Date(timeIntervalSince1970: 1_795_000_000))
     }
 
     static func leaks(_ dir: TempDirectory, _ numbers: [String]) -> [String] {
@@ -73,12 +74,17 @@ import Testing
         let leaked = Self.leaks(dir, [Self.number, Self.otherNumber])
         #expect(leaked.isEmpty, "clear identity number in \(leaked)")
         #expect(
-            IdentityEncryptionTests.fileBytes(dir).contains { IdentityEncryptionTests.contains($0.bytes, "receipt-m1") },
+            IdentityEncryptionTests.fileBytes(dir).contains {
+                IdentityEncryptionTests.contains($0.bytes, "receipt-m1")
+            },
             "the scan sees stored content")
 
         // Read back in clear.
         #expect(try store.logEntry(direction: .inbound, sender: "jiaxing", messageID: "m1")?.raw == submitted.raw)
-        #expect(try store.logEntries(after: 0, limit: 10).map(\.raw) == [submitted.raw, Self.envelope("m2", number: Self.otherNumber).raw])
+        #expect(
+            try store.logEntries(after: 0, limit: 10).map(\.raw) == [
+                submitted.raw, Self.envelope("m2", number: Self.otherNumber).raw,
+            ])
         let rows = try store.quarantined(partner: "jiaxing", messageID: "q1", rowNumber: nil)
         #expect(rows == [Self.quarantinedRow(1), Self.quarantinedRow(2, number: Self.otherNumber)])
 
@@ -130,7 +136,8 @@ import Testing
         #expect(after == before)
         let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
         #expect(try store.verifyChain().encryptedEntriesOpened == 3)
-        #expect(try store.logEntry(direction: .inbound, sender: "jiaxing", messageID: "m2")?.raw == Self.envelope("m2").raw)
+        #expect(
+            try store.logEntry(direction: .inbound, sender: "jiaxing", messageID: "m2")?.raw == Self.envelope("m2").raw)
     }
 
     @Test func withoutTheKeyTheChainVerifiesButContentsAreNotDecrypted() throws {
@@ -190,7 +197,8 @@ import Testing
         #expect(try store.verifyChain().firstBroken?.position == 1)
 
         // A quarantined row's ciphertext moved to another row does not open.
-        try raw.exec("UPDATE quarantine SET raw = (SELECT raw FROM quarantine WHERE row_number = 1) WHERE row_number = 2")
+        try raw.exec(
+            "UPDATE quarantine SET raw = (SELECT raw FROM quarantine WHERE row_number = 1) WHERE row_number = 2")
         #expect(try store.quarantined(partner: "jiaxing", messageID: "q1", rowNumber: 1) == [Self.quarantinedRow(1)])
         #expect(throws: StoreError(StoreError.evidenceUnreadable, "")) {
             try store.quarantined(partner: "jiaxing", messageID: "q1", rowNumber: 2)
@@ -229,7 +237,9 @@ import Testing
         var entries: [LogEntry] = []
         do {
             let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock(), identityCipher: nil))
-            for i in 1...6 { _ = try store.append(Self.envelope("m\(i)", number: i % 2 == 0 ? Self.number : Self.otherNumber)) }
+            for i in 1...6 {
+                _ = try store.append(Self.envelope("m\(i)", number: i % 2 == 0 ? Self.number : Self.otherNumber))
+            }
             try store.quarantine([Self.quarantinedRow(1), Self.quarantinedRow(2, number: Self.otherNumber)])
             entries = try store.logEntries(after: 0, limit: 10)
         }

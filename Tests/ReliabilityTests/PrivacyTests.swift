@@ -59,8 +59,9 @@ import Testing
 
     /// The database's files (main and `-wal`) byte for byte: where a clear number appears, and whether the scan
     /// saw stored content at all (a canonical record's schema name, stored in clear in record JSON).
-    static func scanDatabase(_ path: String, _ numbers: Set<String>, _ when: String) -> (leaks: [String], sawContent: Bool)
-    {
+    static func scanDatabase(
+        _ path: String, _ numbers: Set<String>, _ when: String
+    ) -> (leaks: [String], sawContent: Bool) {
         var leaks: [String] = []
         var sawContent = false
         for file in [path, path + "-wal"] {
@@ -174,7 +175,10 @@ import Testing
 
         // The node does not start on this database with another identity key, nor without one, and says why;
         // the database is unchanged and the right key still opens and verifies everything.
-        let headBefore = try connection.first("SELECT position, entry_hash FROM log_head") { Array(String($0.int(0)).utf8) + $0.blob(1) }
+        func logHead() throws -> [UInt8]? {
+            try connection.first("SELECT position, entry_hash FROM log_head") { Array(String($0.int(0)).utf8) + $0.blob(1) }
+        }
+        let headBefore = try logHead()
         var wrongKey = configuration
         wrongKey.identityKey = [UInt8](repeating: 7, count: 32)
         let wrong = #expect(throws: StoreError.self) {
@@ -191,7 +195,7 @@ import Testing
         }
         #expect(missing?.code == StoreError.identityKeyMissing, "\(String(describing: missing))")
         #expect(missing?.message.contains("encrypted evidence") == true)
-        #expect(try connection.first("SELECT position, entry_hash FROM log_head") { Array(String($0.int(0)).utf8) + $0.blob(1) } == headBefore)
+        #expect(try logHead() == headBefore)
         verified.withLock { $0 = "" }
         #expect(CLI.main(["log", "verify", "--state", state.path], io: verifyIO) == 0, "\(verified.withLock { $0 })")
         #expect(verified.withLock { $0 }.contains("\nDECRYPTED: "), "\(verified.withLock { $0 })")

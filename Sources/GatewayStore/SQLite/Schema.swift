@@ -144,11 +144,11 @@ enum Schema {
         // placeholder with it. A no-op here, so that 5 keeps its number.
         "",
         // 5: evidence encrypted at rest (see EvidenceSealing.swift). `sealed` = 1 when `raw` holds the
-        // AES-256-GCM sealed form (`v1:` nonce ‖ ct ‖ tag) of the bytes as they travelled; 0 for rows written before
-        // this migration or by a store without an identity key, which the store seals in place at the next open
-        // with a key. The chain keeps committing to `raw_digest`, the digest of the clear bytes, so sealing changes
-        // no entry hash. `head` keeps a sealed envelope's header (the bytes up to its empty line: routing metadata,
-        // no payload) in clear for the reports, which read the schema from it without the key.
+        // AES-256-GCM sealed form (`v1:` nonce ‖ ct ‖ tag) of the bytes as they travelled; 0 for rows written
+        // before this migration or by a store without an identity key, which the store seals in place at the next
+        // open with a key. The chain keeps committing to `raw_digest`, the digest of the clear bytes, so sealing
+        // changes no entry hash. `head` keeps a sealed envelope's header (the bytes up to its empty line: routing
+        // metadata, no payload) in clear for the reports, which read the schema from it without the key.
         evidenceSealingMigration,
     ]
 
