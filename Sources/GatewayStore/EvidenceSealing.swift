@@ -222,7 +222,7 @@ extension SQLiteStore {
         if let row = try db.first(
             """
             SELECT partner, message_id, row_number, raw FROM quarantine WHERE sealed = 1
-            ORDER BY received_at DESC LIMIT 1
+            ORDER BY rowid DESC LIMIT 1
             """, [], { ($0.text(0), $0.text(1), Int($0.int(2)), $0.blob(3)) })
         {
             do {
