@@ -196,6 +196,18 @@ import Testing
         #expect(missing?.code == StoreError.identityKeyMissing, "\(String(describing: missing))")
         #expect(missing?.message.contains("encrypted evidence") == true)
         #expect(try logHead() == headBefore)
+        // log verify with another key (a configuration file) fails with the reason and changes nothing either.
+        let demoConfiguration = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: state.appendingPathComponent("gateway.json"))) as? [String: Any])
+        var wrongConfiguration = demoConfiguration
+        wrongConfiguration["identityKey"] = ["hex": String(repeating: "07", count: 32)]
+        let wrongFile = state.appendingPathComponent("wrong-key.json")
+        try JSONSerialization.data(withJSONObject: wrongConfiguration).write(to: wrongFile)
+        verified.withLock { $0 = "" }
+        #expect(CLI.main(["log", "verify", "--config", wrongFile.path], io: verifyIO) == 1)
+        #expect(verified.withLock { $0 }.contains(StoreError.identityKeyWrong), "\(verified.withLock { $0 })")
+        #expect(try logHead() == headBefore)
         verified.withLock { $0 = "" }
         #expect(CLI.main(["log", "verify", "--state", state.path], io: verifyIO) == 0, "\(verified.withLock { $0 })")
         #expect(verified.withLock { $0 }.contains("\nDECRYPTED: "), "\(verified.withLock { $0 })")
