@@ -124,6 +124,22 @@ bench-ops: deps
 	$(SWIFT) build -c release --product g60-ops-bench
 	.build/release/g60-ops-bench
 
+# Privacy benchmark (not part of `make test`): envelopes/s and CPU per envelope of the message log with evidence
+# stored clear vs encrypted at rest (AES-256-GCM), in one run; `log verify` with and without the key.
+.PHONY: bench-privacy
+bench-privacy: deps
+	$(SWIFT) build -c release --product g60-privacy-bench
+	.build/release/g60-privacy-bench $(if $(BENCH_SCALE),--scale $(BENCH_SCALE),)
+
+# The same appends under callgrind, clear then sealed: instruction counts do not depend on the machine's load.
+.PHONY: bench-privacy-callgrind
+bench-privacy-callgrind: deps
+	$(SWIFT) build -c release --product g60-privacy-bench
+	@mkdir -p Benchmarks/out/privacy; for m in clear sealed; do \
+	  valgrind --tool=callgrind --callgrind-out-file=Benchmarks/out/privacy/callgrind.$$m.out \
+	    .build/release/g60-privacy-bench --mode $$m --scale 0.05 2>&1 | grep -E "envelopes/s|Collected"; \
+	done
+
 # Lookup benchmark (not part of `make test`): wrk against /v1/trust-travel/eligibility of the real service with
 # 1M subjects, next to nginx (Benchmarks/lookup/run.sh [seconds] [subjects]).
 .PHONY: bench-lookup

@@ -92,6 +92,11 @@ let package = Package(
         .executableTarget(
             name: "g60-ops-bench", dependencies: ["Gateway", "GatewayCore", "GatewayStore", "GatewayMapping"],
             path: "Benchmarks/ops"),
+        // Benchmark (not part of `make test`): `make bench-privacy`, the cost of encrypting evidence at rest on the
+        // message log's append path (clear vs sealed, same run).
+        .executableTarget(
+            name: "g60-privacy-bench", dependencies: ["GatewayCore", "GatewayCrypto", "GatewayStore"],
+            path: "Benchmarks/privacy"),
 
         // Tests: one target per module.
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "GatewayTesting"]),

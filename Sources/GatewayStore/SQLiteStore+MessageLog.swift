@@ -3,10 +3,11 @@ import Foundation
 extension SQLiteStore: MessageLog {
     static let logColumns = """
         position, direction, message_id, sender, recipient, kind, sequence, record_count, payload_digest, issued_at, \
-        logged_at, raw, receipt, previous_hash, entry_hash, raw_digest
+        logged_at, raw, receipt, previous_hash, entry_hash, raw_digest, sealed
         """
 
-    static func logEntry(_ row: SQLRow) throws -> LogEntry {
+    /// A log row as stored: `raw` is the sealed form when `sealed` (see `EvidenceSealing`).
+    static func storedLogEntry(_ row: SQLRow) throws -> (entry: LogEntry, rawDigest: [UInt8], sealed: Bool) {
         guard let direction = EnvelopeDirection(rawValue: row.text(1)) else {
             throw StoreError(StoreError.corrupt, "log entry \(row.int(0)) has an unknown direction '\(row.text(1))'")
         }
@@ -14,11 +15,29 @@ extension SQLiteStore: MessageLog {
             messageID: row.text(2), sender: row.text(3), recipient: row.text(4), kind: row.text(5),
             sequence: row.optionalInt(6), recordCount: Int(row.int(7)), payloadDigest: row.text(8),
             issuedAt: Millis.date(row.int(9)))
-        return LogEntry(
+        let entry = LogEntry(
             position: row.int(0), direction: direction, header: header, raw: row.blob(11),
             receipt: row.optionalBlob(12),
             loggedAt: Millis.date(row.int(10)), previousHash: row.blob(13), entryHash: row.blob(14))
+        return (entry, row.blob(15), row.int(16) != 0)
     }
+
+    /// Opens a stored entry's raw bytes with the configured key.
+    func openedLogEntry(_ stored: (entry: LogEntry, rawDigest: [UInt8], sealed: Bool)) throws -> LogEntry {
+        var entry = stored.entry
+        entry.raw = try EvidenceSealing.open(
+            options.identityCipher, stored: entry.raw, sealed: stored.sealed,
+            context: EvidenceSealing.logContext(
+                direction: entry.direction.rawValue, sender: entry.header.sender, messageID: entry.header.messageID,
+                rawDigest: stored.rawDigest),
+            what:
+                "log entry \(entry.position) (\(entry.direction.rawValue) \(entry.header.sender)/"
+                + "\(entry.header.messageID))")
+        return entry
+    }
+
+    /// A log row with its raw bytes opened.
+    func logEntry(_ row: SQLRow) throws -> LogEntry { try openedLogEntry(try Self.storedLogEntry(row)) }
 
     public func append(_ submission: EnvelopeSubmission) throws -> AppendOutcome {
         let header = submission.header
@@ -30,15 +49,32 @@ extension SQLiteStore: MessageLog {
         // Digests are computed outside the writer, in the caller's thread.
         let rawDigest = options.hash(submission.raw)
         let receiptDigest = submission.receipt.map { options.hash($0) }
+        // Sealed here too, outside the writer: the context binds the ciphertext to the entry's unique key and to
+        // the clear digest the chain commits to, so the position is not needed. Without a key: stored clear.
+        let storedRaw: [UInt8]
+        var head: SQLValue = .null
+        if let cipher = options.identityCipher {
+            head = EvidenceSealing.envelopeHead(submission.raw, limit: Self.headPrefixLength).map { .blob($0) }
+                ?? .null
+            storedRaw = try EvidenceSealing.seal(
+                cipher, submission.raw,
+                context: EvidenceSealing.logContext(
+                    direction: submission.direction.rawValue, sender: header.sender, messageID: header.messageID,
+                    rawDigest: rawDigest),
+                what: "envelope \(header.sender)/\(header.messageID)")
+        } else {
+            storedRaw = submission.raw
+        }
         let loggedAt = Millis.from(now)
         let chain = self.chain
-        return try committer.write { ctx in
+        let sealedFlag: Int64 = options.identityCipher == nil ? 0 : 1
+        let written: WrittenEntry = try committer.write { ctx in
             if let existing = try ctx.db.first(
                 "SELECT \(Self.logColumns) FROM message_log WHERE direction = ? AND sender = ? AND message_id = ?",
                 [.text(submission.direction.rawValue), .text(header.sender), .text(header.messageID)],
-                { ($0.blob(15), try Self.logEntry($0)) })
+                { try Self.storedLogEntry($0) })
             {
-                return .duplicate(existing.1, sameBytes: existing.0 == rawDigest && existing.1.raw == submission.raw)
+                return .duplicate(existing.entry, rawDigest: existing.rawDigest, sealed: existing.sealed)
             }
             var stored = header
             stored.issuedAt = Millis.date(Millis.from(header.issuedAt))
@@ -49,16 +85,17 @@ extension SQLiteStore: MessageLog {
             try ctx.db.run(
                 """
                 INSERT INTO message_log (position, direction, message_id, sender, recipient, kind, sequence, \
-                record_count, payload_digest, issued_at, logged_at, raw, raw_digest, receipt, previous_hash, entry_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                record_count, payload_digest, issued_at, logged_at, raw, raw_digest, receipt, previous_hash, \
+                entry_hash, sealed, head)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .int(position), .text(submission.direction.rawValue), .text(header.messageID), .text(header.sender),
                     .text(header.recipient), .text(header.kind), header.sequence.map { .int($0) } ?? .null,
                     .int(Int64(header.recordCount)), .text(header.payloadDigest), .int(Millis.from(header.issuedAt)),
-                    .int(loggedAt), .blob(submission.raw), .blob(rawDigest),
+                    .int(loggedAt), .blob(storedRaw), .blob(rawDigest),
                     submission.receipt.map { .blob($0) } ?? .null,
-                    .blob(ctx.headHash), .blob(entryHash),
+                    .blob(ctx.headHash), .blob(entryHash), .int(sealedFlag), head,
                 ])
             try ctx.db.run(
                 "INSERT INTO log_head (singleton, position, entry_hash) VALUES (1, ?, ?) "
@@ -79,13 +116,28 @@ extension SQLiteStore: MessageLog {
             }
             return .appended(entry)
         }
+        switch written {
+        case .appended(let entry):
+            return .appended(entry)
+        case .duplicate(let stored, let storedDigest, let sealed):
+            // Opened outside the writer (the caller answers with the stored receipt and may show the bytes); the
+            // same digest of the clear bytes means the same bytes.
+            let entry = try openedLogEntry((stored, storedDigest, sealed))
+            return .duplicate(entry, sameBytes: storedDigest == rawDigest && entry.raw == submission.raw)
+        }
+    }
+
+    /// What the writer did for one append: a new entry, or the stored one (raw bytes still as stored).
+    private enum WrittenEntry: Sendable {
+        case appended(LogEntry)
+        case duplicate(LogEntry, rawDigest: [UInt8], sealed: Bool)
     }
 
     public func logEntry(direction: EnvelopeDirection, sender: String, messageID: String) throws -> LogEntry? {
         try read { db in
             try db.first(
                 "SELECT \(Self.logColumns) FROM message_log WHERE direction = ? AND sender = ? AND message_id = ?",
-                [.text(direction.rawValue), .text(sender), .text(messageID)], Self.logEntry)
+                [.text(direction.rawValue), .text(sender), .text(messageID)], logEntry)
         }
     }
 
@@ -93,7 +145,7 @@ extension SQLiteStore: MessageLog {
         try read { db in
             try db.all(
                 "SELECT \(Self.logColumns) FROM message_log WHERE position > ? ORDER BY position LIMIT ?",
-                [.int(position), .int(Int64(limit))], Self.logEntry)
+                [.int(position), .int(Int64(limit))], logEntry)
         }
     }
 
@@ -113,18 +165,22 @@ extension SQLiteStore: MessageLog {
             var expectedPosition = (checkpoint?.0 ?? 0) + 1
             var previous = checkpoint?.1 ?? HashChain.genesis
             var checked = 0
+            var opened = 0
+            var notOpened = 0
             var broken: ChainVerification.BrokenLink?
+            let cipher = options.identityCipher
             try db.query("SELECT \(Self.logColumns) FROM message_log ORDER BY position") { row in
                 guard broken == nil else { return }
                 let position = row.int(0)
                 func fail(_ reason: String) { broken = .init(position: position, reason: reason) }
-                let entry: LogEntry
+                let stored: (entry: LogEntry, rawDigest: [UInt8], sealed: Bool)
                 do {
-                    entry = try Self.logEntry(row)
+                    stored = try Self.storedLogEntry(row)
                 } catch {
                     fail("unreadable: \(error)")
                     return
                 }
+                let entry = stored.entry
                 checked += 1
                 if position != expectedPosition {
                     fail(
@@ -138,8 +194,31 @@ extension SQLiteStore: MessageLog {
                     )
                     return
                 }
-                let rawDigest = chain.hash(entry.raw)
-                if rawDigest != row.blob(15) {
+                // The chain commits to the digest of the clear bytes (EvidenceSealing). Clear rows and, with the key,
+                // sealed rows are hashed; without the key a sealed row's stored digest is taken as it is.
+                var rawDigest = stored.rawDigest
+                if !stored.sealed {
+                    rawDigest = chain.hash(entry.raw)
+                } else if let cipher {
+                    let clear: [UInt8]
+                    do {
+                        clear = try cipher.open(
+                            entry.raw,
+                            context: EvidenceSealing.logContext(
+                                direction: entry.direction.rawValue, sender: entry.header.sender,
+                                messageID: entry.header.messageID, rawDigest: stored.rawDigest))
+                    } catch {
+                        fail(
+                            "its encrypted raw bytes do not open with the configured key (ciphertext or digest "
+                                + "edited, moved from another entry, or sealed under another key)")
+                        return
+                    }
+                    rawDigest = chain.hash(clear)
+                    opened += 1
+                } else {
+                    notOpened += 1
+                }
+                if rawDigest != stored.rawDigest {
                     fail("its raw bytes do not match their stored digest (the envelope was edited)")
                     return
                 }
@@ -168,7 +247,8 @@ extension SQLiteStore: MessageLog {
                 }
             }
             return ChainVerification(
-                entriesChecked: checked, checkpointPosition: checkpoint?.0 ?? 0, firstBroken: broken)
+                entriesChecked: checked, checkpointPosition: checkpoint?.0 ?? 0, firstBroken: broken,
+                encryptedEntriesOpened: opened, encryptedEntriesNotOpened: notOpened)
         }
     }
 

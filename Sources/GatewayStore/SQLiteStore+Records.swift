@@ -297,16 +297,20 @@ extension SQLiteStore: RecordStore {
     }
 
     public func quarantine(_ rows: [QuarantinedRow]) throws {
+        // Raw bytes sealed before the writer (EvidenceSealing); stored clear only by a store without a key.
+        let stored = try rows.map { try sealedQuarantineRaw($0) }
+        let sealedFlag: Int64 = options.identityCipher == nil ? 0 : 1
         try committer.write { ctx in
-            for row in rows {
+            for (row, raw) in zip(rows, stored) {
                 try ctx.db.run(
                     """
-                    INSERT OR IGNORE INTO quarantine (partner, message_id, row_number, raw, problems, received_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO quarantine (partner, message_id, row_number, raw, problems, received_at, \
+                    sealed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
-                        .text(row.partner), .text(row.messageID), .int(Int64(row.rowNumber)), .blob(row.raw),
-                        .text(row.problemsJSON), .int(Millis.from(row.receivedAt)),
+                        .text(row.partner), .text(row.messageID), .int(Int64(row.rowNumber)), .blob(raw),
+                        .text(row.problemsJSON), .int(Millis.from(row.receivedAt)), .int(sealedFlag),
                     ])
             }
         }
@@ -318,14 +322,16 @@ extension SQLiteStore: RecordStore {
         return try read { db in
             try db.all(
                 """
-                SELECT partner, message_id, row_number, raw, problems, received_at FROM quarantine
+                SELECT partner, message_id, row_number, raw, problems, received_at, sealed FROM quarantine
                 WHERE partner = ? AND (? IS NULL OR message_id = ?) AND (? IS NULL OR row_number = ?)
                 ORDER BY received_at, message_id, row_number
                 """, [.text(partner), m, m, r, r]
             ) { row in
-                QuarantinedRow(
-                    partner: row.text(0), messageID: row.text(1), rowNumber: Int(row.int(2)), raw: row.blob(3),
-                    problemsJSON: row.text(4), receivedAt: Millis.date(row.int(5)))
+                try openedQuarantinedRow(
+                    QuarantinedRow(
+                        partner: row.text(0), messageID: row.text(1), rowNumber: Int(row.int(2)), raw: row.blob(3),
+                        problemsJSON: row.text(4), receivedAt: Millis.date(row.int(5))),
+                    sealed: row.int(6) != 0)
             }
         }
     }

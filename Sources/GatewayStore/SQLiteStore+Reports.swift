@@ -1,10 +1,12 @@
 import Foundation
 
 extension SQLiteStore: ReportSource {
-    /// The columns of `InboundEnvelopeFacts`; the head is cut at the header's empty line (two LF bytes).
+    /// The columns of `InboundEnvelopeFacts`. A clear row's head is cut at the header's empty line (two LF bytes);
+    /// a sealed row's comes from `head`, the header kept in clear (EvidenceSealing): reports never decrypt.
     static let envelopeFactsColumns = """
         position, message_id, sender, kind, sequence, record_count, logged_at,
-          CASE WHEN instr(raw, x'0a0a') > 0 THEN substr(raw, 1, min(\(headPrefixLength), instr(raw, x'0a0a') + 1))
+          CASE WHEN sealed = 1 THEN coalesce(head, x'')
+               WHEN instr(raw, x'0a0a') > 0 THEN substr(raw, 1, min(\(headPrefixLength), instr(raw, x'0a0a') + 1))
                ELSE substr(raw, 1, \(headPrefixLength)) END
         """
 

@@ -28,6 +28,14 @@ public struct SQLiteStoreOptions: Sendable {
     /// `PRAGMA synchronous` of the writer. Not public: only `StoreBenchmarkSupport.options(synchronous:)` sets it,
     /// to measure the write path apart from the disk's fsync rate; the service always runs with FULL.
     var synchronous = "FULL"
+    /// Refuse to open a file that holds encrypted evidence when `identityCipher` is nil (`store.identityKeyMissing`).
+    /// A node sets it, so a missing key stops it at start-up; operator verbs that only count or verify leave it off.
+    /// With a key, opening always checks that the key opens the newest encrypted evidence (`store.identityKeyWrong`)
+    /// and seals clear evidence in place (see `EvidenceSealing`).
+    public var requireEvidenceKey: Bool = false
+    /// With a key, seal clear evidence rows in place at open (on by default; `log verify` turns it off so that
+    /// verifying never writes).
+    public var sealClearEvidenceAtOpen: Bool = true
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -62,6 +70,8 @@ public final class SQLiteStore: @unchecked Sendable {
     let committer: GroupCommitter
     private let readLock = NSLock()
     private let reader: SQLiteConnection
+    /// What opening sealed in place (clear evidence of an older schema or a keyless store).
+    public let evidenceSealedAtOpen: EvidenceSealingReport
 
     /// Opens (or creates) the store at `path`, checks that it is a sound G60 store and runs pending migrations.
     ///
@@ -88,6 +98,9 @@ public final class SQLiteStore: @unchecked Sendable {
             "PRAGMA synchronous=\(options.synchronous); PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
                 + "PRAGMA wal_autocheckpoint=8192")
         try Self.migrate(writer, path: path, cipher: options.identityCipher)
+        evidenceSealedAtOpen = try Self.prepareEvidence(
+            writer, path: path, cipher: options.identityCipher, requireKey: options.requireEvidenceKey,
+            sealClear: options.sealClearEvidenceAtOpen)
         let context = WriteContext(db: writer, headPosition: 0, headHash: HashChain.genesis)
         try context.reloadHead()
         committer = GroupCommitter(context: context, maxBatch: options.maxBatch)

@@ -55,4 +55,10 @@ extension StoreError {
     public static let identityKeyMissing = "store.identityKeyMissing"
     /// An encrypted identity number does not open (altered, moved to another row, or another key).
     public static let identityUnreadable = "store.identityUnreadable"
+    /// The configured identity key does not open the evidence or identity numbers already in the database (the node
+    /// was started with another key); raised at open, before anything is written.
+    public static let identityKeyWrong = "store.identityKeyWrong"
+    /// Encrypted evidence (a logged envelope's or quarantined row's raw bytes) does not open: ciphertext edited,
+    /// moved from another row, or sealed under another key.
+    public static let evidenceUnreadable = "store.evidenceUnreadable"
 }

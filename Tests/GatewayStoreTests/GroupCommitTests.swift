@@ -37,7 +37,9 @@ import Testing
         #expect(positions == Array(1...Int64(threads * perThread)))
         #expect(
             try store.verifyChain()
-                == ChainVerification(entriesChecked: threads * perThread, checkpointPosition: 0, firstBroken: nil))
+                == ChainVerification(
+                    entriesChecked: threads * perThread, checkpointPosition: 0, firstBroken: nil,
+                    encryptedEntriesOpened: threads * perThread))
         #expect(try store.queueSummary().first?.depth == threads * perThread)
     }
 

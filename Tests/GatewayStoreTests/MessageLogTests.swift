@@ -162,7 +162,9 @@ import Testing
         #expect(result.removed == 4)
         #expect(result.checkpointPosition == 4)
         #expect(
-            try store.verifyChain() == ChainVerification(entriesChecked: 4, checkpointPosition: 4, firstBroken: nil))
+            try store.verifyChain()
+                == ChainVerification(
+                    entriesChecked: 4, checkpointPosition: 4, firstBroken: nil, encryptedEntriesOpened: 4))
         let items = try store.lease(direction: .inbound, partner: nil, limit: 10, owner: "w", duration: 60)
         try store.complete(itemID: try #require(items.first).id, owner: "w")
         result = try store.pruneExpiredLog()

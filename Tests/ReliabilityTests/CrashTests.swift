@@ -219,7 +219,9 @@ import Testing
         child.terminate()
 
         // The store, as the last gateway left it.
-        let store = try SQLiteStore(path: rig.database)
+        // With the node's identity key: the logged envelopes and quarantined rows are encrypted at rest.
+        let store = try SQLiteStore(
+            path: rig.database, options: SQLiteStoreOptions(identityCipher: try rig.configuration().identityCipher()))
         var inbound: [String: Int] = [:]
         var after: Int64 = 0
         while true {

@@ -3,17 +3,18 @@ import Gateway
 import GatewayCore
 import GatewayHTTP
 import GatewayMapping
-import GatewayStore
 import GatewayTesting
 import Synchronization
 import Testing
 
 @testable import GatewayCLI
+@testable import GatewayStore
 
 /// After the nine-city demo (`demo --exit` on a fresh state folder), no clear resident identity number from the
 /// partners' fixture inputs appears in the gateway log, the demo's printed output and summary.json, the metrics,
-/// or any API response (queues, envelope lookups, subject record reads). The database is checked elsewhere (the
-/// encryption-at-rest work).
+/// or any API response (queues, envelope lookups, subject record reads), nor anywhere in the bytes of the database
+/// file and its WAL (before and after a checkpoint): the identity numbers, the message log's raw envelopes and the
+/// quarantined rows are encrypted at rest, and `log verify` decrypts them only with the key.
 @Suite(.serialized) struct PrivacyTests {
     /// Every valid resident identity number (18 characters, check digit and birth date right) in the fixture inputs.
     static func clearIdentityNumbers() throws -> Set<String> {
@@ -56,6 +57,25 @@ import Testing
         return out
     }
 
+    /// The database's files (main and `-wal`) byte for byte: where a clear number appears, and whether the scan
+    /// saw stored content at all (a canonical record's schema name, stored in clear in record JSON).
+    static func scanDatabase(
+        _ path: String, _ numbers: Set<String>, _ when: String
+    ) -> (leaks: [String], sawContent: Bool) {
+        var leaks: [String] = []
+        var sawContent = false
+        for file in [path, path + "-wal"] {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            // ASCII upper case, so a lower-case check character `x` is found too.
+            let upper = Data(data.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 })
+            if upper.range(of: Data("\"SCHEMA\":\"G60.RECORD/V1\"".utf8)) != nil { sawContent = true }
+            for number in numbers.sorted() where upper.range(of: Data(number.utf8)) != nil {
+                leaks.append("\((file as NSString).lastPathComponent) \(when): \(number.prefix(6))…")
+            }
+        }
+        return (leaks, sawContent)
+    }
+
     @Test func noClearIdentityNumberLeavesTheGatewayAfterTheDemo() throws {
         let numbers = try Self.clearIdentityNumbers()
         #expect(numbers.count >= 3, "the fixtures should hold clear identity numbers: \(numbers.count)")
@@ -72,6 +92,25 @@ import Testing
                 "--contracts", TestSupport.contracts.path, "--partners", TestSupport.partners.path,
             ], io: io)
         #expect(status == 0, "the demo failed:\n\(printed.withLock { $0 })")
+
+        // The database as the demo left it (WAL not checkpointed).
+        let database = state.appendingPathComponent("gateway.sqlite").path
+        let asLeft = Self.scanDatabase(database, numbers, "after the demo")
+        #expect(asLeft.sawContent, "the database scan saw no stored record: it would prove nothing")
+        var databaseLeaks = asLeft.leaks
+
+        // log verify: with the demo state's key every envelope is decrypted; without it, said so.
+        let verified = Mutex("")
+        let verifyIO = CLIIO(
+            readAll: { Data() }, writeOut: { text in verified.withLock { $0 += text + "\n" } },
+            writeErr: { text in verified.withLock { $0 += text + "\n" } })
+        #expect(CLI.main(["log", "verify", "--state", state.path], io: verifyIO) == 0, "\(verified.withLock { $0 })")
+        #expect(
+            verified.withLock { $0 }.contains("\nDECRYPTED: ") && !verified.withLock { $0 }.contains("NOT DECRYPTED"),
+            "\(verified.withLock { $0 })")
+        verified.withLock { $0 = "" }
+        #expect(CLI.main(["log", "verify", "--db", database], io: verifyIO) == 0, "\(verified.withLock { $0 })")
+        #expect(verified.withLock { $0 }.contains("NOT DECRYPTED: "), "\(verified.withLock { $0 })")
 
         var texts: [(String, String)] = [("demo output", printed.withLock { $0 })]
         for file in ["gateway.log", "summary.json"] {
@@ -123,6 +162,56 @@ import Testing
         }
         #expect(envelopes > 0)
 
+        // The database while the node runs, then after a checkpoint that moves the WAL into the main file.
+        databaseLeaks += Self.scanDatabase(database, numbers, "while serving").leaks
+        service.stop()
+        let connection = try SQLiteConnection(path: database, create: false)
+        let busy = try connection.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
+        #expect(busy == 0, "the checkpoint did not complete")
+        let checkpointed = Self.scanDatabase(database, numbers, "after a checkpoint")
+        #expect(checkpointed.sawContent)
+        databaseLeaks += checkpointed.leaks
+        #expect(databaseLeaks.isEmpty, "clear identity numbers in the database files: \(databaseLeaks)")
+
+        // The node does not start on this database with another identity key, nor without one, and says why;
+        // the database is unchanged and the right key still opens and verifies everything.
+        func logHead() throws -> [UInt8]? {
+            try connection.first("SELECT position, entry_hash FROM log_head") { Array(String($0.int(0)).utf8) + $0.blob(1) }
+        }
+        let headBefore = try logHead()
+        var wrongKey = configuration
+        wrongKey.identityKey = [UInt8](repeating: 7, count: 32)
+        let wrong = #expect(throws: StoreError.self) {
+            _ = try GatewayService(
+                configuration: wrongKey, logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
+        }
+        #expect(wrong?.code == StoreError.identityKeyWrong, "\(String(describing: wrong))")
+        #expect(wrong?.message.contains("identity key") == true)
+        var noKey = configuration
+        noKey.identityKey = nil
+        let missing = #expect(throws: StoreError.self) {
+            _ = try GatewayService(
+                configuration: noKey, logger: Logger(label: "g60-gateway", handler: SilentLogHandler()))
+        }
+        #expect(missing?.code == StoreError.identityKeyMissing, "\(String(describing: missing))")
+        #expect(missing?.message.contains("encrypted evidence") == true)
+        #expect(try logHead() == headBefore)
+        // log verify with another key (a configuration file) fails with the reason and changes nothing either.
+        let demoConfiguration = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: state.appendingPathComponent("gateway.json"))) as? [String: Any])
+        var wrongConfiguration = demoConfiguration
+        wrongConfiguration["identityKey"] = ["hex": String(repeating: "07", count: 32)]
+        let wrongFile = state.appendingPathComponent("wrong-key.json")
+        try JSONSerialization.data(withJSONObject: wrongConfiguration).write(to: wrongFile)
+        verified.withLock { $0 = "" }
+        #expect(CLI.main(["log", "verify", "--config", wrongFile.path], io: verifyIO) == 1)
+        #expect(verified.withLock { $0 }.contains(StoreError.identityKeyWrong), "\(verified.withLock { $0 })")
+        #expect(try logHead() == headBefore)
+        verified.withLock { $0 = "" }
+        #expect(CLI.main(["log", "verify", "--state", state.path], io: verifyIO) == 0, "\(verified.withLock { $0 })")
+        #expect(verified.withLock { $0 }.contains("\nDECRYPTED: "), "\(verified.withLock { $0 })")
+
         var leaks: [String] = []
         for (place, text) in texts {
             let upper = text.uppercased()
@@ -132,7 +221,7 @@ import Testing
         }
         #expect(leaks.isEmpty, "clear identity numbers found: \(leaks)")
         print(
-            "[reliability] privacy: \(numbers.count) clear identity numbers from the fixtures, grepped in \(texts.count) outputs (log, demo output, summary.json, metrics, queues, \(numbers.count) subject reads, \(envelopes) envelope lookups): \(leaks.count) leaks"
+            "[reliability] privacy: \(numbers.count) clear identity numbers from the fixtures, grepped in \(texts.count) outputs (log, demo output, summary.json, metrics, queues, \(numbers.count) subject reads, \(envelopes) envelope lookups) and the database files three times (as left, while serving, checkpointed): \(leaks.count + databaseLeaks.count) leaks"
         )
     }
 }

@@ -58,6 +58,8 @@ public final class GatewayService: @unchecked Sendable {
         options.logRetention = Double(configuration.retentionDays) * 86400
         options.hash = { Digest.hash($0, using: .sha256) }
         options.identityCipher = try configuration.identityCipher()
+        // A node whose database holds encrypted evidence does not start without the key (nor with another one).
+        options.requireEvidenceKey = true
         store = try SQLiteStore(path: configuration.databasePath, options: options)
         let directory = partners
         let loaded = directory.ids.compactMap { directory.partner($0) }
@@ -84,6 +86,20 @@ public final class GatewayService: @unchecked Sendable {
             store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
+        }
+        let sealed = store.evidenceSealedAtOpen
+        if sealed.sealedLogEntries + sealed.sealedQuarantinedRows > 0 {
+            self.logger.info(
+                "clear evidence encrypted in place",
+                [
+                    "log.entries": String(sealed.sealedLogEntries),
+                    "quarantine.rows": String(sealed.sealedQuarantinedRows),
+                ])
+        }
+        if options.identityCipher == nil {
+            self.logger.warning(
+                "no identity key (identityKey.*): envelopes and quarantined rows are stored in clear and records "
+                    + "carrying identity numbers are refused")
         }
     }
 

@@ -5,6 +5,10 @@ import Foundation
 ///
 /// entryHash = H("g60-log/v1" ‖ previousHash ‖ metadata ‖ H(raw) ‖ H(receipt) or 32 zero bytes), where metadata is
 /// every header field and the logging time, each length-prefixed (4 bytes, big-endian) so fields cannot slide.
+///
+/// H(raw) is the digest of the bytes *as they travelled*, also when the store keeps them encrypted at rest
+/// (`EvidenceSealing`): encrypting, or re-encrypting under a new key, changes no entry hash, and the chain verifies
+/// without the key; with it, each ciphertext is also opened and checked against that digest.
 struct HashChain {
     static let genesis = [UInt8](repeating: 0, count: 32)
     private static let domain = Array("g60-log/v1".utf8)

@@ -126,6 +126,11 @@ public struct ChainVerification: Hashable, Sendable {
     public var checkpointPosition: Int64
     /// The first broken link, or nil when the chain verifies.
     public var firstBroken: BrokenLink?
+    /// Entries whose encrypted raw bytes were opened with the configured key and hash to their committed digest.
+    public var encryptedEntriesOpened: Int = 0
+    /// Entries whose raw bytes are encrypted and were not opened (no key): their links, headers and stored digests
+    /// were checked, but not that the ciphertext holds the bytes the chain commits to.
+    public var encryptedEntriesNotOpened: Int = 0
 
     public var isIntact: Bool { firstBroken == nil }
 }

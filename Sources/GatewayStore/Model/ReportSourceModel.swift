@@ -16,7 +16,8 @@ public struct InboundEnvelopeFacts: Hashable, Sendable {
     /// The start of the raw envelope up to and including its first empty line (two LF bytes), at most
     /// `ReportSource.headPrefixLength` bytes: the header of a G60 envelope (Contracts/envelope/v1), for callers that
     /// want more of it than the store keeps in columns (e.g. the payload schema). Never the payload of such an
-    /// envelope.
+    /// envelope. Empty when an encrypted envelope has no such header (its bytes are then all payload, which the
+    /// store keeps only encrypted); an envelope stored in clear (no identity key) returns its first bytes.
     public var head: [UInt8]
 
     public init(

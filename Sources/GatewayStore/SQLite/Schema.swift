@@ -142,7 +142,25 @@ enum Schema {
         measuresMigration,
         // 4: the lean record write path (see Schema+LeanRecords.swift).
         leanRecordsMigration,
+        // 5: evidence encrypted at rest (see EvidenceSealing.swift). `sealed` = 1 when `raw` holds the
+        // AES-256-GCM sealed form (`v1:` nonce ‖ ct ‖ tag) of the bytes as they travelled; 0 for rows written
+        // before this migration or by a store without an identity key, which the store seals in place at the next
+        // open with a key. The chain keeps committing to `raw_digest`, the digest of the clear bytes, so sealing
+        // changes no entry hash. `head` keeps a sealed envelope's header (the bytes up to its empty line: routing
+        // metadata, no payload) in clear for the reports, which read the schema from it without the key.
+        evidenceSealingMigration,
     ]
+
+    /// The migration that marks evidence rows (message log, quarantine) as sealed or clear.
+    static let evidenceSealingVersion = 5
+
+    static let evidenceSealingMigration = """
+        ALTER TABLE message_log ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE message_log ADD COLUMN head BLOB;
+        ALTER TABLE quarantine ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX message_log_clear ON message_log (position) WHERE sealed = 0;
+        CREATE INDEX quarantine_clear ON quarantine (partner, message_id, row_number) WHERE sealed = 0;
+        """
 
     /// The migration that replaces the clear `identity_numbers` table with `identity_sealed`.
     static let identitySealingVersion = 2
