@@ -227,10 +227,10 @@ import Testing
         #expect(try store.quarantined(partner: "jiaxing", messageID: nil, rowNumber: nil) == [Self.quarantinedRow(1)])
     }
 
-    /// A schema-3 file as the code before migration 5 wrote it (no `sealed` columns, clear raw bytes, a valid
+    /// A schema-4 file as the code before migration 5 wrote it (no `sealed` columns, clear raw bytes, a valid
     /// chain; made by writing with today's keyless path, then removing migration 5's columns and indexes):
     /// migration 5 and the open-time step seal it in place, the chain's hashes unchanged.
-    @Test func schema3FileIsMigratedAndSealedInPlace() throws {
+    @Test func schema4FileIsMigratedAndSealedInPlace() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = dir.path("s.db")
@@ -250,7 +250,7 @@ import Testing
                 DROP INDEX message_log_clear; DROP INDEX quarantine_clear;
                 ALTER TABLE message_log DROP COLUMN sealed; ALTER TABLE message_log DROP COLUMN head;
                 ALTER TABLE quarantine DROP COLUMN sealed;
-                PRAGMA user_version = 3;
+                PRAGMA user_version = \(Schema.evidenceSealingVersion - 1);
                 """)
             _ = try raw.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }
             let columns = try raw.all("PRAGMA table_info(message_log)") { $0.text(1) }
