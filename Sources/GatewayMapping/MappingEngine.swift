@@ -104,21 +104,26 @@ private final class RunState {
         let low: UInt64
 
         init?(_ id: String) {
-            let hex = id.utf8.dropFirst(4)
-            guard id.hasPrefix("rec_"), hex.count == 32 else { return nil }
-            var h: UInt64 = 0
-            var l: UInt64 = 0
-            for (i, c) in hex.enumerated() {
-                let v: UInt64
-                switch c {
-                case 0x30...0x39: v = UInt64(c - 0x30)
-                case 0x61...0x66: v = UInt64(c - 0x61 + 10)
-                default: return nil
+            var id = id
+            let parsed = id.withUTF8 { b -> (UInt64, UInt64)? in
+                guard b.count == 36, b[0] == 0x72, b[1] == 0x65, b[2] == 0x63, b[3] == 0x5F else { return nil }
+                var h: UInt64 = 0
+                var l: UInt64 = 0
+                for i in 4..<36 {
+                    let c = b[i]
+                    let v: UInt64
+                    switch c {
+                    case 0x30...0x39: v = UInt64(c &- 0x30)
+                    case 0x61...0x66: v = UInt64(c &- 0x61 &+ 10)
+                    default: return nil
+                    }
+                    if i < 20 { h = h << 4 | v } else { l = l << 4 | v }
                 }
-                if i < 16 { h = h << 4 | v } else { l = l << 4 | v }
+                return (h, l)
             }
-            high = h
-            low = l
+            guard let parsed else { return nil }
+            high = parsed.0
+            low = parsed.1
         }
     }
 
@@ -157,6 +162,7 @@ private final class RunState {
         if detectDuplicates, outcome.verdict == .accepted, let id = outcome.recordID {
             if let first = firstRow(for: id, row: row.number) {
                 outcome.verdict = .rejected
+                outcome.raw = row.raw
                 outcome.problems.append(
                     .error(
                         "row", MappingProblemCode.duplicate,

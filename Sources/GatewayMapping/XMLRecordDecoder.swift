@@ -64,6 +64,15 @@ final class XMLRecordDecoder {
         /// Per open element below the record: whether it had child elements (then it is not a field itself).
         var hadChild: [Bool] = []
         var text = ""
+        /// The record's fields in document order while no name repeats (then `fields` takes over), so that a
+        /// record with the same names as the previous one reuses its `RowSchema` and the mapper reads its values by
+        /// position (no dictionary per record).
+        var names: [String] = []
+        var values: [String] = []
+        /// Whether `names` so far equal the first names of `schema`.
+        var followsSchema = true
+        var schema: RowSchema?
+        var useDictionary = false
         var fields: [String: String] = [:]
         var size = 0
 
@@ -80,6 +89,25 @@ final class XMLRecordDecoder {
 
         func add(_ key: String, _ value: String) {
             size += key.utf8.count + value.utf8.count
+            if !useDictionary {
+                let k = names.count
+                if followsSchema, let schema, k < schema.names.count, schema.names[k] == key {
+                    // The names of a schema are distinct, so `key` is not among the earlier names.
+                    names.append(key)
+                    values.append(value)
+                    return
+                }
+                followsSchema = false
+                if !names.contains(key) {
+                    names.append(key)
+                    values.append(value)
+                    return
+                }
+                // A repeated name: the values are joined under one key, by name.
+                useDictionary = true
+                fields = [:]
+                for (n, v) in zip(names, values) { fields[n] = v }
+            }
             if let old = fields[key] {
                 fields[key] = old + SourceRow.valueSeparator + value
             } else {
@@ -99,6 +127,10 @@ final class XMLRecordDecoder {
                     recordDepth = depth
                     recordLine = parser.lineNumber
                     fields = [:]
+                    names.removeAll(keepingCapacity: true)
+                    values.removeAll(keepingCapacity: true)
+                    followsSchema = true
+                    useDictionary = false
                     size = 0
                     path = []
                     hadChild = []
@@ -109,8 +141,10 @@ final class XMLRecordDecoder {
             if !hadChild.isEmpty { hadChild[hadChild.count - 1] = true }
             path.append(elementName)
             hadChild.append(false)
-            let base = path.joined(separator: ".")
-            for (k, v) in attributeDict { add(base + "@" + k, v) }
+            if !attributeDict.isEmpty {
+                let base = path.joined(separator: ".")
+                for (k, v) in attributeDict { add(base + "@" + k, v) }
+            }
             text = ""
         }
 
@@ -135,16 +169,26 @@ final class XMLRecordDecoder {
                 recordDepth = nil
                 rowNumber += 1
                 let location = "\(owner.recordElement) \(rowNumber) (line \(recordLine))"
-                let raw = XMLPrologue.serialize(element: owner.recordElement, fields: fields)
+                let storage: SourceRow.Storage
+                if useDictionary {
+                    storage = .dictionary(fields)
+                } else if followsSchema, let schema, schema.names.count == names.count {
+                    storage = .columns(schema, values)
+                } else {
+                    let fresh = RowSchema(names: names)
+                    schema = fresh
+                    storage = .columns(fresh, values)
+                }
                 do {
-                    try emit(SourceRow(number: rowNumber, location: location, fields: fields, raw: raw))
+                    try emit(
+                        SourceRow(number: rowNumber, location: location, storage: storage, xmlElement: owner.recordElement))
                 } catch {
                     fail(error)
                 }
                 return
             }
             if hadChild.last != true {
-                add(path.joined(separator: "."), text)
+                add(path.count == 1 ? path[0] : path.joined(separator: "."), text)
             }
             text = ""
             path.removeLast()

@@ -1,0 +1,167 @@
+import Foundation
+import GatewayCore
+import GatewayTesting
+import Testing
+
+@testable import GatewayMapping
+
+/// The byte-level pass: each fast path answers exactly as the general code it stands in front of.
+@Suite struct BytePathTests {
+    /// Every white-space scalar (and a few near misses) at either end, around ASCII, Chinese and full-width text.
+    static let trimSamples: [String] = {
+        let spaces: [Unicode.Scalar] = [
+            "\u{09}", "\u{0A}", "\u{0B}", "\u{0C}", "\u{0D}", "\u{20}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}",
+            "\u{2005}", "\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}",
+        ]
+        let nonSpaces: [Unicode.Scalar] = ["\u{200B}", "\u{3001}", "\u{FEFF}", "\u{180E}", "a", "罚", "Ａ", "\u{81}"]
+        var out = ["", "a", "罚款", "嘉市监罚〔2024〕1号", "2000.00", "a b", "\u{301}", "e\u{301}"]
+        for body in ["x", "某公司", "１２", ""] {
+            for s in spaces + nonSpaces {
+                out.append(String(s) + body)
+                out.append(body + String(s))
+                out.append(String(s) + body + String(s))
+            }
+        }
+        return out
+    }()
+
+    @Test func trimFastPathEqualsTextNormalization() {
+        for s in Self.trimSamples {
+            #expect(Transforms.trim(s) == TextNormalization.trim(s), "\(Array(s.unicodeScalars))")
+        }
+    }
+
+    @Test func splitWithoutSeparatorsEqualsComponents() {
+        func general(_ text: String) -> [String] {
+            text.components(separatedBy: SourceRow.valueSeparator).map { TextNormalization.trim($0) }
+                .filter { !$0.isEmpty }
+        }
+        for s in Self.trimSamples + ["a\u{1F}b", "\u{1F}", " 罚款 \u{1F} 警告 ", "\u{1F}\u{301}x"] {
+            #expect(Transforms.split(s, separators: []) == general(s), "\(Array(s.unicodeScalars))")
+            #expect(Transforms.split(s, separators: [""]) == general(s))
+        }
+        // Only values without U+001F take the fast path.
+        #expect(Transforms.splitOnValueSeparator("a\u{1F}b") == nil)
+        #expect(Transforms.splitOnValueSeparator(" a ") == ["a"])
+        #expect(Transforms.splitOnValueSeparator("  ") == [])
+    }
+
+    @Test func holds0xEFFindsTheReplacementCharacter() {
+        #expect(SourceRow.holds0xEF("某\u{FFFD}公司"))
+        #expect(SourceRow.holds0xEF("Ａ"))  // U+FF21: EF BC A1
+        #expect(!SourceRow.holds0xEF("某公司"))
+        #expect(!SourceRow.holds0xEF(""))
+    }
+
+    /// `CanonicalPath` lists canonical fields only, once each, with its case order matching `paths`.
+    @Test func canonicalPathsAreCanonicalFields() {
+        #expect(CanonicalPath.allCases.count == CanonicalPath.paths.count)
+        #expect(Set(CanonicalPath.paths).count == CanonicalPath.paths.count)
+        for p in CanonicalPath.allCases {
+            let kindName = String(p.path.prefix { $0 != "." })
+            let kind = kindName == "subject" ? RecordKind.penalty : RecordKind(rawValue: kindName)
+            let resolved = try? #require(kind, "\(p.path)")
+            if let resolved { #expect(CanonicalFields.type(of: p.path, kind: resolved) != nil, "\(p.path)") }
+            // The case name is the path without dots.
+            #expect("\(p)" == p.path.split(separator: ".").enumerated().map { i, part in
+                i == 0 ? String(part) : part.prefix(1).uppercased() + part.dropFirst()
+            }.joined())
+        }
+    }
+
+    /// The report line written from the outcome equals the one written from `RowReportEntry`, for each verdict.
+    @Test func reportFromOutcomeEqualsReportFromEntry() throws {
+        let mapper = try MapperTests().mapper(penaltyDialect(skip: #"[{"source":"wsh","in":["SKIP"],"reason":"test"}]"#))
+        let rows = [
+            MapperTests().row([:]), MapperTests().row(["dm": "bad", "fk": "x"]), MapperTests().row(["wsh": "SKIP"]),
+            MapperTests().row(["mc": "张三 110101199003077777"]),
+        ]
+        var verdicts: Set<String> = []
+        for (n, row) in rows.enumerated() {
+            var r = row
+            r.number = n * 1_000_001 + 7
+            let o = mapper.map(r)
+            verdicts.insert(o.verdict.rawValue)
+            var a = CanonicalJSONWriter()
+            a.writeReport(o)
+            var b = CanonicalJSONWriter()
+            b.writeReport(RowReportEntry(o))
+            #expect(a.bytes == b.bytes)
+            #expect(String(decoding: a.bytes, as: UTF8.self) == (try MappingJSON().line(RowReportEntry(o))))
+        }
+        #expect(verdicts == ["accepted", "rejected", "skipped"])
+    }
+
+    @Test func writeDecimalEqualsStringOfInt() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, 999_999_999, 1_000_000_000, 999_999_999_999, 1_000_000_000_000, -1, -42,
+            Int.max, Int.min]
+        {
+            var w = CanonicalJSONWriter()
+            w.writeDecimal(n)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == String(n))
+        }
+    }
+
+    /// Raw bytes are kept for rejected and skipped rows, and dropped for accepted ones.
+    @Test func rawIsKeptForRejectedRowsOnly() throws {
+        let mapper = try MapperTests().mapper(penaltyDialect())
+        #expect(mapper.map(MapperTests().row([:])).raw.isEmpty)
+        #expect(mapper.map(MapperTests().row(["fk": "x"])).raw == Array("raw".utf8))
+    }
+
+    /// XML records keep their values by position under a reused schema while their names repeat in the same order;
+    /// they read exactly as the former dictionaries, and their raw form is built (on demand) from the same fields.
+    @Test func xmlRecordsByColumnReadAsDictionaries() throws {
+        let xml = """
+            <?xml version="1.0"?>
+            <Root>
+            <R><A>1</A><B>2</B></R>
+            <R><A>3</A><B>4</B></R>
+            <R><B>5</B><A>6</A></R>
+            <R><A>7</A><A>8</A><B>9</B></R>
+            <R a="x"><A>&amp;</A><B><C>c</C></B></R>
+            <R><A>10</A></R>
+            <R><A>11</A><B>12</B><D>13</D></R>
+            <R></R>
+            </Root>
+            """
+        let rows = try XMLDecoderTests().run(Array(xml.utf8))
+        let expected: [[String: String]] = [
+            ["A": "1", "B": "2"], ["A": "3", "B": "4"], ["B": "5", "A": "6"], ["A": "7\u{1F}8", "B": "9"],
+            ["@a": "x", "A": "&", "B.C": "c"], ["A": "10"], ["A": "11", "B": "12", "D": "13"], [:],
+        ]
+        #expect(rows.count == expected.count)
+        for (row, fields) in zip(rows, expected) {
+            #expect(row.fields == fields)
+            for name in ["A", "B", "B.C", "D", "@a", "X"] { #expect(row.value(name) == fields[name]) }
+            #expect(row.raw == XMLPrologue.serialize(element: "R", fields: fields))
+        }
+        guard case .columns(let s0, _) = rows[0].storage, case .columns(let s1, _) = rows[1].storage,
+            case .columns(let s2, _) = rows[2].storage
+        else {
+            Issue.record("records without repeated names should be stored by column")
+            return
+        }
+        #expect(s0 === s1)
+        #expect(s1 !== s2)
+        if case .columns = rows[3].storage { Issue.record("a repeated element should be stored as a dictionary") }
+        #expect(String(decoding: rows[4].raw, as: UTF8.self) == "<R><@a>x</@a><A>&amp;</A><B.C>c</B.C></R>")
+    }
+}
+
+@Suite struct ASCIIDateTests {
+    @Test func asciiDatesParseAsByScalars() {
+        let formats = ["yyyy-MM-dd", "yyyy/M/d", "yyyyMMdd", "yyyy.MM.dd", "dd/MM/yyyy", "yyyy年M月d日", "yyyy-M-d"]
+        let values = [
+            "2024-05-12", "2024-5-12", "2024/05/12", "2024/5/1", "20240512", "2024.05.12", "12/05/2024", "2024年5月12日",
+            "2024-05-12 08:00:00", "2024-05-12T08:00:00", "2024-05-12x", "2024-13-01", "2024-02-30", "", "2024",
+            "２０２４-05-12", "2024-05-1", "24-05-12", "2024-05-12 ", "2024/05/12T",
+        ]
+        for f in formats {
+            for v in values {
+                #expect(Transforms.parseDate(v, format: f) == Transforms.parseDateByScalars(v, format: f), "\(v) \(f)")
+            }
+        }
+        #expect(Transforms.parseDate("2024-05-12", format: "yyyy-MM-dd") == CivilDate(year: 2024, month: 5, day: 12))
+    }
+}
