@@ -79,12 +79,12 @@ enum MapCommand: Command {
         let writeReport = reportHandle != nil
         func flush() {
             if !out.bytes.isEmpty {
-                // Ends with a newline, so `out` adds none: the same bytes as lines joined by newlines plus one.
-                io.out(String(decoding: out.bytes, as: UTF8.self))
+                // Ends with a newline: the same bytes as the lines joined by newlines, plus one, as `out` wrote them.
+                io.outBytes(out.bytes)
                 out.bytes.removeAll(keepingCapacity: true)
             }
             if !report.bytes.isEmpty {
-                reportHandle?.write(Data(report.bytes))
+                if let h = reportHandle { report.bytes.withUnsafeBytes { h.write(Data($0)) } }
                 report.bytes.removeAll(keepingCapacity: true)
             }
         }

@@ -59,6 +59,17 @@ enum JSONRows {
     /// As `row(from:number:location:)`; a flat object (scalar or null members, no repeated key) keeps its values by
     /// position under `schema`, which is reused while consecutive records have the same keys in the same order.
     static func rowReusing(from bytes: [UInt8], number: Int, location: String, schema: inout RowSchema?) -> SourceRow {
+        // The common record, a flat object, is read without building a value tree; the same names and values.
+        if let flat = JSONValue.parseFlatObject(bytes) {
+            if let last = schema, last.names == flat.names {
+                return SourceRow(number: number, location: location, schema: last, values: flat.values, raw: bytes)
+            }
+            let fresh = RowSchema(names: flat.names)
+            if !fresh.hasRepeatedNames {
+                schema = fresh
+                return SourceRow(number: number, location: location, schema: fresh, values: flat.values, raw: bytes)
+            }
+        }
         do {
             let value = try JSONValue.parse(bytes)
             guard case .object = value else {

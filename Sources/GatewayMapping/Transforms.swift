@@ -74,17 +74,47 @@ public enum Transforms {
     /// `TextNormalization.trim`, with a fast path for the common value that has nothing to trim (the Unicode
     /// property lookup behind `isWhitespace` was the largest single cost of mapping).
     public static func trim(_ v: String) -> String {
-        // Byte test first: an ASCII first byte that is not white space, and a last byte that no white-space
-        // scalar ends with (ASCII white space, or the final bytes of U+0085, U+00A0, U+1680, U+2000…U+200A,
-        // U+2028, U+2029, U+202F, U+205F, U+3000): nothing to trim. Otherwise the scalar test below decides.
-        if let f = v.utf8.first, let l = v.utf8.last, f < 0x80, !isASCIISpace(f),
-            l < 0x80 ? !isASCIISpace(l) : !mayEndWhitespace(l)
-        {
-            return v
+        // On the bytes: the first and the last scalar are read from the UTF-8 and compared with the white-space
+        // scalars (`TextNormalization.isWhitespace`: ASCII white space, U+0085, U+00A0, U+1680, U+2000…U+200A,
+        // U+2028, U+2029, U+202F, U+205F, U+3000). Nothing to trim: the value as it is.
+        var text = v
+        let edges = text.withUTF8 { b -> Bool in
+            guard let f = b.first, let l = b.last else { return false }
+            return startsWithWhitespace(b, f) || endsWithWhitespace(b, l)
         }
-        guard let first = v.unicodeScalars.first, let last = v.unicodeScalars.last else { return v }
-        if !isSpace(first), !isSpace(last) { return v }
+        if !edges { return v }
         return TextNormalization.trim(v)
+    }
+
+    @inline(__always)
+    static func startsWithWhitespace(_ b: UnsafeBufferPointer<UInt8>, _ f: UInt8) -> Bool {
+        if f < 0x80 { return isASCIISpace(f) }
+        switch f {
+        case 0xC2: return b.count >= 2 && (b[1] == 0x85 || b[1] == 0xA0)
+        case 0xE1, 0xE2, 0xE3: return b.count >= 3 && isThreeByteWhitespace(f, b[1], b[2])
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    static func endsWithWhitespace(_ b: UnsafeBufferPointer<UInt8>, _ l: UInt8) -> Bool {
+        if l < 0x80 { return isASCIISpace(l) }
+        let n = b.count
+        if n >= 2, b[n - 2] == 0xC2, l == 0x85 || l == 0xA0 { return true }
+        return n >= 3 && isThreeByteWhitespace(b[n - 3], b[n - 2], l)
+    }
+
+    /// U+1680 (E1 9A 80), U+2000…U+200A (E2 80 80…8A), U+2028/U+2029 (E2 80 A8/A9), U+202F (E2 80 AF),
+    /// U+205F (E2 81 9F), U+3000 (E3 80 80).
+    @inline(__always)
+    static func isThreeByteWhitespace(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        switch (a, b) {
+        case (0xE1, 0x9A): return c == 0x80
+        case (0xE2, 0x80): return c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF
+        case (0xE2, 0x81): return c == 0x9F
+        case (0xE3, 0x80): return c == 0x80
+        default: return false
+        }
     }
 
     /// `TextNormalization.halfWidth`, skipped when no full-width form or ideographic space can be present.
@@ -94,12 +124,6 @@ public enum Transforms {
 
     @inline(__always)
     static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
-
-    /// Whether `b` is the last byte of a non-ASCII white-space scalar in UTF-8.
-    @inline(__always)
-    static func mayEndWhitespace(_ b: UInt8) -> Bool {
-        (b >= 0x80 && b <= 0x8A) || b == 0x85 || b == 0xA0 || b == 0xA8 || b == 0xA9 || b == 0xAF || b == 0x9F
-    }
 
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
         let x = s.value

@@ -165,3 +165,56 @@ import Testing
         #expect(Transforms.parseDate("2024-05-12", format: "yyyy-MM-dd") == CivilDate(year: 2024, month: 5, day: 12))
     }
 }
+
+@Suite struct FlatJSONTests {
+    @Test func flatObjectsParseAsTheValueTree() {
+        let lines = [
+            #"{"a":"1","b":2,"c":null}"#, #" { "a" : "x\"y\u00e9\n" , "b" : -1.5e3 , "t":true,"f":false } "#, #"{}"#,
+            #"{"a":"6","a":"7"}"#, #"{"a":{"n":"8"}}"#, #"{"b":[1,2]}"#, #"[1]"#, #""s""#, #"{"a":"1",}"#, #"{"a":"1""#,
+            #"{"a":"1"} x"#, #"{"a":tru}"#, #"{"a":"\ud83d\ude00"}"#, #"{"a":"嘉兴","b":"2024-05-12"}"#, "", "{",
+            #"{"a":1"#, #"{"a" "b"}"#, #"{1:2}"#,
+        ]
+        for line in lines {
+            let bytes = Array(line.utf8)
+            let fast = JSONValue.parseFlatObject(bytes)
+            let tree = (try? JSONValue.parse(bytes))?.flatMembers()
+            #expect(fast?.names == tree?.names, "\(line)")
+            #expect(fast?.values == tree?.values, "\(line)")
+        }
+        #expect(JSONValue.parseFlatObject(Array(#"{"a":"1","b":null}"#.utf8))?.names == ["a"])
+    }
+}
+
+@Suite struct IDTableTests {
+    /// The open-addressing table answers as a dictionary would, through several growths, also when ids collide in
+    /// their low bits (the slot index).
+    @Test func findsEveryEarlierIDAndOnlyThose() {
+        var table = IDTable()
+        var reference: [RunState.IDKey: Int32] = [:]
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for row in Int32(1)...5000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Every fourth id repeats an earlier one; a run of ids shares its low bits.
+            let key: RunState.IDKey
+            if row % 4 == 0 {
+                key = RunState.IDKey(high: UInt64(row / 2), low: UInt64(row / 2) << 20)
+            } else if row % 7 == 0 {
+                key = RunState.IDKey(high: x, low: 42)
+            } else {
+                key = RunState.IDKey(high: x, low: x >> 3)
+            }
+            let expected = reference[key].map(Int.init)
+            if expected == nil { reference[key] = row }
+            #expect(table.firstRow(key, row: row) == expected)
+        }
+        #expect(table.count == reference.count)
+    }
+
+    @Test func idKeysReadRecordIDs() {
+        let key = RunState.IDKey("rec_0123456789abcdef0123456789abcdef")
+        #expect(key?.high == 0x0123_4567_89ab_cdef && key?.low == 0x0123_4567_89ab_cdef)
+        #expect(RunState.IDKey("rec_0123456789abcdef0123456789abcdeF") == nil)
+        #expect(RunState.IDKey("rec_0123") == nil)
+        #expect(RunState.IDKey("xec_0123456789abcdef0123456789abcdef") == nil)
+    }
+}
