@@ -218,3 +218,33 @@ import Testing
         #expect(RunState.IDKey("xec_0123456789abcdef0123456789abcdef") == nil)
     }
 }
+
+@Suite struct DirectDateAndMoneyTests {
+    /// Dates and amounts written digit by digit equal `JSONEncoder`'s output of `description` / `yuanText`.
+    @Test func datesAndAmountsMatchJSONEncoder() throws {
+        let dates = [(1, 1, 1), (999, 9, 9), (2024, 5, 12), (2099, 12, 31), (9999, 12, 31), (10000, 1, 1)]
+            .compactMap { CivilDate(year: $0.0, month: $0.1, day: $0.2) }
+        #expect(dates.count >= 5)
+        let fens: [Int64] = [0, 5, -5, 99, 100, 101, -100, 200_000, -123_456, Int64.max, Int64.min + 1, Int64.min]
+        let a = Authority(name: "某局", uscc: MapperTests.authorityUSCC)
+        for (i, date) in dates.enumerated() {
+            for (j, fen) in fens.enumerated() {
+                let limit: DateLimit = j % 3 == 0 ? .longTerm : .date(date)
+                let bodies: [CanonicalRecord.Body] = [
+                    .penalty(
+                        PenaltyDecision(
+                            decisionNumber: "n\(i)", violationType: "v", facts: "f", legalBasis: "b", categories: [],
+                            content: "c", fineAmount: Money(fen: fen), confiscatedAmount: j % 2 == 0 ? Money(fen: -fen) : nil,
+                            decisionDate: date, validUntil: limit, publicityEndDate: j % 2 == 1 ? date : nil, authority: a,
+                            sourceUnit: a)),
+                    .listEntry(ListEntry(listKind: "red", listName: "x", authority: a, basis: "b", listedDate: date,
+                        validUntil: j % 2 == 0 ? limit : nil)),
+                ]
+                for body in bodies {
+                    let r = CanonicalRecord(sourcePartner: "p", subject: Subject(category: "legalEntity", name: "n"), body: body)
+                    #expect(try MappingJSON().line(r) == CanonicalJSONWriterTests.reference(r), "\(date) \(fen)")
+                }
+            }
+        }
+    }
+}
