@@ -242,7 +242,10 @@ public struct DialectMapper: Sendable {
         }
         var values = Values(count: plans.count)
         let positions = sourcePositions(row)
-        for (i, plan) in plans.enumerated() { resolve(plan, slot: i, row, positions, &values) }
+        // A CSV/flat row's values, taken out of the storage once per row rather than once per field.
+        var columns: [String]?
+        if positions != nil, case .columns(_, let v) = row.storage { columns = v }
+        for (i, plan) in plans.enumerated() { resolve(plan, slot: i, row, positions, columns, &values) }
         var record = build(&values)
         record.assignID(keyring: keyring)
         let failed = values.failed
@@ -346,15 +349,19 @@ public struct DialectMapper: Sendable {
 
     /// The raw value of a plan's `k`-th source.
     @inline(__always)
-    func sourceValue(_ row: SourceRow, _ positions: [[Int]]?, slot: Int, _ k: Int, _ name: String) -> String? {
-        if let positions, case .columns(_, let values) = row.storage {
+    func sourceValue(
+        _ row: SourceRow, _ positions: [[Int]]?, _ columns: [String]?, slot: Int, _ k: Int, _ name: String
+    ) -> String? {
+        if let positions, let values = columns {
             let i = positions[slot][k]
             return i >= 0 && i < values.count ? values[i] : nil
         }
         return row.value(name)
     }
 
-    func resolve(_ plan: Plan, slot: Int, _ row: SourceRow, _ positions: [[Int]]?, _ values: inout Values) {
+    func resolve(
+        _ plan: Plan, slot: Int, _ row: SourceRow, _ positions: [[Int]]?, _ columns: [String]?, _ values: inout Values
+    ) {
         var value: String?
         var source = "const"
         if plan.when.map({ matches($0, row) }) ?? true {
@@ -362,7 +369,7 @@ public struct DialectMapper: Sendable {
                 var parts: [String] = []
                 var names: [String] = []
                 for (k, name) in plan.sources.enumerated() {
-                    guard let raw = sourceValue(row, positions, slot: slot, k, name) else { continue }
+                    guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
                     let v = Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         parts.append(v)
@@ -376,7 +383,7 @@ public struct DialectMapper: Sendable {
             } else {
                 // The first source with a value (no arrays or joining: this runs for every field of every row).
                 for (k, name) in plan.sources.enumerated() {
-                    guard let raw = sourceValue(row, positions, slot: slot, k, name) else { continue }
+                    guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
                     let v = Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         value = v
