@@ -158,7 +158,29 @@ struct JSONArrayDecoder: RowDecoder {
     }
 
     mutating func feed(_ chunk: [UInt8], emit: (SourceRow) throws -> Void) throws {
-        for byte in chunk {
+        try chunk.withUnsafeBufferPointer { buf in try feed(buf, emit: emit) }
+    }
+
+    private mutating func feed(_ buf: UnsafeBufferPointer<UInt8>, emit: (SourceRow) throws -> Void) throws {
+        var i = 0
+        let n = buf.count
+        while i < n {
+            // Inside a string of a captured record, the bytes up to the next quote or backslash are appended in
+            // one run: what `captureByte` does with them one by one, without passing the size limit (the byte
+            // that passes it takes the byte-by-byte step, which throws).
+            if capturing, inString, !escape {
+                let limit = min(n, i + max(maxRowBytes - capture.count, 0))
+                var j = i
+                while j < limit, buf[j] != 0x22, buf[j] != 0x5C { j += 1 }
+                if j > i {
+                    capture.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
+                    offset += j - i
+                    i = j
+                    continue
+                }
+            }
+            let byte = buf[i]
+            i += 1
             offset += 1
             if capturing {
                 switch captureByte(byte) {

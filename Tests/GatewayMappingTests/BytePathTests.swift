@@ -248,3 +248,28 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONArrayRunTests {
+    /// String runs of captured records read the same whatever the chunk size, escapes and limit included.
+    @Test func recordsReadAlikeAtEveryChunkSize() throws {
+        let text = #"{"data":{"records":[{"a":"x\"y\\z","b":"嘉兴市\u0041"},{"a":"\\","b":"2"} , "s" ]}}"#
+        var expected: [[String: String]]?
+        for chunk in [1, 2, 3, 7, 64, 4096] {
+            let rows = try decode(JSONArrayDecoder(recordPath: "data.records", maxRowBytes: 1 << 20), Array(text.utf8), chunk: chunk)
+            let fields = rows.map(\.fields)
+            if let expected { #expect(fields == expected, "chunk \(chunk)") } else { expected = fields }
+        }
+        #expect(expected?.first == ["a": "x\"y\\z", "b": "嘉兴市A"])
+        #expect(expected?.count == 3)
+    }
+
+    @Test func aLongStringStopsAtTheLimit() throws {
+        let text = #"[{"a":""# + String(repeating: "长", count: 100) + #""}]"#
+        for chunk in [5, 4096] {
+            let error = #expect(throws: MappingError.self) {
+                try decode(JSONArrayDecoder(recordPath: nil, maxRowBytes: 64), Array(text.utf8), chunk: chunk)
+            }
+            #expect(error?.code == MappingError.rowTooLarge)
+        }
+    }
+}
