@@ -14,8 +14,9 @@ WORK=$(mktemp -d /tmp/g60-bench-mapping.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 if [ ! -x "$BIN" ]; then (cd "$ROOT" && swift build -c release --product g60-gateway >/dev/null); fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "| format | rows | file MB | wall s | CPU s | rows/s (wall) | rows/s per CPU-second | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "started: $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| format | rows | file MB | wall s | CPU s | rows/s (wall) | rows/s per CPU-second | peak RSS MB | load (1 min) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for n in $((N / 10)) "$N"; do
   python3 "$ROOT/Benchmarks/mapping/generate.py" "$n" "$WORK/$n"
   for f in csv:rows.csv csv-nodup:rows.csv gbkcsv:rows-gbk.csv jsonl:rows.jsonl json:rows.json xml:rows.xml; do
@@ -27,11 +28,12 @@ for n in $((N / 10)) "$N"; do
     out=$( { /usr/bin/time -f "%e %U %S %M" "$bin" map --partners "$ROOT/Benchmarks/mapping/partner" --contracts "$ROOT/Contracts" \
         --partner "$partner" --kind penalty --today 2026-11-27 --report "$WORK/report.jsonl" "${extra[@]}" "$file" >/dev/null || true; } 2>&1 | tail -1)
     read -r secs usr sys kb <<< "$out"
+    load=$(cut -d' ' -f1 /proc/loadavg)
     rep=$(wc -l < "$WORK/report.jsonl")
     [ "$rep" -eq "$n" ] || { echo "report has $rep lines, expected $n" >&2; exit 1; }
     size=$(stat -c %s "$file")
-    awk -v f="$label" -v n="$n" -v s="$secs" -v u="$usr" -v y="$sys" -v kb="$kb" -v b="$size" \
-      'BEGIN { c = u + y; printf "| %s | %d | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f |\n", f, n, b/1048576, s, c, (s > 0 ? n/s : 0), (c > 0 ? n/c : 0), kb/1024 }'
+    awk -v f="$label" -v n="$n" -v s="$secs" -v u="$usr" -v y="$sys" -v kb="$kb" -v b="$size" -v load="$load" \
+      'BEGIN { c = u + y; printf "| %s | %d | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f | %s |\n", f, n, b/1048576, s, c, (s > 0 ? n/s : 0), (c > 0 ? n/c : 0), kb/1024, load }'
     done
   done
   rm -rf "$WORK/$n"

@@ -117,16 +117,19 @@ public final class CLIIO: @unchecked Sendable {
     private let readAll: () -> Data
     private let writeOut: (String) -> Void
     private let writeErr: (String) -> Void
+    /// Writes bytes to standard output as they are (nil: through `writeOut`).
+    private let writeOutBytes: ((UnsafeRawBufferPointer) -> Void)?
     /// Whether standard error is a terminal (progress is shown only then, unless asked).
     public let stderrIsTerminal: Bool
 
     public init(
         readAll: @escaping () -> Data, writeOut: @escaping (String) -> Void, writeErr: @escaping (String) -> Void,
-        stderrIsTerminal: Bool = false
+        stderrIsTerminal: Bool = false, writeOutBytes: ((UnsafeRawBufferPointer) -> Void)? = nil
     ) {
         self.readAll = readAll
         self.writeOut = writeOut
         self.writeErr = writeErr
+        self.writeOutBytes = writeOutBytes
         self.stderrIsTerminal = stderrIsTerminal
     }
 
@@ -136,7 +139,30 @@ public final class CLIIO: @unchecked Sendable {
             readAll: { FileHandle.standardInput.readDataToEndOfFile() },
             writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
             writeErr: { FileHandle.standardError.write(Data($0.utf8)) },
-            stderrIsTerminal: isatty(2) != 0)
+            stderrIsTerminal: isatty(2) != 0,
+            writeOutBytes: { bytes in
+                var offset = 0
+                while offset < bytes.count, let base = bytes.baseAddress {
+                    let n = write(1, base + offset, bytes.count - offset)
+                    if n > 0 {
+                        offset += n
+                    } else if n < 0, errno == EINTR {
+                        continue
+                    } else {
+                        return
+                    }
+                }
+            })
+    }
+
+    /// Writes `bytes` (UTF-8, already ending in a newline) to standard output as they are: `map` writes its
+    /// records this way, without a String per buffer.
+    public func outBytes(_ bytes: [UInt8]) {
+        if let writeOutBytes {
+            bytes.withUnsafeBytes { writeOutBytes($0) }
+        } else {
+            writeOut(String(decoding: bytes, as: UTF8.self))
+        }
     }
 
     /// Writes `line` and a newline to standard output.

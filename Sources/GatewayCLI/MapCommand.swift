@@ -66,32 +66,40 @@ enum MapCommand: Command {
         }
         defer { try? reportHandle?.close() }
         let showProgress = args.has("--progress") || io.stderrIsTerminal
-        let json = MappingJSON()
-        var out = ""
-        var report = ""
+        // Byte-level output: records and report lines are written straight into two reusable byte buffers
+        // (no String per line, no re-validation per line), flushed every 64 KiB.
+        var out = CanonicalJSONWriter()
+        var report = CanonicalJSONWriter()
+        out.bytes.reserveCapacity(1 << 17)
+        report.bytes.reserveCapacity(1 << 17)
         let started = Date()
         var lastProgress = started
         var summary = MappingSummary()
         var rejectedSoFar = 0
+        let writeReport = reportHandle != nil
         func flush() {
-            if !out.isEmpty {
-                io.out(out)
-                out = ""
+            if !out.bytes.isEmpty {
+                // Ends with a newline: the same bytes as the lines joined by newlines, plus one, as `out` wrote them.
+                io.outBytes(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
             }
-            if !report.isEmpty {
-                reportHandle?.write(Data(report.utf8))
-                report = ""
+            if !report.bytes.isEmpty {
+                if let h = reportHandle { report.bytes.withUnsafeBytes { h.write(Data($0)) } }
+                report.bytes.removeAll(keepingCapacity: true)
             }
         }
         do {
             summary = try engine.run(input) { outcome in
                 if outcome.verdict == .rejected { rejectedSoFar += 1 }
                 if outcome.verdict == .accepted, let r = outcome.record {
-                    if !out.isEmpty { out += "\n" }
-                    out += try json.line(r)
+                    out.writeRecord(r)
+                    out.bytes.append(0x0A)
                 }
-                if reportHandle != nil { report += try json.line(RowReportEntry(outcome)) + "\n" }
-                if out.utf8.count > 1 << 16 || report.utf8.count > 1 << 16 { flush() }
+                if writeReport {
+                    report.writeReport(outcome)
+                    report.bytes.append(0x0A)
+                }
+                if out.bytes.count > 1 << 16 || report.bytes.count > 1 << 16 { flush() }
                 if showProgress, outcome.row % 1000 == 0 {
                     let now = Date()
                     if now.timeIntervalSince(lastProgress) >= 1 {

@@ -31,8 +31,16 @@ struct CSVDecoder: RowDecoder {
     }
 
     mutating func feed(_ chunk: [UInt8], emit: (SourceRow) throws -> Void) throws {
-        for byte in chunk {
+        try chunk.withUnsafeBufferPointer { buf in try feed(buf, emit: emit) }
+    }
+
+    private mutating func feed(_ buf: UnsafeBufferPointer<UInt8>, emit: (SourceRow) throws -> Void) throws {
+        var i = 0
+        let n = buf.count
+        while i < n {
+            let byte = buf[i]
             if linesSkipped < skipLines {
+                i += 1
                 if byte == 0x0A {
                     linesSkipped += 1
                     line += 1
@@ -40,6 +48,29 @@ struct CSVDecoder: RowDecoder {
                 }
                 continue
             }
+            // Inside a field, the bytes up to the next byte that changes state are appended in one run: what
+            // the byte-by-byte steps below do with them, without passing the row's size limit (the byte that
+            // passes it takes the step below, which throws).
+            if state == .unquoted || state == .quoted {
+                let limit = min(n, i + max(maxRowBytes - raw.count, 0))
+                var j = i
+                if state == .unquoted {
+                    while j < limit, buf[j] != delimiter, buf[j] != 0x0A { j += 1 }
+                } else {
+                    while j < limit, buf[j] != 0x22 {
+                        if buf[j] == 0x0A { line += 1 }
+                        j += 1
+                    }
+                }
+                if j > i {
+                    let run = UnsafeBufferPointer(rebasing: buf[i..<j])
+                    raw.append(contentsOf: run)
+                    field.append(contentsOf: run)
+                    i = j
+                    continue
+                }
+            }
+            i += 1
             raw.append(byte)
             if raw.count > maxRowBytes {
                 throw MappingError(

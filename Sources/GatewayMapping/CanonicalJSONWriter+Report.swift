@@ -15,10 +15,29 @@ extension CanonicalJSONWriter {
     /// A row-report entry written straight into the buffer, keys in sorted order by hand; the same bytes as
     /// `write(.report(entry))` (`CanonicalJSONWriterTests` compares both with `JSONEncoder`).
     public mutating func writeReport(_ e: RowReportEntry) {
+        writeReport(
+            row: e.row, location: e.location, verdict: e.verdict, recordID: e.recordId, problems: e.problems,
+            skipReason: e.skipReason, raw: e.raw)
+    }
+
+    /// The report line of `outcome`: the same bytes as `writeReport(RowReportEntry(outcome))`, without building
+    /// the entry (the masked raw row is only built for rejected and skipped rows, as the entry does).
+    public mutating func writeReport(_ o: RowOutcome) {
+        let accepted = o.verdict == .accepted
+        writeReport(
+            row: o.row, location: o.location, verdict: o.verdict, recordID: accepted ? o.recordID : nil,
+            problems: o.problems, skipReason: o.skipReason,
+            raw: accepted ? nil : IdentityMasking.mask(String(decoding: o.raw, as: UTF8.self)))
+    }
+
+    mutating func writeReport(
+        row: Int, location: String, verdict: RowOutcome.Verdict, recordID: String?, problems: [Problem],
+        skipReason: String?, raw: String?
+    ) {
         bytes.append(contentsOf: #"{"location":"#.utf8)
-        writeString(e.location)
+        writeString(location)
         bytes.append(contentsOf: #","problems":["#.utf8)
-        for (i, p) in e.problems.enumerated() {
+        for (i, p) in problems.enumerated() {
             bytes.append(contentsOf: (i == 0 ? #"{"code":"# : #",{"code":"#).utf8)
             writeString(p.code)
             bytes.append(contentsOf: #","field":"#.utf8)
@@ -30,23 +49,45 @@ extension CanonicalJSONWriter {
             bytes.append(UInt8(ascii: "}"))
         }
         bytes.append(UInt8(ascii: "]"))
-        if let raw = e.raw {
+        if let raw {
             bytes.append(contentsOf: #","raw":"#.utf8)
             writeString(raw)
         }
-        if let id = e.recordId {
+        if let id = recordID {
             bytes.append(contentsOf: #","recordId":"#.utf8)
             writeString(id)
         }
         bytes.append(contentsOf: #","row":"#.utf8)
-        bytes.append(contentsOf: String(e.row).utf8)
-        if let reason = e.skipReason {
+        writeDecimal(row)
+        if let reason = skipReason {
             bytes.append(contentsOf: #","skipReason":"#.utf8)
             writeString(reason)
         }
-        bytes.append(contentsOf: #","verdict":"#.utf8)
-        writeString(e.verdict.rawValue)
-        bytes.append(UInt8(ascii: "}"))
+        switch verdict {
+        case .accepted: bytes.append(contentsOf: #","verdict":"accepted"}"#.utf8)
+        case .rejected: bytes.append(contentsOf: #","verdict":"rejected"}"#.utf8)
+        case .skipped: bytes.append(contentsOf: #","verdict":"skipped"}"#.utf8)
+        }
+    }
+
+    /// An integer in decimal, as `String(n)` writes it, without the intermediate string.
+    mutating func writeDecimal(_ n: Int) {
+        if n < 0 || n >= 1_000_000_000_000 {
+            bytes.append(contentsOf: String(n).utf8)
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var v = n
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[11 - count] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            bytes.append(contentsOf: d[(12 - count)...])
+        }
     }
 
     public static func reportText(_ e: RowReportEntry) -> String {

@@ -15,6 +15,8 @@ public struct RowOutcome: Sendable {
     public var verdict: Verdict
     public var record: CanonicalRecord?
     public var problems: [Problem]
+    /// The source row's raw bytes (UTF-8 after encoding conversion) for rejected and skipped rows; empty for
+    /// accepted rows, whose canonical record stands for them.
     public var raw: [UInt8]
     public var skipReason: String?
 
@@ -77,6 +79,8 @@ public struct DialectMapper: Sendable {
     let plans: [Plan]
     /// Canonical path → its plan's position in `plans` (the slot of its value in `Values`).
     let slotOf: [String: Int]
+    /// `CanonicalPath` (by raw value) → its slot in `Values`, -1 when the dialect does not map it.
+    let slotByPath: [Int]
     /// Source positions per CSV header (see `sourcePositions`).
     let positionCache = PositionCache()
     let nullValues: Set<String>
@@ -125,6 +129,7 @@ public struct DialectMapper: Sendable {
         var slotOf: [String: Int] = [:]
         for (i, plan) in plans.enumerated() { slotOf[plan.path] = i }
         self.slotOf = slotOf
+        self.slotByPath = CanonicalPath.paths.map { slotOf[$0] ?? -1 }
     }
 
     /// Every problem of a dialect: unknown canonical fields or options, missing tables, local codes mapping to
@@ -212,11 +217,15 @@ public struct DialectMapper: Sendable {
     public func map(_ row: SourceRow) -> RowOutcome {
         var outcome = RowOutcome(
             row: row.number, location: row.location, verdict: .rejected, record: nil, problems: row.problems,
-            raw: row.raw, skipReason: nil)
-        if row.problems.hasErrors { return outcome }
+            raw: [], skipReason: nil)
+        if row.problems.hasErrors {
+            outcome.raw = row.raw
+            return outcome
+        }
         for rule in dialect.skip ?? [] where matches(rule, row) {
             outcome.verdict = .skipped
             outcome.skipReason = rule.reason ?? "skip rule on \(rule.source)"
+            outcome.raw = row.raw
             return outcome
         }
         // Rare: only then sort, so the report lists the fields in a stable order.
@@ -233,7 +242,10 @@ public struct DialectMapper: Sendable {
         }
         var values = Values(count: plans.count)
         let positions = sourcePositions(row)
-        for (i, plan) in plans.enumerated() { resolve(plan, slot: i, row, positions, &values) }
+        // A CSV/flat row's values, taken out of the storage once per row rather than once per field.
+        var columns: [String]?
+        if positions != nil, case .columns(_, let v) = row.storage { columns = v }
+        for (i, plan) in plans.enumerated() { resolve(plan, slot: i, row, positions, columns, &values) }
         var record = build(&values)
         record.assignID(keyring: keyring)
         let failed = values.failed
@@ -247,6 +259,8 @@ public struct DialectMapper: Sendable {
         outcome.problems += values.problems + validated
         outcome.record = record
         outcome.verdict = outcome.problems.hasErrors ? .rejected : .accepted
+        // The raw bytes serve the report of rejected and skipped rows only (for XML they are built on demand).
+        if outcome.verdict != .accepted { outcome.raw = row.raw }
         return outcome
     }
 
@@ -335,15 +349,19 @@ public struct DialectMapper: Sendable {
 
     /// The raw value of a plan's `k`-th source.
     @inline(__always)
-    func sourceValue(_ row: SourceRow, _ positions: [[Int]]?, slot: Int, _ k: Int, _ name: String) -> String? {
-        if let positions, case .columns(_, let values) = row.storage {
+    func sourceValue(
+        _ row: SourceRow, _ positions: [[Int]]?, _ columns: [String]?, slot: Int, _ k: Int, _ name: String
+    ) -> String? {
+        if let positions, let values = columns {
             let i = positions[slot][k]
             return i >= 0 && i < values.count ? values[i] : nil
         }
         return row.value(name)
     }
 
-    func resolve(_ plan: Plan, slot: Int, _ row: SourceRow, _ positions: [[Int]]?, _ values: inout Values) {
+    func resolve(
+        _ plan: Plan, slot: Int, _ row: SourceRow, _ positions: [[Int]]?, _ columns: [String]?, _ values: inout Values
+    ) {
         var value: String?
         var source = "const"
         if plan.when.map({ matches($0, row) }) ?? true {
@@ -351,7 +369,7 @@ public struct DialectMapper: Sendable {
                 var parts: [String] = []
                 var names: [String] = []
                 for (k, name) in plan.sources.enumerated() {
-                    guard let raw = sourceValue(row, positions, slot: slot, k, name) else { continue }
+                    guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
                     let v = Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         parts.append(v)
@@ -365,7 +383,7 @@ public struct DialectMapper: Sendable {
             } else {
                 // The first source with a value (no arrays or joining: this runs for every field of every row).
                 for (k, name) in plan.sources.enumerated() {
-                    guard let raw = sourceValue(row, positions, slot: slot, k, name) else { continue }
+                    guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
                     let v = Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         value = v
@@ -476,121 +494,298 @@ public struct DialectMapper: Sendable {
     // MARK: building the record
 
     func build(_ v: inout Values) -> CanonicalRecord {
-        let slotOf = self.slotOf
-        func slot(_ p: String) -> Values.Slot {
-            guard let i = slotOf[p] else { return .none }
-            return v.slots[i]
+        let slotByPath = self.slotByPath
+        func slot(_ p: CanonicalPath) -> Values.Slot {
+            let i = slotByPath[p.rawValue]
+            return i >= 0 ? v.slots[i] : .none
         }
-        func opt(_ p: String) -> String? {
+        func opt(_ p: CanonicalPath) -> String? {
             if case .text(let s) = slot(p) { return s }
             return nil
         }
-        func text(_ p: String) -> String { opt(p) ?? "" }
-        func dateOpt(_ p: String) -> CivilDate? {
+        func text(_ p: CanonicalPath) -> String { opt(p) ?? "" }
+        func dateOpt(_ p: CanonicalPath) -> CivilDate? {
             if case .date(let d) = slot(p) { return d }
             return nil
         }
-        func limitOpt(_ p: String) -> DateLimit? {
+        func limitOpt(_ p: CanonicalPath) -> DateLimit? {
             if case .limit(let d) = slot(p) { return d }
             return nil
         }
-        func list(_ p: String) -> [String]? {
+        func list(_ p: CanonicalPath) -> [String]? {
             if case .list(let l) = slot(p) { return l }
             return nil
         }
-        func money(_ p: String) -> Money? {
+        func money(_ p: CanonicalPath) -> Money? {
             if case .money(let m) = slot(p) { return m }
             return nil
         }
-        func int(_ p: String) -> Int? {
+        func int(_ p: CanonicalPath) -> Int? {
             if case .int(let n) = slot(p) { return n }
             return nil
         }
-        func date(_ p: String) -> CivilDate {
+        func date(_ p: CanonicalPath) -> CivilDate {
             if let d = dateOpt(p) { return d }
-            if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
+            let path = p.path
+            if !v.failed.contains(path) {
+                v.fail(path, MappingProblemCode.fieldRequired, "\(path) is required and missing")
+            }
             return DialectMapper.sentinelDate
         }
-        func limit(_ p: String) -> DateLimit {
+        func limit(_ p: CanonicalPath) -> DateLimit {
             if let d = limitOpt(p) { return d }
-            if !v.failed.contains(p) { v.fail(p, MappingProblemCode.fieldRequired, "\(p) is required and missing") }
+            let path = p.path
+            if !v.failed.contains(path) {
+                v.fail(path, MappingProblemCode.fieldRequired, "\(path) is required and missing")
+            }
             return .date(DialectMapper.sentinelDate)
         }
-        // Full paths as literals: building them (`p + ".name"`) allocated a string per lookup.
-        func authority(_ name: String, _ uscc: String) -> Authority { Authority(name: text(name), uscc: opt(uscc)) }
-        func identity(_ number: String, _ documentType: String) -> PersonIdentity? {
+        func authority(_ name: CanonicalPath, _ uscc: CanonicalPath) -> Authority {
+            Authority(name: text(name), uscc: opt(uscc))
+        }
+        func identity(_ number: CanonicalPath, _ documentType: CanonicalPath) -> PersonIdentity? {
             guard let n = opt(number) else { return nil }
             return PersonIdentity(documentType: opt(documentType) ?? "residentIdCard", clearNumber: n)
         }
         let subject = Subject(
-            category: text("subject.category"), name: text("subject.name"), uscc: opt("subject.uscc"),
-            registrationNumber: opt("subject.registrationNumber"), organizationCode: opt("subject.organizationCode"),
-            taxNumber: opt("subject.taxNumber"), institutionCertificate: opt("subject.institutionCertificate"),
-            socialOrganizationNumber: opt("subject.socialOrganizationNumber"),
-            legalRepresentative: opt("subject.legalRepresentative"),
-            legalRepresentativeIdentity: identity("subject.legalRepresentativeIdentity.number", "subject.legalRepresentativeIdentity.documentType"),
-            identity: identity("subject.identity.number", "subject.identity.documentType"))
+            category: text(.subjectCategory), name: text(.subjectName), uscc: opt(.subjectUscc),
+            registrationNumber: opt(.subjectRegistrationNumber), organizationCode: opt(.subjectOrganizationCode),
+            taxNumber: opt(.subjectTaxNumber), institutionCertificate: opt(.subjectInstitutionCertificate),
+            socialOrganizationNumber: opt(.subjectSocialOrganizationNumber),
+            legalRepresentative: opt(.subjectLegalRepresentative),
+            legalRepresentativeIdentity: identity(.subjectLegalRepresentativeIdentityNumber, .subjectLegalRepresentativeIdentityDocumentType),
+            identity: identity(.subjectIdentityNumber, .subjectIdentityDocumentType))
         let body: CanonicalRecord.Body
         switch kind {
         case .license:
             body = .license(
                 LicenseDecision(
-                    documentTitle: text("license.documentTitle"), decisionNumber: text("license.decisionNumber"),
-                    category: text("license.category"), categoryDetail: opt("license.categoryDetail"),
-                    certificateName: opt("license.certificateName"), licenseNumber: opt("license.licenseNumber"),
-                    content: text("license.content"), decisionDate: date("license.decisionDate"),
-                    validFrom: date("license.validFrom"), validUntil: limit("license.validUntil"),
-                    authority: authority("license.authority.name", "license.authority.uscc"), status: opt("license.status"),
-                    sourceUnit: authority("license.sourceUnit.name", "license.sourceUnit.uscc"), remarks: opt("license.remarks")))
+                    documentTitle: text(.licenseDocumentTitle), decisionNumber: text(.licenseDecisionNumber),
+                    category: text(.licenseCategory), categoryDetail: opt(.licenseCategoryDetail),
+                    certificateName: opt(.licenseCertificateName), licenseNumber: opt(.licenseLicenseNumber),
+                    content: text(.licenseContent), decisionDate: date(.licenseDecisionDate),
+                    validFrom: date(.licenseValidFrom), validUntil: limit(.licenseValidUntil),
+                    authority: authority(.licenseAuthorityName, .licenseAuthorityUscc), status: opt(.licenseStatus),
+                    sourceUnit: authority(.licenseSourceUnitName, .licenseSourceUnitUscc), remarks: opt(.licenseRemarks)))
         case .penalty:
             body = .penalty(
                 PenaltyDecision(
-                    decisionNumber: text("penalty.decisionNumber"), violationType: text("penalty.violationType"),
-                    facts: text("penalty.facts"), legalBasis: text("penalty.legalBasis"),
-                    categories: list("penalty.categories") ?? [], content: text("penalty.content"),
-                    fineAmount: money("penalty.fineAmount"), confiscatedAmount: money("penalty.confiscatedAmount"),
-                    suspendedOrRevokedLicense: opt("penalty.suspendedOrRevokedLicense"),
-                    decisionDate: date("penalty.decisionDate"), validUntil: limit("penalty.validUntil"),
-                    publicityEndDate: dateOpt("penalty.publicityEndDate"), authority: authority("penalty.authority.name", "penalty.authority.uscc"),
-                    sourceUnit: authority("penalty.sourceUnit.name", "penalty.sourceUnit.uscc"), severity: opt("penalty.severity"),
-                    keyArea: opt("penalty.keyArea"), remarks: opt("penalty.remarks")))
+                    decisionNumber: text(.penaltyDecisionNumber), violationType: text(.penaltyViolationType),
+                    facts: text(.penaltyFacts), legalBasis: text(.penaltyLegalBasis),
+                    categories: list(.penaltyCategories) ?? [], content: text(.penaltyContent),
+                    fineAmount: money(.penaltyFineAmount), confiscatedAmount: money(.penaltyConfiscatedAmount),
+                    suspendedOrRevokedLicense: opt(.penaltySuspendedOrRevokedLicense),
+                    decisionDate: date(.penaltyDecisionDate), validUntil: limit(.penaltyValidUntil),
+                    publicityEndDate: dateOpt(.penaltyPublicityEndDate), authority: authority(.penaltyAuthorityName, .penaltyAuthorityUscc),
+                    sourceUnit: authority(.penaltySourceUnitName, .penaltySourceUnitUscc), severity: opt(.penaltySeverity),
+                    keyArea: opt(.penaltyKeyArea), remarks: opt(.penaltyRemarks)))
         case .dishonestDebtor:
             body = .dishonestDebtor(
                 DishonestDebtorListing(
-                    caseNumber: text("dishonestDebtor.caseNumber"), court: text("dishonestDebtor.court"),
-                    province: opt("dishonestDebtor.province"),
-                    enforcementBasisNumber: text("dishonestDebtor.enforcementBasisNumber"),
-                    basisIssuer: text("dishonestDebtor.basisIssuer"),
-                    caseFilingDate: date("dishonestDebtor.caseFilingDate"),
-                    obligation: text("dishonestDebtor.obligation"), performance: text("dishonestDebtor.performance"),
-                    performedPart: opt("dishonestDebtor.performedPart"),
-                    unperformedPart: opt("dishonestDebtor.unperformedPart"),
-                    situations: list("dishonestDebtor.situations") ?? [],
-                    publishedDate: date("dishonestDebtor.publishedDate"), sex: opt("dishonestDebtor.sex"),
-                    age: int("dishonestDebtor.age")))
+                    caseNumber: text(.dishonestDebtorCaseNumber), court: text(.dishonestDebtorCourt),
+                    province: opt(.dishonestDebtorProvince),
+                    enforcementBasisNumber: text(.dishonestDebtorEnforcementBasisNumber),
+                    basisIssuer: text(.dishonestDebtorBasisIssuer),
+                    caseFilingDate: date(.dishonestDebtorCaseFilingDate),
+                    obligation: text(.dishonestDebtorObligation), performance: text(.dishonestDebtorPerformance),
+                    performedPart: opt(.dishonestDebtorPerformedPart),
+                    unperformedPart: opt(.dishonestDebtorUnperformedPart),
+                    situations: list(.dishonestDebtorSituations) ?? [],
+                    publishedDate: date(.dishonestDebtorPublishedDate), sex: opt(.dishonestDebtorSex),
+                    age: int(.dishonestDebtorAge)))
         case .listEntry:
             body = .listEntry(
                 ListEntry(
-                    listKind: text("listEntry.listKind"), listName: text("listEntry.listName"),
-                    listCode: opt("listEntry.listCode"), authority: authority("listEntry.authority.name", "listEntry.authority.uscc"),
-                    basis: text("listEntry.basis"), documentNumber: opt("listEntry.documentNumber"),
-                    listedDate: date("listEntry.listedDate"), validUntil: limitOpt("listEntry.validUntil")))
+                    listKind: text(.listEntryListKind), listName: text(.listEntryListName),
+                    listCode: opt(.listEntryListCode), authority: authority(.listEntryAuthorityName, .listEntryAuthorityUscc),
+                    basis: text(.listEntryBasis), documentNumber: opt(.listEntryDocumentNumber),
+                    listedDate: date(.listEntryListedDate), validUntil: limitOpt(.listEntryValidUntil)))
         case .retraction:
-            if RecordKind(rawValue: text("retraction.targetKind")) == nil, !v.failed.contains("retraction.targetKind") {
+            if RecordKind(rawValue: text(.retractionTargetKind)) == nil, !v.failed.contains(CanonicalPath.retractionTargetKind.path) {
                 v.fail(
-                    "retraction.targetKind", MappingProblemCode.fieldRequired,
+                    CanonicalPath.retractionTargetKind.path, MappingProblemCode.fieldRequired,
                     "retraction.targetKind is required and missing")
             }
             body = .retraction(
                 Retraction(
-                    targetKind: RecordKind(rawValue: text("retraction.targetKind")) ?? .penalty,
-                    targetNumber: text("retraction.targetNumber"), targetRecordId: opt("retraction.targetRecordId"),
-                    reason: text("retraction.reason"), effectiveDate: date("retraction.effectiveDate"),
-                    authority: authority("retraction.authority.name", "retraction.authority.uscc"), documentNumber: opt("retraction.documentNumber"),
-                    remarks: opt("retraction.remarks")))
+                    targetKind: RecordKind(rawValue: text(.retractionTargetKind)) ?? .penalty,
+                    targetNumber: text(.retractionTargetNumber), targetRecordId: opt(.retractionTargetRecordId),
+                    reason: text(.retractionReason), effectiveDate: date(.retractionEffectiveDate),
+                    authority: authority(.retractionAuthorityName, .retractionAuthorityUscc), documentNumber: opt(.retractionDocumentNumber),
+                    remarks: opt(.retractionRemarks)))
         }
         return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)
     }
+}
+
+/// The canonical paths `DialectMapper.build` reads, each resolved to its value slot once per dialect
+/// (`DialectMapper.slotByPath`), so that building a record does no string hashing.
+enum CanonicalPath: Int, CaseIterable {
+    case subjectCategory
+    case subjectName
+    case subjectUscc
+    case subjectRegistrationNumber
+    case subjectOrganizationCode
+    case subjectTaxNumber
+    case subjectInstitutionCertificate
+    case subjectSocialOrganizationNumber
+    case subjectLegalRepresentative
+    case subjectLegalRepresentativeIdentityNumber
+    case subjectLegalRepresentativeIdentityDocumentType
+    case subjectIdentityNumber
+    case subjectIdentityDocumentType
+    case licenseDocumentTitle
+    case licenseDecisionNumber
+    case licenseCategory
+    case licenseCategoryDetail
+    case licenseCertificateName
+    case licenseLicenseNumber
+    case licenseContent
+    case licenseDecisionDate
+    case licenseValidFrom
+    case licenseValidUntil
+    case licenseAuthorityName
+    case licenseAuthorityUscc
+    case licenseStatus
+    case licenseSourceUnitName
+    case licenseSourceUnitUscc
+    case licenseRemarks
+    case penaltyDecisionNumber
+    case penaltyViolationType
+    case penaltyFacts
+    case penaltyLegalBasis
+    case penaltyCategories
+    case penaltyContent
+    case penaltyFineAmount
+    case penaltyConfiscatedAmount
+    case penaltySuspendedOrRevokedLicense
+    case penaltyDecisionDate
+    case penaltyValidUntil
+    case penaltyPublicityEndDate
+    case penaltyAuthorityName
+    case penaltyAuthorityUscc
+    case penaltySourceUnitName
+    case penaltySourceUnitUscc
+    case penaltySeverity
+    case penaltyKeyArea
+    case penaltyRemarks
+    case dishonestDebtorCaseNumber
+    case dishonestDebtorCourt
+    case dishonestDebtorProvince
+    case dishonestDebtorEnforcementBasisNumber
+    case dishonestDebtorBasisIssuer
+    case dishonestDebtorCaseFilingDate
+    case dishonestDebtorObligation
+    case dishonestDebtorPerformance
+    case dishonestDebtorPerformedPart
+    case dishonestDebtorUnperformedPart
+    case dishonestDebtorSituations
+    case dishonestDebtorPublishedDate
+    case dishonestDebtorSex
+    case dishonestDebtorAge
+    case listEntryListKind
+    case listEntryListName
+    case listEntryListCode
+    case listEntryAuthorityName
+    case listEntryAuthorityUscc
+    case listEntryBasis
+    case listEntryDocumentNumber
+    case listEntryListedDate
+    case listEntryValidUntil
+    case retractionTargetKind
+    case retractionTargetNumber
+    case retractionTargetRecordId
+    case retractionReason
+    case retractionEffectiveDate
+    case retractionAuthorityName
+    case retractionAuthorityUscc
+    case retractionDocumentNumber
+    case retractionRemarks
+
+    var path: String { Self.paths[rawValue] }
+
+    static let paths: [String] = [
+        "subject.category",
+        "subject.name",
+        "subject.uscc",
+        "subject.registrationNumber",
+        "subject.organizationCode",
+        "subject.taxNumber",
+        "subject.institutionCertificate",
+        "subject.socialOrganizationNumber",
+        "subject.legalRepresentative",
+        "subject.legalRepresentativeIdentity.number",
+        "subject.legalRepresentativeIdentity.documentType",
+        "subject.identity.number",
+        "subject.identity.documentType",
+        "license.documentTitle",
+        "license.decisionNumber",
+        "license.category",
+        "license.categoryDetail",
+        "license.certificateName",
+        "license.licenseNumber",
+        "license.content",
+        "license.decisionDate",
+        "license.validFrom",
+        "license.validUntil",
+        "license.authority.name",
+        "license.authority.uscc",
+        "license.status",
+        "license.sourceUnit.name",
+        "license.sourceUnit.uscc",
+        "license.remarks",
+        "penalty.decisionNumber",
+        "penalty.violationType",
+        "penalty.facts",
+        "penalty.legalBasis",
+        "penalty.categories",
+        "penalty.content",
+        "penalty.fineAmount",
+        "penalty.confiscatedAmount",
+        "penalty.suspendedOrRevokedLicense",
+        "penalty.decisionDate",
+        "penalty.validUntil",
+        "penalty.publicityEndDate",
+        "penalty.authority.name",
+        "penalty.authority.uscc",
+        "penalty.sourceUnit.name",
+        "penalty.sourceUnit.uscc",
+        "penalty.severity",
+        "penalty.keyArea",
+        "penalty.remarks",
+        "dishonestDebtor.caseNumber",
+        "dishonestDebtor.court",
+        "dishonestDebtor.province",
+        "dishonestDebtor.enforcementBasisNumber",
+        "dishonestDebtor.basisIssuer",
+        "dishonestDebtor.caseFilingDate",
+        "dishonestDebtor.obligation",
+        "dishonestDebtor.performance",
+        "dishonestDebtor.performedPart",
+        "dishonestDebtor.unperformedPart",
+        "dishonestDebtor.situations",
+        "dishonestDebtor.publishedDate",
+        "dishonestDebtor.sex",
+        "dishonestDebtor.age",
+        "listEntry.listKind",
+        "listEntry.listName",
+        "listEntry.listCode",
+        "listEntry.authority.name",
+        "listEntry.authority.uscc",
+        "listEntry.basis",
+        "listEntry.documentNumber",
+        "listEntry.listedDate",
+        "listEntry.validUntil",
+        "retraction.targetKind",
+        "retraction.targetNumber",
+        "retraction.targetRecordId",
+        "retraction.reason",
+        "retraction.effectiveDate",
+        "retraction.authority.name",
+        "retraction.authority.uscc",
+        "retraction.documentNumber",
+        "retraction.remarks",
+    ]
 }
 
 /// The source positions of the last CSV header a mapper saw: a file has one header, so one entry suffices.

@@ -59,6 +59,17 @@ enum JSONRows {
     /// As `row(from:number:location:)`; a flat object (scalar or null members, no repeated key) keeps its values by
     /// position under `schema`, which is reused while consecutive records have the same keys in the same order.
     static func rowReusing(from bytes: [UInt8], number: Int, location: String, schema: inout RowSchema?) -> SourceRow {
+        // The common record, a flat object, is read without building a value tree; the same names and values.
+        if let flat = JSONValue.parseFlatObject(bytes) {
+            if let last = schema, last.names == flat.names {
+                return SourceRow(number: number, location: location, schema: last, values: flat.values, raw: bytes)
+            }
+            let fresh = RowSchema(names: flat.names)
+            if !fresh.hasRepeatedNames {
+                schema = fresh
+                return SourceRow(number: number, location: location, schema: fresh, values: flat.values, raw: bytes)
+            }
+        }
         do {
             let value = try JSONValue.parse(bytes)
             guard case .object = value else {
@@ -147,7 +158,29 @@ struct JSONArrayDecoder: RowDecoder {
     }
 
     mutating func feed(_ chunk: [UInt8], emit: (SourceRow) throws -> Void) throws {
-        for byte in chunk {
+        try chunk.withUnsafeBufferPointer { buf in try feed(buf, emit: emit) }
+    }
+
+    private mutating func feed(_ buf: UnsafeBufferPointer<UInt8>, emit: (SourceRow) throws -> Void) throws {
+        var i = 0
+        let n = buf.count
+        while i < n {
+            // Inside a string of a captured record, the bytes up to the next quote or backslash are appended in
+            // one run: what `captureByte` does with them one by one, without passing the size limit (the byte
+            // that passes it takes the byte-by-byte step, which throws).
+            if capturing, inString, !escape {
+                let limit = min(n, i + max(maxRowBytes - capture.count, 0))
+                var j = i
+                while j < limit, buf[j] != 0x22, buf[j] != 0x5C { j += 1 }
+                if j > i {
+                    capture.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<j]))
+                    offset += j - i
+                    i = j
+                    continue
+                }
+            }
+            let byte = buf[i]
+            i += 1
             offset += 1
             if capturing {
                 switch captureByte(byte) {

@@ -27,6 +27,51 @@ enum JSONValue {
         }
     }
 
+    /// `parse(bytes).flatMembers()` without the value tree, for the common record: one object whose members are
+    /// all scalars or null. `nil` for anything else (nested values, or bytes that are not such an object, whose
+    /// error `parse` then reports): the caller takes the general path.
+    static func parseFlatObject(_ bytes: [UInt8]) -> FlatMembers? {
+        bytes.withUnsafeBufferPointer { buf -> FlatMembers? in
+            var p = Parser(buf: buf)
+            var flat = FlatMembers()
+            p.skipSpace()
+            guard p.i < buf.count, buf[p.i] == UInt8(ascii: "{") else { return nil }
+            p.i += 1
+            p.skipSpace()
+            if p.i < buf.count, buf[p.i] == UInt8(ascii: "}") {
+                p.i += 1
+            } else {
+                while true {
+                    p.skipSpace()
+                    guard p.i < buf.count, buf[p.i] == 0x22, let key = try? p.string() else { return nil }
+                    p.skipSpace()
+                    guard p.i < buf.count, buf[p.i] == UInt8(ascii: ":") else { return nil }
+                    p.i += 1
+                    p.skipSpace()
+                    guard p.i < buf.count, buf[p.i] != UInt8(ascii: "{"), buf[p.i] != UInt8(ascii: "["),
+                        let value = try? p.value(depth: 1)
+                    else { return nil }
+                    if !value.isNull {
+                        guard let text = value.scalarText else { return nil }
+                        flat.names.append(key)
+                        flat.values.append(text)
+                    }
+                    p.skipSpace()
+                    guard p.i < buf.count else { return nil }
+                    if buf[p.i] == UInt8(ascii: ",") {
+                        p.i += 1
+                        continue
+                    }
+                    guard buf[p.i] == UInt8(ascii: "}") else { return nil }
+                    p.i += 1
+                    break
+                }
+            }
+            p.skipSpace()
+            return p.i == buf.count ? flat : nil
+        }
+    }
+
     /// The value flattened to source fields: nested keys joined with `.`, arrays of scalars joined with U+001F,
     /// array elements that are objects as `key.N.sub`; null is absent.
     func flattened() -> [String: String] {

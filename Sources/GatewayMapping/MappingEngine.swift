@@ -97,28 +97,38 @@ public struct MappingEngine: Sendable {
 
 /// The per-run state behind the row callback: a class, so the closure handed to the decoders captures one
 /// reference (capturing the engine struct made every call copy it).
-private final class RunState {
+final class RunState {
     /// A record id (`rec_` + 32 hex digits) as 128 bits: a quarter of the memory of the string.
     struct IDKey: Hashable {
         let high: UInt64
         let low: UInt64
 
+        init(high: UInt64, low: UInt64) {
+            self.high = high
+            self.low = low
+        }
+
         init?(_ id: String) {
-            let hex = id.utf8.dropFirst(4)
-            guard id.hasPrefix("rec_"), hex.count == 32 else { return nil }
-            var h: UInt64 = 0
-            var l: UInt64 = 0
-            for (i, c) in hex.enumerated() {
-                let v: UInt64
-                switch c {
-                case 0x30...0x39: v = UInt64(c - 0x30)
-                case 0x61...0x66: v = UInt64(c - 0x61 + 10)
-                default: return nil
+            var id = id
+            let parsed = id.withUTF8 { b -> (UInt64, UInt64)? in
+                guard b.count == 36, b[0] == 0x72, b[1] == 0x65, b[2] == 0x63, b[3] == 0x5F else { return nil }
+                var h: UInt64 = 0
+                var l: UInt64 = 0
+                for i in 4..<36 {
+                    let c = b[i]
+                    let v: UInt64
+                    switch c {
+                    case 0x30...0x39: v = UInt64(c &- 0x30)
+                    case 0x61...0x66: v = UInt64(c &- 0x61 &+ 10)
+                    default: return nil
+                    }
+                    if i < 20 { h = h << 4 | v } else { l = l << 4 | v }
                 }
-                if i < 16 { h = h << 4 | v } else { l = l << 4 | v }
+                return (h, l)
             }
-            high = h
-            low = l
+            guard let parsed else { return nil }
+            high = parsed.0
+            low = parsed.1
         }
     }
 
@@ -129,7 +139,7 @@ private final class RunState {
     /// Accepted ids → first row, in 256 shards by the id's first byte: each shard grows (and rehashes) on its own,
     /// so memory rises in small steps instead of doubling the whole table at once (the old table and its doubled
     /// successor both lived during a resize: ≈ 60 MB at 1M rows; sharded ≈ 20–40 bytes a row, no spikes).
-    var seen: [[IDKey: Int32]] = Array(repeating: [:], count: 256)
+    var seen: [IDTable] = Array(repeating: IDTable(), count: 256)
     /// Ids of another form (should the id scheme change), kept as strings.
     var seenOther: [String: Int] = [:]
 
@@ -141,11 +151,9 @@ private final class RunState {
 
     /// The accepted row that had `id` first; records `row` under `id` when none did.
     func firstRow(for id: String, row: Int) -> Int? {
-        if let key = IDKey(id), row <= Int(Int32.max) {
+        if let key = IDKey(id), row >= 1, row <= Int(Int32.max) {
             let shard = Int(truncatingIfNeeded: key.high >> 56)
-            if let first = seen[shard][key] { return Int(first) }
-            seen[shard][key] = Int32(row)
-            return nil
+            return seen[shard].firstRow(key, row: Int32(row))
         }
         if let first = seenOther[id] { return first }
         seenOther[id] = row
@@ -157,6 +165,7 @@ private final class RunState {
         if detectDuplicates, outcome.verdict == .accepted, let id = outcome.recordID {
             if let first = firstRow(for: id, row: row.number) {
                 outcome.verdict = .rejected
+                outcome.raw = row.raw
                 outcome.problems.append(
                     .error(
                         "row", MappingProblemCode.duplicate,
@@ -170,6 +179,47 @@ private final class RunState {
         case .skipped: summary.skipped += 1
         }
         try onRow(outcome)
+    }
+}
+
+/// One shard of the duplicate index: an open-addressing hash table of record ids (128 bits) → first row. The ids
+/// are SHA-256 digests, so their own bits serve as the hash (no hashing per row, unlike `Dictionary`). 20 bytes a
+/// slot, at most ¾ full, doubled when it gets there (one shard at a time, see `RunState.seen`).
+struct IDTable {
+    private var keys: [UInt64] = []
+    /// Row numbers (≥ 1); 0 marks a free slot.
+    private var rows: [Int32] = []
+    private(set) var count = 0
+
+    /// The first row recorded for `key`, or nil after recording `row` (≥ 1) for it.
+    mutating func firstRow(_ key: RunState.IDKey, row: Int32) -> Int? {
+        if (count + 1) * 4 > rows.count * 3 { grow() }
+        let mask = rows.count - 1
+        var i = Int(truncatingIfNeeded: key.low) & mask
+        while true {
+            let r = rows[i]
+            if r == 0 {
+                keys[2 * i] = key.high
+                keys[2 * i + 1] = key.low
+                rows[i] = row
+                count += 1
+                return nil
+            }
+            if keys[2 * i] == key.high, keys[2 * i + 1] == key.low { return Int(r) }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldRows = rows
+        let capacity = max(16, rows.count * 2)
+        keys = Array(repeating: 0, count: 2 * capacity)
+        rows = Array(repeating: 0, count: capacity)
+        count = 0
+        for (i, r) in oldRows.enumerated() where r != 0 {
+            _ = firstRow(RunState.IDKey(high: oldKeys[2 * i], low: oldKeys[2 * i + 1]), row: r)
+        }
     }
 }
 

@@ -74,15 +74,56 @@ public enum Transforms {
     /// `TextNormalization.trim`, with a fast path for the common value that has nothing to trim (the Unicode
     /// property lookup behind `isWhitespace` was the largest single cost of mapping).
     public static func trim(_ v: String) -> String {
-        guard let first = v.unicodeScalars.first, let last = v.unicodeScalars.last else { return v }
-        if !isSpace(first), !isSpace(last) { return v }
+        // On the bytes: the first and the last scalar are read from the UTF-8 and compared with the white-space
+        // scalars (`TextNormalization.isWhitespace`: ASCII white space, U+0085, U+00A0, U+1680, U+2000…U+200A,
+        // U+2028, U+2029, U+202F, U+205F, U+3000). Nothing to trim: the value as it is.
+        var text = v
+        let edges = text.withUTF8 { b -> Bool in
+            guard let f = b.first, let l = b.last else { return false }
+            return startsWithWhitespace(b, f) || endsWithWhitespace(b, l)
+        }
+        if !edges { return v }
         return TextNormalization.trim(v)
+    }
+
+    @inline(__always)
+    static func startsWithWhitespace(_ b: UnsafeBufferPointer<UInt8>, _ f: UInt8) -> Bool {
+        if f < 0x80 { return isASCIISpace(f) }
+        switch f {
+        case 0xC2: return b.count >= 2 && (b[1] == 0x85 || b[1] == 0xA0)
+        case 0xE1, 0xE2, 0xE3: return b.count >= 3 && isThreeByteWhitespace(f, b[1], b[2])
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    static func endsWithWhitespace(_ b: UnsafeBufferPointer<UInt8>, _ l: UInt8) -> Bool {
+        if l < 0x80 { return isASCIISpace(l) }
+        let n = b.count
+        if n >= 2, b[n - 2] == 0xC2, l == 0x85 || l == 0xA0 { return true }
+        return n >= 3 && isThreeByteWhitespace(b[n - 3], b[n - 2], l)
+    }
+
+    /// U+1680 (E1 9A 80), U+2000…U+200A (E2 80 80…8A), U+2028/U+2029 (E2 80 A8/A9), U+202F (E2 80 AF),
+    /// U+205F (E2 81 9F), U+3000 (E3 80 80).
+    @inline(__always)
+    static func isThreeByteWhitespace(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        switch (a, b) {
+        case (0xE1, 0x9A): return c == 0x80
+        case (0xE2, 0x80): return c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF
+        case (0xE2, 0x81): return c == 0x9F
+        case (0xE3, 0x80): return c == 0x80
+        default: return false
+        }
     }
 
     /// `TextNormalization.halfWidth`, skipped when no full-width form or ideographic space can be present.
     public static func halfWidth(_ v: String) -> String {
         TextNormalization.halfWidth(v)
     }
+
+    @inline(__always)
+    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
         let x = s.value
@@ -123,6 +164,16 @@ public enum Transforms {
             let days = shifted >= 0 ? shifted / 86400 : (shifted - 86399) / 86400
             return CivilDate(dayNumber: Int(days))
         }
+        var valueText = value
+        var formatText = format
+        if let d = valueText.withUTF8({ v in formatText.withUTF8 { f in parseASCIIDate(v, format: f) } }) {
+            return d.date
+        }
+        return parseDateByScalars(value, format: format)
+    }
+
+    /// The general form of `parseDate(_:format:)`, scalar by scalar.
+    static func parseDateByScalars(_ value: String, format: String) -> CivilDate? {
         let v = Array(value.unicodeScalars)
         let f = Array(format.unicodeScalars)
         var i = 0
@@ -164,6 +215,56 @@ public enum Transforms {
         return CivilDate(year: year, month: month, day: day)
     }
 
+    /// `parseDate(_:format:)` over bytes when the value and the format are both ASCII (then bytes are scalars and the
+    /// same steps give the same answer); `nil` when either is not ASCII, `.some(nil)` when the value does not parse.
+    static func parseASCIIDate(_ v: UnsafeBufferPointer<UInt8>, format f: UnsafeBufferPointer<UInt8>) -> ASCIIDate? {
+        for b in v where b >= 0x80 { return nil }
+        for b in f where b >= 0x80 { return nil }
+        var i = 0
+        var j = 0
+        var year: Int?
+        var month: Int?
+        var day: Int?
+        func digits(min: Int, max: Int) -> Int? {
+            var n = 0
+            var count = 0
+            while count < max, i < v.count, v[i] >= 0x30, v[i] <= 0x39 {
+                n = n * 10 + Int(v[i] - 0x30)
+                i += 1
+                count += 1
+            }
+            return count >= min ? n : nil
+        }
+        let y = UInt8(ascii: "y")
+        let mm = UInt8(ascii: "M")
+        let dd = UInt8(ascii: "d")
+        while j < f.count {
+            if f[j] == y, j + 3 < f.count, f[j + 1] == y, f[j + 2] == y, f[j + 3] == y {
+                guard let n = digits(min: 4, max: 4) else { return ASCIIDate(date: nil) }
+                year = n
+                j += 4
+            } else if f[j] == mm || f[j] == dd {
+                let two = j + 1 < f.count && f[j + 1] == f[j]
+                guard let n = two ? digits(min: 2, max: 2) : digits(min: 1, max: 2) else { return ASCIIDate(date: nil) }
+                if f[j] == mm { month = n } else { day = n }
+                j += two ? 2 : 1
+            } else {
+                guard i < v.count, v[i] == f[j] else { return ASCIIDate(date: nil) }
+                i += 1
+                j += 1
+            }
+        }
+        if i < v.count {
+            guard v[i] == UInt8(ascii: " ") || v[i] == UInt8(ascii: "T") else { return ASCIIDate(date: nil) }
+        }
+        guard let year, let month, let day else { return ASCIIDate(date: nil) }
+        return ASCIIDate(date: CivilDate(year: year, month: month, day: day))
+    }
+
+    struct ASCIIDate {
+        let date: CivilDate?
+    }
+
     /// An amount: `2000`, `1,234.50`, `0.2万元`, `¥3,000元`, `3000.00 元`, `5万`. A unit suffix wins over
     /// `defaultUnit`; the result is exact (fen), never rounded.
     public static func parseMoney(_ text: String, defaultUnit: Money.Unit) throws -> Money {
@@ -201,10 +302,22 @@ public enum Transforms {
 
     /// Splits a multi-valued field on the given separators (and U+001F), dropping empty parts.
     public static func split(_ text: String, separators: [String]) -> [String] {
+        if separators.allSatisfy(\.isEmpty), let parts = splitOnValueSeparator(text) { return parts }
         var parts = [text]
         for sep in separators + [SourceRow.valueSeparator] where !sep.isEmpty {
             parts = parts.flatMap { $0.components(separatedBy: sep) }
         }
         return parts.map { trim($0) }.filter { !$0.isEmpty }
+    }
+
+    /// `split` with no separators of the dialect, for a value without U+001F: the value itself, trimmed. No other
+    /// sequence is equivalent to U+001F (it has no decomposition and is part of none), so the general path would
+    /// not split it either. Values holding U+001F take the general path.
+    static func splitOnValueSeparator(_ text: String) -> [String]? {
+        var t = text
+        let hasSeparator = t.withUTF8 { b in b.contains(0x1F) }
+        if hasSeparator { return nil }
+        let v = trim(text)
+        return v.isEmpty ? [] : [v]
     }
 }

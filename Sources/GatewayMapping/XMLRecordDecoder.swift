@@ -43,17 +43,18 @@ final class XMLRecordDecoder {
                     MappingError.xmlMalformed,
                     "the XML is not well formed at line \(parser.lineNumber), column \(parser.columnNumber): \(err)")
             }
-            if delegate.depth != 0 || !delegate.sawRoot {
+            if delegate.state.depth != 0 || !delegate.state.sawRoot {
                 throw MappingError(MappingError.xmlMalformed, "the XML document ends early (line \(parser.lineNumber))")
             }
         }
     }
 
-    private final class Delegate: NSObject, XMLParserDelegate {
-        let owner: XMLRecordDecoder
-        let emit: (SourceRow) throws -> Void
-        weak var parser: XMLParser?
-        var thrown: Error?
+    /// The reading state, a struct kept in one property of the delegate: each callback then makes one access to
+    /// it, instead of a dynamically checked access (exclusivity) per property of a class, about 20 per element.
+    struct ReadState {
+        let recordElement: String
+        let namespace: String?
+        let maxRowBytes: Int
         var depth = 0
         var sawRoot = false
         // The record being read.
@@ -64,22 +65,45 @@ final class XMLRecordDecoder {
         /// Per open element below the record: whether it had child elements (then it is not a field itself).
         var hadChild: [Bool] = []
         var text = ""
+        /// The record's fields in document order while no name repeats (then `fields` takes over), so that a
+        /// record with the same names as the previous one reuses its `RowSchema` and the mapper reads its values by
+        /// position (no dictionary per record).
+        var names: [String] = []
+        var values: [String] = []
+        /// Whether `names` so far equal the first names of `schema`.
+        var followsSchema = true
+        var schema: RowSchema?
+        var useDictionary = false
         var fields: [String: String] = [:]
         var size = 0
 
-        init(owner: XMLRecordDecoder, emit: @escaping (SourceRow) throws -> Void, parser: XMLParser) {
-            self.owner = owner
-            self.emit = emit
-            self.parser = parser
+        init(recordElement: String, namespace: String?, maxRowBytes: Int) {
+            self.recordElement = recordElement
+            self.namespace = namespace
+            self.maxRowBytes = maxRowBytes
         }
 
-        func fail(_ error: Error) {
-            if thrown == nil { thrown = error }
-            parser?.abortParsing()
-        }
-
-        func add(_ key: String, _ value: String) {
+        mutating func add(_ key: String, _ value: String) {
             size += key.utf8.count + value.utf8.count
+            if !useDictionary {
+                let k = names.count
+                if followsSchema, let schema, k < schema.names.count, schema.names[k] == key {
+                    // The names of a schema are distinct, so `key` is not among the earlier names.
+                    names.append(key)
+                    values.append(value)
+                    return
+                }
+                followsSchema = false
+                if !names.contains(key) {
+                    names.append(key)
+                    values.append(value)
+                    return
+                }
+                // A repeated name: the values are joined under one key, by name.
+                useDictionary = true
+                fields = [:]
+                for (n, v) in zip(names, values) { fields[n] = v }
+            }
             if let old = fields[key] {
                 fields[key] = old + SourceRow.valueSeparator + value
             } else {
@@ -87,68 +111,119 @@ final class XMLRecordDecoder {
             }
         }
 
-        func parser(
-            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-            qualifiedName qName: String?,
-            attributes attributeDict: [String: String] = [:]
+        mutating func start(
+            _ elementName: String, namespaceURI: String?, attributes: [String: String], line: () -> Int
         ) {
             depth += 1
             sawRoot = true
             if recordDepth == nil {
-                if elementName == owner.recordElement, owner.namespace == nil || owner.namespace == namespaceURI {
+                if elementName == recordElement, namespace == nil || namespace == namespaceURI {
                     recordDepth = depth
-                    recordLine = parser.lineNumber
+                    recordLine = line()
                     fields = [:]
+                    names.removeAll(keepingCapacity: true)
+                    values.removeAll(keepingCapacity: true)
+                    followsSchema = true
+                    useDictionary = false
                     size = 0
                     path = []
                     hadChild = []
-                    for (k, v) in attributeDict { add("@" + k, v) }
+                    for (k, v) in attributes { add("@" + k, v) }
                 }
                 return
             }
             if !hadChild.isEmpty { hadChild[hadChild.count - 1] = true }
             path.append(elementName)
             hadChild.append(false)
-            let base = path.joined(separator: ".")
-            for (k, v) in attributeDict { add(base + "@" + k, v) }
+            if !attributes.isEmpty {
+                let base = path.joined(separator: ".")
+                for (k, v) in attributes { add(base + "@" + k, v) }
+            }
             text = ""
         }
 
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard recordDepth != nil, !path.isEmpty else { return }
+        /// Adds text to the open field; the error when the record grows beyond `maxRowBytes`.
+        mutating func characters(_ string: String) -> MappingError? {
+            guard recordDepth != nil, !path.isEmpty else { return nil }
             text += string
-            if size + text.utf8.count > owner.maxRowBytes {
-                fail(
-                    MappingError(
-                        MappingError.rowTooLarge,
-                        "record \(rowNumber + 1) starting at line \(recordLine) is longer than \(owner.maxRowBytes) bytes (maxRowBytes)"
-                    ))
+            if size + text.utf8.count > maxRowBytes {
+                return MappingError(
+                    MappingError.rowTooLarge,
+                    "record \(rowNumber + 1) starting at line \(recordLine) is longer than \(maxRowBytes) bytes (maxRowBytes)"
+                )
             }
+            return nil
+        }
+
+        /// Closes an element; the record, when this closes one.
+        mutating func end() -> SourceRow? {
+            defer { depth -= 1 }
+            guard let rd = recordDepth else { return nil }
+            if depth == rd {
+                recordDepth = nil
+                rowNumber += 1
+                let location = "\(recordElement) \(rowNumber) (line \(recordLine))"
+                let storage: SourceRow.Storage
+                if useDictionary {
+                    storage = .dictionary(fields)
+                } else if followsSchema, let schema, schema.names.count == names.count {
+                    storage = .columns(schema, values)
+                } else {
+                    let fresh = RowSchema(names: names)
+                    schema = fresh
+                    storage = .columns(fresh, values)
+                }
+                return SourceRow(number: rowNumber, location: location, storage: storage, xmlElement: recordElement)
+            }
+            if hadChild.last != true {
+                add(path.count == 1 ? path[0] : path.joined(separator: "."), text)
+            }
+            text = ""
+            path.removeLast()
+            hadChild.removeLast()
+            return nil
+        }
+    }
+
+    private final class Delegate: NSObject, XMLParserDelegate {
+        let emit: (SourceRow) throws -> Void
+        weak var parser: XMLParser?
+        var thrown: Error?
+        var state: ReadState
+
+        init(owner: XMLRecordDecoder, emit: @escaping (SourceRow) throws -> Void, parser: XMLParser) {
+            self.emit = emit
+            self.parser = parser
+            self.state = ReadState(
+                recordElement: owner.recordElement, namespace: owner.namespace, maxRowBytes: owner.maxRowBytes)
+        }
+
+        func fail(_ error: Error) {
+            if thrown == nil { thrown = error }
+            parser?.abortParsing()
+        }
+
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+            qualifiedName qName: String?,
+            attributes attributeDict: [String: String] = [:]
+        ) {
+            state.start(elementName, namespaceURI: namespaceURI, attributes: attributeDict) { parser.lineNumber }
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            if let error = state.characters(string) { fail(error) }
         }
 
         func parser(
             _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
         ) {
-            defer { depth -= 1 }
-            guard let rd = recordDepth else { return }
-            if depth == rd {
-                recordDepth = nil
-                rowNumber += 1
-                let location = "\(owner.recordElement) \(rowNumber) (line \(recordLine))"
-                let raw = XMLPrologue.serialize(element: owner.recordElement, fields: fields)
-                do {
-                    try emit(SourceRow(number: rowNumber, location: location, fields: fields, raw: raw))
-                } catch {
-                    fail(error)
-                }
-                return
+            guard let row = state.end() else { return }
+            do {
+                try emit(row)
+            } catch {
+                fail(error)
             }
-            if hadChild.last != true {
-                add(path.joined(separator: "."), text)
-            }
-            text = ""
-            path.removeLast()
-            hadChild.removeLast()
         }
 
         func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {

@@ -40,6 +40,30 @@ import Testing
         #expect(r.err.contains("13 rows: 5 accepted, 8 rejected"))
     }
 
+    /// The byte path of standard output (`CLIIO.outBytes` with a byte writer, as the real process has) writes the
+    /// same bytes as the String path, and nothing through `writeOut`.
+    @Test func mapWritesTheSameBytesThroughTheByteWriter() throws {
+        final class Box: @unchecked Sendable {
+            var bytes: [UInt8] = []
+            var strings = ""
+        }
+        let box = Box()
+        let io = CLIIO(
+            readAll: { Data() }, writeOut: { box.strings += $0 }, writeErr: { _ in },
+            writeOutBytes: { box.bytes.append(contentsOf: $0) })
+        let common = ["--contracts", TestSupport.contracts.path, "--partners", TestSupport.partners.path]
+        let status = CLI.main(
+            ["map", "--partner", "songjiang", "--kind", "penalty", songjiangInput, "--today", "2026-11-27"] + common,
+            io: io)
+        #expect(status == 1)
+        let golden = try String(
+            contentsOf: TestSupport.partners.appendingPathComponent(
+                "songjiang/fixtures/penalty-2024-05/expected-records.jsonl"),
+            encoding: .utf8)
+        #expect(box.bytes == Array(golden.utf8))
+        #expect(box.strings.isEmpty)
+    }
+
     @Test func mapExitsZeroWhenEveryRowIsAccepted() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("map-ok-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -22,6 +22,61 @@ extension CanonicalJSONWriter {
         writeString(v)
     }
 
+    /// A date as `description` writes it (`YYYY-MM-DD`), digit by digit; other years take `description`.
+    private mutating func date(_ k: StaticString, _ v: CivilDate?, _ m: inout Members) {
+        guard let v else { return }
+        key(k, &m)
+        writeDate(v)
+    }
+
+    private mutating func date(_ k: StaticString, _ v: DateLimit?, _ m: inout Members) {
+        guard let v else { return }
+        key(k, &m)
+        switch v {
+        case .longTerm: writeDate(DateLimit.longTermSentinel)
+        case .date(let d): writeDate(d)
+        }
+    }
+
+    private mutating func writeDate(_ d: CivilDate) {
+        guard (0...9999).contains(d.year), (1...12).contains(d.month), (1...31).contains(d.day) else {
+            writeString(d.description)
+            return
+        }
+        let y = d.year
+        let digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0x22, UInt8(0x30 + y / 1000), UInt8(0x30 + y / 100 % 10), UInt8(0x30 + y / 10 % 10), UInt8(0x30 + y % 10),
+            0x2D, UInt8(0x30 + d.month / 10), UInt8(0x30 + d.month % 10), 0x2D, UInt8(0x30 + d.day / 10),
+            UInt8(0x30 + d.day % 10), 0x22
+        )
+        withUnsafeBytes(of: digits) { bytes.append(contentsOf: $0) }
+    }
+
+    /// An amount as `yuanText` writes it (`-1234.50`), without the intermediate strings.
+    private mutating func money(_ k: StaticString, _ v: Money?, _ m: inout Members) {
+        guard let v else { return }
+        key(k, &m)
+        let magnitude = v.fen.magnitude
+        bytes.append(0x22)
+        if v.fen < 0 { bytes.append(UInt8(ascii: "-")) }
+        var whole = magnitude / 100
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for any UInt64 in decimal
+        withUnsafeMutableBytes(of: &digits) { d in
+            var i = d.count
+            repeat {
+                i -= 1
+                d[i] = UInt8(truncatingIfNeeded: 0x30 + whole % 10)
+                whole /= 10
+            } while whole > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[i...]))
+        }
+        let cents = magnitude % 100
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(UInt8(truncatingIfNeeded: 0x30 + cents / 10))
+        bytes.append(UInt8(truncatingIfNeeded: 0x30 + cents % 10))
+        bytes.append(0x22)
+    }
+
     private mutating func strings(_ k: StaticString, _ v: [String], _ m: inout Members) {
         key(k, &m)
         bytes.append(UInt8(ascii: "["))
@@ -83,7 +138,7 @@ extension CanonicalJSONWriter {
                 bytes.append(contentsOf: String(age).utf8)
             }
             str("basisIssuer", x.basisIssuer, &n)
-            str("caseFilingDate", x.caseFilingDate.description, &n)
+            date("caseFilingDate", x.caseFilingDate, &n)
             str("caseNumber", x.caseNumber, &n)
             str("court", x.court, &n)
             str("enforcementBasisNumber", x.enforcementBasisNumber, &n)
@@ -91,7 +146,7 @@ extension CanonicalJSONWriter {
             str("performance", x.performance, &n)
             str("performedPart", x.performedPart, &n)
             str("province", x.province, &n)
-            str("publishedDate", x.publishedDate.description, &n)
+            date("publishedDate", x.publishedDate, &n)
             str("sex", x.sex, &n)
             strings("situations", x.situations, &n)
             str("unperformedPart", x.unperformedPart, &n)
@@ -103,15 +158,15 @@ extension CanonicalJSONWriter {
             str("categoryDetail", x.categoryDetail, &n)
             str("certificateName", x.certificateName, &n)
             str("content", x.content, &n)
-            str("decisionDate", x.decisionDate.description, &n)
+            date("decisionDate", x.decisionDate, &n)
             str("decisionNumber", x.decisionNumber, &n)
             str("documentTitle", x.documentTitle, &n)
             str("licenseNumber", x.licenseNumber, &n)
             str("remarks", x.remarks, &n)
             authority("sourceUnit", x.sourceUnit, &n)
             str("status", x.status, &n)
-            str("validFrom", x.validFrom.description, &n)
-            str("validUntil", x.validUntil.description, &n)
+            date("validFrom", x.validFrom, &n)
+            date("validUntil", x.validUntil, &n)
         case .listEntry(let x):
             key("listEntry", &m)
             bytes.append(UInt8(ascii: "{"))
@@ -121,34 +176,34 @@ extension CanonicalJSONWriter {
             str("listCode", x.listCode, &n)
             str("listKind", x.listKind, &n)
             str("listName", x.listName, &n)
-            str("listedDate", x.listedDate.description, &n)
-            str("validUntil", x.validUntil?.description, &n)
+            date("listedDate", x.listedDate, &n)
+            date("validUntil", x.validUntil, &n)
         case .penalty(let x):
             key("penalty", &m)
             bytes.append(UInt8(ascii: "{"))
             authority("authority", x.authority, &n)
             strings("categories", x.categories, &n)
-            str("confiscatedAmount", x.confiscatedAmount?.yuanText, &n)
+            money("confiscatedAmount", x.confiscatedAmount, &n)
             str("content", x.content, &n)
-            str("decisionDate", x.decisionDate.description, &n)
+            date("decisionDate", x.decisionDate, &n)
             str("decisionNumber", x.decisionNumber, &n)
             str("facts", x.facts, &n)
-            str("fineAmount", x.fineAmount?.yuanText, &n)
+            money("fineAmount", x.fineAmount, &n)
             str("keyArea", x.keyArea, &n)
             str("legalBasis", x.legalBasis, &n)
-            str("publicityEndDate", x.publicityEndDate?.description, &n)
+            date("publicityEndDate", x.publicityEndDate, &n)
             str("remarks", x.remarks, &n)
             str("severity", x.severity, &n)
             authority("sourceUnit", x.sourceUnit, &n)
             str("suspendedOrRevokedLicense", x.suspendedOrRevokedLicense, &n)
-            str("validUntil", x.validUntil.description, &n)
+            date("validUntil", x.validUntil, &n)
             str("violationType", x.violationType, &n)
         case .retraction(let x):
             key("retraction", &m)
             bytes.append(UInt8(ascii: "{"))
             authority("authority", x.authority, &n)
             str("documentNumber", x.documentNumber, &n)
-            str("effectiveDate", x.effectiveDate.description, &n)
+            date("effectiveDate", x.effectiveDate, &n)
             str("reason", x.reason, &n)
             str("remarks", x.remarks, &n)
             str("targetKind", x.targetKind.rawValue, &n)
