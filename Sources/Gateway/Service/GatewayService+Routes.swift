@@ -61,9 +61,12 @@ extension GatewayService {
             ]
             return .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
         }
+        let recordsLookup = measureLookup()
         router.get("/v1/subjects/:key/records", blocking: true) { [self] _, context in
             _ = try require(.readRecords, context)
-            let keys = subjectKeys(context.parameters["key"] ?? "")
+            // As `/v1/subjects/:key/measures`: a masked number → 422, anything else that identifies nobody → 400.
+            let text = context.parameters["key"] ?? ""
+            let keys = try MeasureLookup.problems { try recordsLookup.subjectKeys(text.removingPercentEncoding ?? text) }
             var lines: [String] = []
             for key in keys {
                 for id in try store.recordIDs(subjectKey: key) {
@@ -179,16 +182,6 @@ extension GatewayService {
                 detail: "client \(principal.id) lacks the \(scopes.map(\.rawValue).joined(separator: " or ")) scope")
         }
         return principal
-    }
-
-    /// Match keys for a subject given in a path: `uscc:…`/`id:…` as they are; a USCC or identity number is
-    /// checked and (identity numbers) hashed here, never logged.
-    func subjectKeys(_ text: String) -> [String] {
-        let decoded = text.removingPercentEncoding ?? text
-        if decoded.hasPrefix("uscc:") || decoded.hasPrefix("id:") { return [decoded] }
-        return TrustTravel.subjectKeys(
-            for: decoded, checker: IdentifierChecker(authorities: codes.usccAuthorities), keyring: configuration.keyring
-        ).keys
     }
 
     func query(_ request: HTTPRequest, _ name: String) -> String? {
