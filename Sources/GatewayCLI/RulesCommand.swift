@@ -7,23 +7,34 @@ enum RulesCommand: Command {
     static let name = "rules"
     static let summary = "check the measure catalogue and rules, run the rule tests (Contracts/rules/)"
     static let help = """
-        Usage: g60-gateway rules test [--contracts DIR] [--require-coverage]
-               g60-gateway rules check [--contracts DIR]
+        Usage: g60-gateway rules test [--contracts DIR] [--partners DIR] [--require-coverage]
+               g60-gateway rules check [--contracts DIR] [--partners DIR]
 
-          check   loads measures.json, rules.json and periods.json and checks them against each other
-          test    runs every Contracts/rules/tests/*.json case (records in, expected decisions out on given dates);
+          check   loads measures.json, rules.json and periods.json, and every city's additions
+                  Partners/<slug>/rules.json, and checks them against each other (errors name the file, the rule
+                  and the field)
+          test    runs every Contracts/rules/tests/*.json case and every city's Partners/<slug>/rules-tests/*.json
+                  case (records in, expected decisions out on given dates) with the cities' additions loaded;
                   prints PASS/FAIL per case with each failed expectation, then the rules and measures no case
                   covered. --require-coverage fails when any rule or measure is uncovered.
+
+          --partners DIR  the Partners/ folder (default: $G60_PARTNERS, else beside Contracts/)
 
         Exit status: 0 all passed, 1 a case failed (or coverage is missing), 2 usage, 4 the rule data is invalid.
         """
 
     static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
-        let args = try ArgumentList(arguments, valued: ["--contracts"], switches: ["--require-coverage"])
+        let args = try ArgumentList(arguments, valued: ["--contracts", "--partners"], switches: ["--require-coverage"])
         let contracts = try ContractsLocator.find(explicit: args.value("--contracts"))
+        let partners = PartnersLocator.find(args.value("--partners"), contracts: contracts)
+        // Contracts/rules/tests exercise the shared rules; the cities' cases run with every city's additions.
+        let shared: RuleEngine
         let engine: RuleEngine
+        let partnerCases: [(file: String, test: RuleTestCase)]
         do {
-            engine = try RuleEngine.load(contracts: contracts)
+            shared = try RuleEngine.load(contracts: contracts)
+            engine = try RuleEngine.load(contracts: contracts, partners: partners)
+            partnerCases = try RuleEngine.partnerRuleTests(partners: partners)
         } catch {
             io.err("g60-gateway rules: \(error)")
             return .unreadable
@@ -35,12 +46,15 @@ enum RulesCommand: Command {
                     + "rules \(engine.rules.version): \(engine.rules.rules.count) rules; periods \(engine.periods.version)")
             return .ok
         case "test":
-            let cases = try RuleTestCase.loadAll(directory: contracts.appendingPathComponent("rules/tests"))
+            let cases =
+                try RuleTestCase.loadAll(directory: contracts.appendingPathComponent("rules/tests")).map {
+                    ($0.file, $0.test, shared)
+                } + partnerCases.map { ("Partners/" + $0.file, $0.test, engine) }
             var failed = 0
             var rules = Set<String>()
             var measures = Set<String>()
-            for (file, test) in cases {
-                let outcome = test.run(engine: engine, file: file)
+            for (file, test, caseEngine) in cases {
+                let outcome = test.run(engine: caseEngine, file: file)
                 rules.formUnion(outcome.coveredRules)
                 measures.formUnion(outcome.coveredMeasures)
                 if outcome.failures.isEmpty {

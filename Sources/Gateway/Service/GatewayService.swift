@@ -79,7 +79,11 @@ public final class GatewayService: @unchecked Sendable {
             ?? CurlEnvelopeTransport(
                 configuration: HTTPClientConfiguration(connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout))
         dispatcher = MeasureDispatcher(
-            store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
+            store: store,
+            // The shared rules and every city's additions (Partners/<slug>/rules.json), checked at start-up.
+            engine: try RuleEngine.load(
+                contracts: contracts, partners: URL(fileURLWithPath: configuration.partnersDirectory)),
+            partners: partners, logger: self.logger)
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
         }
