@@ -122,6 +122,14 @@ func serve(dir: URL, port: Int, db: String) throws {
     ]
     let file = dir.appendingPathComponent("gateway.json")
     try JSONSerialization.data(withJSONObject: object).write(to: file)
+    // The seeded decisions are this store's truth (it has no records): mark them as made with the node's rule data,
+    // so the start-up backfill does not re-evaluate (and lift) the million subjects during the measurement.
+    do {
+        let engine = try RuleEngine.load(
+            contracts: repo.appendingPathComponent("Contracts"), partners: repo.appendingPathComponent("Partners"))
+        let store = try SQLiteStore(path: db, options: SQLiteStoreOptions(quickCheckOnOpen: false))
+        try store.saveMeasureBackfillState(MeasureBackfillState(evaluatedWith: engine.fingerprint))
+    }
     let service = try GatewayService(configuration: try Configuration.load(file: file.path, environment: [:]))
     try service.start()
     FileHandle.standardError.write(Data("g60-lookup-bench serving on 127.0.0.1:\(port)\n".utf8))

@@ -134,6 +134,9 @@ public final class GatewayService: @unchecked Sendable {
             spawn("mapper-\(i)") { try worker.runOnce() }
         }
         spawn("measure-sweep") { [dispatcher] in try dispatcher.sweepIfDue() }
+        // Rule data other than the stored decisions were made with: every subject is re-evaluated in the background.
+        let backfill = MeasureBackfill(dispatcher: dispatcher)
+        spawn("measure-backfill") { try backfill.runIfDue() }
         for partner in partners.ids.compactMap({ partners.partner($0) }) {
             let worker = try DeliveryWorker(
                 store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,

@@ -140,6 +140,12 @@ enum Schema {
         """,
         // 3: stored measure decisions and the subject index (see Schema+Measures.swift).
         measuresMigration,
+        // 4 and 5: placeholders on the `lookup` branch for the migrations other branches add under these numbers
+        // (the integrator keeps theirs).
+        "-- 4: reserved",
+        "-- 5: reserved",
+        // 6: the measure backfill's state (see Schema+Backfill.swift).
+        backfillMigration,
     ]
 
     /// The migration that replaces the clear `identity_numbers` table with `identity_sealed`.
