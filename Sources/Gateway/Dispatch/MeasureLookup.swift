@@ -18,6 +18,8 @@ public struct MeasureLookup: Sendable {
     let today: @Sendable () -> CivilDate
     /// The lookup's own read connections (the hot path).
     let reader: MeasureLookupReader
+    /// The byte-level reading of identity numbers with OpenSSL's HMAC (nil: OpenSSL refused; the general path).
+    let fastKeys: LookupSubjectKeys?
 
     public init(
         store: SQLiteStore, catalogue: MeasureCatalogue, checker: IdentifierChecker, keyring: SubjectKeyring,
@@ -29,6 +31,7 @@ public struct MeasureLookup: Sendable {
         self.keyring = keyring
         self.today = today
         self.reader = MeasureLookupReader(path: store.path)
+        self.fastKeys = try? LookupSubjectKeys(checker: checker, keyring: keyring)
     }
 
     /// Error codes (GatewayError) of a subject that identifies nobody exactly.
@@ -82,13 +85,16 @@ public struct MeasureLookup: Sendable {
     /// punishment) and not past their end. Reads three columns, never the decisions' JSON.
     public func benefitCodes(subject: String) throws -> [String] {
         let date = today().description
-        var codes = Set<String>()
+        let keys = try fastKeys?.keys(subject) ?? subjectKeys(subject)
         // Each reading of the subject separately: one subject's punishment suspends only its own incentives.
-        for key in try subjectKeys(subject) {
-            for row in try reader.measureStatuses(subjectKey: key, measurePrefix: TrustTravel.measurePrefix)
-            where row.status == MeasureDecision.Status.active.rawValue && (row.nextChange.map { $0 > date } ?? true) {
-                codes.insert(row.measure)
-            }
+        if keys.count == 1 {
+            // In code order already (the index's order).
+            return try reader.activeMeasureCodes(subjectKey: keys[0], measurePrefix: TrustTravel.measurePrefix, today: date)
+        }
+        var codes = Set<String>()
+        for key in keys {
+            codes.formUnion(
+                try reader.activeMeasureCodes(subjectKey: key, measurePrefix: TrustTravel.measurePrefix, today: date))
         }
         return codes.sorted()
     }
@@ -166,6 +172,10 @@ public struct MeasureLookup: Sendable {
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count == 2, parts[0] == name {
+                // Nothing to decode (the usual identity number): no Foundation round trip.
+                if !parts[1].utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+                    return String(parts[1])
+                }
                 return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             }
         }
