@@ -103,6 +103,7 @@ extension SQLiteStore {
                 for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
             }
         }
+        MeasureWriteCounter.forStore(path: path).bump()
     }
 
     static func insertDecision(
@@ -163,6 +164,7 @@ extension SQLiteStore {
                 }
             }
         }
+        MeasureWriteCounter.forStore(path: path).bump()
     }
 }
 
@@ -242,6 +244,7 @@ extension SQLiteStore {
             }
             try Self.saveBackfill(ctx.db, backfill)
         }
+        MeasureWriteCounter.forStore(path: path).bump()
     }
 
     static func saveBackfill(_ db: SQLiteConnection, _ s: MeasureBackfillState) throws {

@@ -2,7 +2,7 @@ import Foundation
 import GatewayCore
 import GatewayCrypto
 import GatewayDispatch
-import GatewayStore
+@testable import GatewayStore
 import GatewayTesting
 import Testing
 
@@ -36,7 +36,7 @@ import Testing
         var inputs: [String] = [
             "11010219840406970X", "110102198404069701", "010102198404069708", "110102187912319999",
             "110102198402309999", "11010220000229001X", "11010219000229001X", "91310000132260250X",
-            "91310000MA1K3XW200", "11010219840406970x", " 11010219840406970X", "110102********970X",
+            "91310000MA1K3XW200", "11010219840406970x", "330402198404060032", "510105198404060039", " 11010219840406970X", "110102********970X",
             "1101021984040697", "110102198404069700X", "ABCDEFGHIJKLMNOPQR",
         ]
         // Every body with each possible last character: valid and invalid identity numbers, and the ~1 in 31 that
@@ -101,5 +101,57 @@ import Testing
         #expect(
             try reader.activeMeasureCodes(subjectKey: "id:a", measurePrefix: "g60.travel.", today: "2026-11-27")
                 == ["g60.travel.priorityLane", "g60.travel.scenicDiscount"])
+    }
+
+    /// The reader keeps a read snapshot across lookups, and takes a new one as soon as this process commits
+    /// decisions (exact), or when the snapshot is older than its bound (writes of other processes).
+    @Test func snapshotsFollowDecisionWrites() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-snap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: dir.appendingPathComponent("s.sqlite").path)
+        func decisions(_ status: String) -> [MeasureEvaluation] {
+            [
+                MeasureEvaluation(
+                    subjectKey: "id:a",
+                    decisions: [
+                        StoredMeasureDecision(
+                            subjectKey: "id:a", key: "r|g60.travel.scenicDiscount|x", measure: "g60.travel.scenicDiscount",
+                            rule: "r", recordID: "x", status: status, nextChange: nil, content: "{}")
+                    ], evaluatedOn: "2026-11-27", notices: [])
+            ]
+        }
+        let held = MeasureLookupReader(path: store.path, maxConnections: 1, maxSnapshotAgeMilliseconds: 600_000)
+        let fresh = MeasureLookupReader(path: store.path, maxConnections: 1, maxSnapshotAgeMilliseconds: 0)
+        func codes(_ reader: MeasureLookupReader) throws -> [String] {
+            try reader.activeMeasureCodes(subjectKey: "id:a", measurePrefix: "g60.travel.", today: "2026-11-27")
+        }
+        #expect(try codes(held).isEmpty)
+        // This process's decision write: the next lookup sees it at once.
+        try store.replaceMeasureDecisions(decisions("active"))
+        #expect(try codes(held) == ["g60.travel.scenicDiscount"])
+        try store.replaceMeasureDecisions(decisions("suspended"))
+        #expect(try codes(held).isEmpty)
+        try store.replaceMeasureDecisions(decisions("active"))
+        #expect(try codes(held) == ["g60.travel.scenicDiscount"])
+        #expect(try codes(fresh) == ["g60.travel.scenicDiscount"])
+        // A write that does not pass through this process's counter (as another process's would): the held
+        // snapshot still answers from before; a reader whose bound has passed sees the write.
+        try store.withWriterForTesting { db in
+            try db.run("UPDATE measure_decisions SET status = 'lifted' WHERE subject_key = 'id:a'")
+        }
+        #expect(try codes(held) == ["g60.travel.scenicDiscount"])
+        #expect(try codes(fresh).isEmpty)
+        // The idle timer's work: a snapshot younger than the bound is kept, an aged one ends and the next lookup
+        // reads afresh.
+        try store.replaceMeasureDecisions(decisions("active"))
+        #expect(try codes(held) == ["g60.travel.scenicDiscount"])
+        try store.withWriterForTesting { db in
+            try db.run("UPDATE measure_decisions SET status = 'lifted' WHERE subject_key = 'id:a'")
+        }
+        held.endIdleSnapshots()
+        #expect(try codes(held) == ["g60.travel.scenicDiscount"])
+        held.endIdleSnapshots(olderThan: 0)
+        #expect(try codes(held).isEmpty)
     }
 }

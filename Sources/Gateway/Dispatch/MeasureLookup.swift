@@ -17,7 +17,7 @@ public struct MeasureLookup: Sendable {
     let keyring: SubjectKeyring
     let today: @Sendable () -> CivilDate
     /// The lookup's own read connections (the hot path).
-    let reader: MeasureLookupReader
+    public let reader: MeasureLookupReader
     /// The byte-level reading of identity numbers with OpenSSL's HMAC (nil: OpenSSL refused; the general path).
     let fastKeys: LookupSubjectKeys?
 
