@@ -13,8 +13,13 @@ extension GatewayService {
     func makeRouter() -> HTTPRouter {
         var router = HTTPRouter()
         router.use(ProblemMiddleware())
-        router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self] request, context in
-            try authenticate(request, context)
+        // Bearer principals built once (the lookup's hot path authenticates every request); first client wins.
+        var bearer: [String: HTTPPrincipal] = [:]
+        for client in configuration.clients {
+            if let hash = client.tokenHash, bearer[hash] == nil { bearer[hash] = principal(client) }
+        }
+        router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self, bearer] request, context in
+            try authenticate(request, context, bearer: bearer)
         })
         router.use(RateLimitMiddleware(requestsPerMinute: configuration.limits.requestsPerMinutePerClient))
         router.get("/healthz") { _, _ in .text("ok\n") }
@@ -143,10 +148,13 @@ extension GatewayService {
 
     /// A bearer token (its SHA-256 must match a configured client) or a mutual-TLS client certificate whose SAN
     /// binds a partner that a client is configured for.
-    func authenticate(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPPrincipal? {
+    func authenticate(
+        _ request: HTTPRequest, _ context: RequestContext, bearer: [String: HTTPPrincipal]? = nil
+    ) throws -> HTTPPrincipal? {
         if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
             let token = Array(authorization.dropFirst(7).utf8)
             let hash = "sha256:" + Digest.hash(token, using: .sha256).hexString
+            if let bearer { return bearer[hash] }
             guard let client = configuration.clients.first(where: { $0.tokenHash == hash }) else { return nil }
             return principal(client)
         }
@@ -175,8 +183,8 @@ extension GatewayService {
         guard let principal = context.principal else {
             throw HTTPProblem(status: 401, code: "auth.required", detail: "send a bearer token or a client certificate")
         }
-        let held = Set((principal.attributes["scopes"] ?? "").split(separator: ",").map(String.init))
-        guard scopes.contains(where: { held.contains($0.rawValue) }) else {
+        let held = (principal.attributes["scopes"] ?? "").split(separator: ",")
+        guard scopes.contains(where: { scope in held.contains { $0 == scope.rawValue } }) else {
             throw HTTPProblem(
                 status: 403, code: "auth.scope",
                 detail: "client \(principal.id) lacks the \(scopes.map(\.rawValue).joined(separator: " or ")) scope")
