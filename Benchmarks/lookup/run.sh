@@ -70,18 +70,19 @@ NGINX_PID=$!
 cleanup() { kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
-for i in $(seq 1 600); do  # opening a multi-GB store runs quick_check first
+for i in $(seq 1 3000); do  # opening a multi-GB store runs quick_check first (minutes on a loaded machine)
   curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE" >/dev/null \
     && curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null && break
   sleep 0.2
 done
-SAMPLE=$(curl -s -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE")
+SAMPLE=$(curl -s -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE") \
+  || { echo "bench-lookup: the gateway did not answer; its log:"; tail -20 "$WORK/g60.log"; exit 1; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 run() { # name pid url
   local before after
-  taskset -c 1 wrk -t1 -c50 -d2s -s "$WORK/lookup.lua" "$3" >/dev/null  # warm-up
+  taskset -c 1 wrk -t1 -c50 -d5s -s "$WORK/lookup.lua" "$3" >/dev/null  # warm-up (pages of a cold store)
   before=$(cpu_ticks "$2")
   taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$3" > "$WORK/$1.txt"
   after=$(cpu_ticks "$2")
