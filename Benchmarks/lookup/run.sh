@@ -70,18 +70,19 @@ NGINX_PID=$!
 cleanup() { kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
-for i in $(seq 1 600); do  # opening a multi-GB store runs quick_check first
+for i in $(seq 1 3000); do  # opening a multi-GB store runs quick_check first (minutes on a loaded machine)
   curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE" >/dev/null \
     && curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null && break
   sleep 0.2
 done
-SAMPLE=$(curl -s -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE")
+SAMPLE=$(curl -s -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE") \
+  || { echo "bench-lookup: the gateway did not answer; its log:"; tail -20 "$WORK/g60.log"; exit 1; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 run() { # name pid url
   local before after
-  taskset -c 1 wrk -t1 -c50 -d2s -s "$WORK/lookup.lua" "$3" >/dev/null  # warm-up
+  taskset -c 1 wrk -t1 -c50 -d5s -s "$WORK/lookup.lua" "$3" >/dev/null  # warm-up (pages of a cold store)
   before=$(cpu_ticks "$2")
   taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$3" > "$WORK/$1.txt"
   after=$(cpu_ticks "$2")
@@ -89,10 +90,12 @@ run() { # name pid url
   rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt")
   p50=$(awk '$1=="50%" {print $2}' "$WORK/$1.txt")
   p99=$(awk '$1=="99%" {print $2}' "$WORK/$1.txt")
-  local cpu_us
+  local cpu_us errors load
   cpu_us=$(awk -v t=$((after - before)) -v hz="$HZ" -v r="$rps" -v d="$DURATION" 'BEGIN { printf "%.1f", t / hz / (r * d) * 1e6 }')
-  echo "| $1 | $rps | $p50 | $p99 | $cpu_us |"
-  grep -E "Non-2xx|Socket errors" "$WORK/$1.txt" | sed 's/^/    /' >&2 || true
+  # Non-2xx answers (e.g. 429 from a rate limit) or socket errors make the row meaningless: say so in the row.
+  errors=$(grep -E "Non-2xx|Socket errors" "$WORK/$1.txt" | tr -s ' ' | paste -sd';' - || true)
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "| $1 | $rps | $p50 | $p99 | $cpu_us | $load | ${errors:-none} |"
 }
 
 {
@@ -105,9 +108,21 @@ run() { # name pid url
   echo "nginx $($NGINX -v 2>&1 | cut -d/ -f2), 1 worker, access_log off, a static answer of the same shape."
   echo "Sample gateway answer: \`$SAMPLE\`"
   echo
-  echo "| server | req/s | p50 | p99 | CPU µs/req (server) |"
-  echo "|---|---|---|---|---|"
+  echo "| server | req/s | p50 | p99 | CPU µs/req (server) | load average after | errors |"
+  echo "|---|---|---|---|---|---|---|"
   run nginx "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT"
   run gateway "$G60_PID" "http://127.0.0.1:$G60_PORT"
+  run nginx-again "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT"
+  run gateway-again "$G60_PID" "http://127.0.0.1:$G60_PORT"
 } | tee "$REPORT"
+kill "$G60_PID" 2>/dev/null || true
+wait "$G60_PID" 2>/dev/null || true
+{
+  echo
+  echo "In-process cost of each step (\`g60-lookup-bench micro\` over the same store, 20,000 lookups each, one thread):"
+  echo
+  echo '```'
+  taskset -c 0 "$BIN" micro "$DB" "$STATE/ids-$SUBJECTS.txt"
+  echo '```'
+} | tee -a "$REPORT"
 echo "bench-lookup: report in $REPORT"

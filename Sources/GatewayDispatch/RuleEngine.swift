@@ -17,15 +17,60 @@ public struct RuleEngine: Sendable {
         self.calendar = calendar
     }
 
-    /// Loads `Contracts/rules/{measures,rules,periods}.json` and `Contracts/calendar/`.
-    public static func load(contracts: URL) throws -> RuleEngine {
+    /// Loads `Contracts/rules/{measures,rules,periods}.json` and `Contracts/calendar/`, and, when `partners` is
+    /// given, every city's additions `<partners>/<slug>/rules.json` (folders with a `partner.json`, in slug order).
+    public static func load(contracts: URL, partners: URL? = nil) throws -> RuleEngine {
         let dir = contracts.appendingPathComponent("rules")
         let catalogue = try MeasureCatalogue.load(dir.appendingPathComponent("measures.json"))
+        var rules = try RuleSet.load(dir.appendingPathComponent("rules.json"), catalogue: catalogue)
+        for (slug, file) in try partnerRuleFiles(partners: partners) {
+            rules = try rules.adding(partnerRulesAt: file, partner: slug, catalogue: catalogue)
+        }
         return RuleEngine(
-            catalogue: catalogue,
-            rules: try RuleSet.load(dir.appendingPathComponent("rules.json"), catalogue: catalogue),
+            catalogue: catalogue, rules: rules,
             periods: try PeriodPolicy.load(dir.appendingPathComponent("periods.json")),
             calendar: try WorkingDayCalendar.load(directory: contracts.appendingPathComponent("calendar")))
+    }
+
+    /// The cities' rule additions, `(slug, <partners>/<slug>/rules.json)` in slug order.
+    public static func partnerRuleFiles(partners: URL?) throws -> [(slug: String, file: URL)] {
+        guard let partners else { return [] }
+        let fm = FileManager.default
+        return try fm.contentsOfDirectory(atPath: partners.path).sorted().compactMap { slug in
+            let folder = partners.appendingPathComponent(slug)
+            let file = folder.appendingPathComponent("rules.json")
+            guard fm.fileExists(atPath: folder.appendingPathComponent("partner.json").path),
+                fm.fileExists(atPath: file.path)
+            else { return nil }
+            return (slug, file)
+        }
+    }
+
+    /// The rule tests of the cities' additions, `<partners>/<slug>/rules-tests/*.json`, as `slug/file`.
+    public static func partnerRuleTests(partners: URL?) throws -> [(file: String, test: RuleTestCase)] {
+        guard let partners else { return [] }
+        var out: [(file: String, test: RuleTestCase)] = []
+        for slug in try FileManager.default.contentsOfDirectory(atPath: partners.path).sorted() {
+            let dir = partners.appendingPathComponent(slug).appendingPathComponent("rules-tests")
+            guard FileManager.default.fileExists(atPath: dir.path) else { continue }
+            out += try RuleTestCase.loadAll(directory: dir).map { ("\(slug)/\($0.file)", $0.test) }
+        }
+        return out
+    }
+
+    /// What a stored evaluation depends on: the catalogue, rules (with the cities' additions) and periods versions
+    /// and a digest of their content, so an edit without a version bump still counts as a change (backfill).
+    public var fingerprint: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var bytes: [UInt8] = []
+        for part in [
+            try? encoder.encode(catalogue), try? encoder.encode(rules), try? encoder.encode(periods),
+        ] {
+            bytes += part.map(Array.init) ?? []
+        }
+        let digest = Array(SHA256.hash(bytes).prefix(8)).hexString
+        return "catalogue \(catalogue.version), rules \(rules.version), periods \(periods.version), \(digest)"
     }
 
     var versions: MeasureDecision.Versions {
@@ -113,10 +158,19 @@ public struct RuleEngine: Sendable {
                 MeasureDecision(
                     measure: code, measureKind: measure.kind, rule: rule.id, record: record.id ?? "-",
                     subjectKey: subjectKey, status: status, from: start, endsOn: end,
-                    endReason: end == nil ? nil : endReason, suspendedBy: nil, scope: measure.scope,
+                    endReason: end == nil ? nil : endReason, suspendedBy: nil,
+                    scope: Self.scope(of: rule, measure: measure),
                     explanation: text, versions: versions))
         }
         return out
+    }
+
+    /// Where a decision applies: the rule's scope within the measure's (a city's addition: that city).
+    static func scope(of rule: RuleSet.Rule, measure: MeasureCatalogue.Measure) -> MeasureCatalogue.Scope {
+        switch rule.scope {
+        case nil, .all?: return measure.scope
+        case .partners(let wanted)?: return .partners(wanted.filter { measure.scope.includes($0) })
+        }
     }
 
     /// Start, scheduled first day out of force, a description, the first day credit repair can take effect, and

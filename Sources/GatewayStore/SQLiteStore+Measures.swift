@@ -103,6 +103,7 @@ extension SQLiteStore {
                 for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
             }
         }
+        MeasureWriteCounter.forStore(path: path).bump()
     }
 
     static func insertDecision(
@@ -162,6 +163,126 @@ extension SQLiteStore {
                         ctx.db, d, subjectKey: d.subjectKey, evaluatedOn: evaluatedOn, nowMillis: nowMillis)
                 }
             }
+        }
+        MeasureWriteCounter.forStore(path: path).bump()
+    }
+}
+
+/// Where the re-evaluation of every subject after a change of rule data stands (migration 6).
+public struct MeasureBackfillState: Hashable, Sendable {
+    public enum Phase: String, Sendable {
+        /// Records → subject index (records stored before the dispatcher indexed them).
+        case index
+        /// Every indexed or decided subject re-evaluated.
+        case evaluate
+    }
+
+    /// The rule-data fingerprint every subject was last evaluated with (nil: never).
+    public var evaluatedWith: String?
+    /// The fingerprint of the backfill under way (nil: none).
+    public var target: String?
+    public var phase: Phase?
+    /// The last record id (index) or subject key (evaluate) done.
+    public var cursor: String
+    public var subjects: Int
+    public var changes: Int
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    public init(
+        evaluatedWith: String? = nil, target: String? = nil, phase: Phase? = nil, cursor: String = "",
+        subjects: Int = 0, changes: Int = 0, startedAt: Date? = nil, finishedAt: Date? = nil
+    ) {
+        self.evaluatedWith = evaluatedWith
+        self.target = target
+        self.phase = phase
+        self.cursor = cursor
+        self.subjects = subjects
+        self.changes = changes
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+extension SQLiteStore {
+    /// The backfill's state (all nil / zero before the first one).
+    public func measureBackfillState() throws -> MeasureBackfillState {
+        try read { db in
+            try db.first(
+                """
+                SELECT evaluated_with, target, phase, cursor, subjects, changes, started_at, finished_at
+                FROM measure_backfill WHERE id = 1
+                """
+            ) { row in
+                MeasureBackfillState(
+                    evaluatedWith: row.optionalText(0), target: row.optionalText(1),
+                    phase: row.optionalText(2).flatMap(MeasureBackfillState.Phase.init(rawValue:)),
+                    cursor: row.text(3), subjects: Int(row.int(4)), changes: Int(row.int(5)),
+                    startedAt: row.isNull(6) ? nil : Millis.date(row.int(6)),
+                    finishedAt: row.isNull(7) ? nil : Millis.date(row.int(7)))
+            } ?? MeasureBackfillState()
+        }
+    }
+
+    /// Saves the backfill's state alone (start, phase change, end).
+    public func saveMeasureBackfillState(_ state: MeasureBackfillState) throws {
+        try committer.write { ctx in try Self.saveBackfill(ctx.db, state) }
+    }
+
+    /// Replaces subjects' decisions, queues their notices and saves the backfill's cursor, in one transaction: a
+    /// crash leaves the batch either wholly done with its cursor or not at all.
+    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation], backfill: MeasureBackfillState) throws {
+        let nowMillis = Millis.from(now)
+        try committer.write { ctx in
+            for e in evaluations {
+                try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
+                for d in e.decisions {
+                    try Self.insertDecision(
+                        ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
+                }
+                for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
+            }
+            try Self.saveBackfill(ctx.db, backfill)
+        }
+        MeasureWriteCounter.forStore(path: path).bump()
+    }
+
+    static func saveBackfill(_ db: SQLiteConnection, _ s: MeasureBackfillState) throws {
+        try db.run(
+            """
+            INSERT OR REPLACE INTO measure_backfill (id, evaluated_with, target, phase, cursor, subjects, changes,
+            started_at, finished_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                s.evaluatedWith.map { .text($0) } ?? .null, s.target.map { .text($0) } ?? .null,
+                s.phase.map { .text($0.rawValue) } ?? .null, .text(s.cursor), .int(Int64(s.subjects)),
+                .int(Int64(s.changes)), s.startedAt.map { .int(Millis.from($0)) } ?? .null,
+                s.finishedAt.map { .int(Millis.from($0)) } ?? .null,
+            ])
+    }
+
+    /// Ids of stored records after `cursor` in stored-key order, at most `limit` (the backfill's walk over every
+    /// record). The cursor is the last id returned, or "" to start; the order is that of the 16-byte keys (schema 4,
+    /// `RecordKey`), which is id order for canonical ids.
+    public func recordIDs(after cursor: String, limit: Int) throws -> [String] {
+        try read { db in
+            try db.all(
+                "SELECT record_key FROM records WHERE record_key > ? ORDER BY record_key LIMIT ?",
+                [.blob(cursor.isEmpty ? [] : RecordKey.bytes(cursor)), .int(Int64(limit))]
+            ) { RecordKey.id($0.blob(0)) }
+        }
+    }
+
+    /// Subject keys after `cursor` in key order that have indexed records or stored decisions, at most `limit`.
+    public func measureSubjectKeys(after cursor: String, limit: Int) throws -> [String] {
+        try read { db in
+            try db.all(
+                """
+                SELECT subject_key FROM subject_records WHERE subject_key > ?
+                UNION SELECT subject_key FROM measure_decisions WHERE subject_key > ?
+                ORDER BY 1 LIMIT ?
+                """, [.text(cursor), .text(cursor), .int(Int64(limit))]
+            ) { $0.text(0) }
         }
     }
 }

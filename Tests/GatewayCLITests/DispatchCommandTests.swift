@@ -60,3 +60,47 @@ private func storeWithMeasures() throws -> URL {
     let body = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
     #expect((body["decisions"] as? [Any])?.count == 3)
 }
+
+/// `rules backfill` runs a pass on demand over a node's store whose records were never evaluated.
+@Test func rulesBackfillVerb() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-cli-backfill-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let db = dir.appendingPathComponent("gateway.sqlite")
+    let store = try SQLiteStore(
+        path: db.path,
+        options: SQLiteStoreOptions(
+            identityCipher: IdentityFieldCipher(cipher: try FieldCipher(key: Configuration.demoIdentityKey))))
+    let json = """
+        {"schema":"g60.record/v1","kind":"listEntry","sourcePartner":"jiaxing","subject":{"category":"naturalPerson",\
+        "name":"王五","identity":{"documentType":"residentIdCard","number":"11010219840406970X"}},"listEntry":{\
+        "listKind":"red","listName":"守信激励个人","listCode":"trustworthyPerson","authority":{"name":"认定部门"},\
+        "basis":"认定依据","listedDate":"2025-01-01","validUntil":"2099-12-31"}}
+        """
+    var record = try JSONDecoder().decode(CanonicalRecord.self, from: Data(json.utf8))
+    record.assignID(keyring: .demo)
+    _ = try store.putRecords([(record, Provenance(partner: "jiaxing", messageID: "m1", rowNumber: 1, receivedAt: Date()))])
+    let config = dir.appendingPathComponent("gateway.json")
+    let object: [String: Any] = [
+        "node": ["id": "g60-hub"], "listen": ["http": "127.0.0.1:0"], "database": ["path": db.path],
+        "paths": ["partners": TestSupport.partners.path, "contracts": TestSupport.contracts.path],
+        "trust": ["directory": dir.path], "subjectKey": ["demo": true], "identityKey": ["demo": true],
+    ]
+    try JSONSerialization.data(withJSONObject: object).write(to: config)
+    var r = run(["rules", "backfill", "--config", config.path, "--status"])
+    #expect(r.status == 1, "\(r.err)")
+    #expect(r.out.contains("store evaluated with: nothing yet"))
+    r = run(["rules", "backfill", "--config", config.path])
+    #expect(r.status == 0, "\(r.err)")
+    #expect(r.out.contains("done: 1 subjects re-evaluated, 4 changes"), "\(r.out)")
+    #expect(!r.out.contains("11010219840406970X") && !r.out.contains("王五"))
+    r = run(["rules", "backfill", "--config", config.path])
+    #expect(r.status == 0)
+    #expect(r.out.contains("nothing to do"))
+    #expect(run(["rules", "backfill", "--config", config.path, "--status"]).status == 0)
+    #expect(run(["rules", "backfill", "--config", config.path, "--force"]).out.contains("done: 1 subjects re-evaluated, 0 changes"))
+    #expect(run(["rules", "backfill"]).status == 2)
+    r = run(["lookup", "11010219840406970X", "--demo-key", "--db", db.path, "--contracts", TestSupport.contracts.path])
+    #expect(r.status == 0)
+    #expect(r.out.contains("g60.travel.localResidentTreatment"))
+}

@@ -5,14 +5,25 @@ import GatewayTesting
 import Testing
 
 let engine = try! RuleEngine.load(contracts: TestSupport.contracts)
+/// The shared rules with every city's additions (Partners/<slug>/rules.json), as the node loads them.
+let fullEngine = try! RuleEngine.load(contracts: TestSupport.contracts, partners: TestSupport.partners)
 let rulesDir = TestSupport.contracts.appendingPathComponent("rules")
 let caseFiles = try! RuleTestCase.loadAll(directory: rulesDir.appendingPathComponent("tests")).map(\.file)
+let partnerCaseFiles = try! RuleEngine.partnerRuleTests(partners: TestSupport.partners).map(\.file)
 
 /// Every case in Contracts/rules/tests passes (the same runner as `g60-gateway rules test`).
 @Test(arguments: caseFiles)
 func ruleCasePasses(file: String) throws {
     let test = try #require(try RuleTestCase.loadAll(directory: rulesDir.appendingPathComponent("tests")).first { $0.file == file })
     let outcome = test.test.run(engine: engine, file: file)
+    #expect(outcome.failures.isEmpty, "\(outcome.failures.joined(separator: "\n"))")
+}
+
+/// Every city's case in Partners/<slug>/rules-tests passes with the cities' additions loaded.
+@Test(arguments: partnerCaseFiles)
+func partnerRuleCasePasses(file: String) throws {
+    let test = try #require(try RuleEngine.partnerRuleTests(partners: TestSupport.partners).first { $0.file == file })
+    let outcome = test.test.run(engine: fullEngine, file: file)
     #expect(outcome.failures.isEmpty, "\(outcome.failures.joined(separator: "\n"))")
 }
 
@@ -24,8 +35,13 @@ func ruleCasePasses(file: String) throws {
         rules.formUnion(outcome.coveredRules)
         measures.formUnion(outcome.coveredMeasures)
     }
-    #expect(Set(engine.rules.rules.map(\.id)).subtracting(rules).isEmpty)
-    #expect(Set(engine.catalogue.measures.map(\.code)).subtracting(measures).isEmpty)
+    for (file, test) in try RuleEngine.partnerRuleTests(partners: TestSupport.partners) {
+        let outcome = test.run(engine: fullEngine, file: file)
+        rules.formUnion(outcome.coveredRules)
+        measures.formUnion(outcome.coveredMeasures)
+    }
+    #expect(Set(fullEngine.rules.rules.map(\.id)).subtracting(rules).isEmpty)
+    #expect(Set(fullEngine.catalogue.measures.map(\.code)).subtracting(measures).isEmpty)
 }
 
 /// A case with a wrong expectation fails, naming what differs (the runner can fail).

@@ -104,7 +104,10 @@ final class RouteHarness {
         #expect(body["eligible"] as? Bool == true)
         #expect(Set(body.keys) == ["eligible", "benefits"])
         let benefits = try #require(body["benefits"] as? [[String: Any]])
-        #expect(benefits.count == 3)
+        // The three shared benefits and Jiaxing's own addition (Partners/jiaxing/rules.json), with where it applies.
+        #expect(benefits.count == 4)
+        let local = try #require(benefits.first { $0["code"] as? String == "g60.travel.localResidentTreatment" })
+        #expect(local["partners"] as? [String] == ["jiaxing", "jinhua", "huzhou"])
         #expect(benefits.allSatisfy { Set($0.keys) == ["code", "title", "titleEn", "partners"] })
         // Nothing about the person, the records or the reasons.
         let text = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
@@ -138,15 +141,44 @@ final class RouteHarness {
         let (status, body) = try h.get("/v1/subjects/\(DispatchFixtures.person)/measures", as: "read-records")
         #expect(status == 200)
         let decisions = try #require(body["decisions"] as? [[String: Any]])
-        #expect(decisions.count == 15)
+        // 12 for the debtor listing, 3 shared trust-travel benefits and Jiaxing's addition (suspended by it).
+        #expect(decisions.count == 16)
         #expect(decisions.allSatisfy { ($0["explanation"] as? String)?.isEmpty == false && $0["versions"] != nil })
-        #expect(decisions.filter { $0["status"] as? String == "suspended" }.count == 3)
+        #expect(decisions.filter { $0["status"] as? String == "suspended" }.count == 4)
+        #expect(decisions.contains { $0["rule"] as? String == "jiaxing.travel.localResidentTreatment" })
         let keys = try #require(body["subjectKeys"] as? [String])
         #expect(keys.count == 1 && keys[0].hasPrefix("id:") && !keys[0].contains(DispatchFixtures.person))
         // The hashed key works as the path too.
         let again = try h.get("/v1/subjects/\(keys[0])/measures", as: "read-records")
-        #expect((again.body["decisions"] as? [Any])?.count == 15)
+        #expect((again.body["decisions"] as? [Any])?.count == 16)
         #expect(try h.get("/v1/subjects/110102********970X/measures", as: "read-records").status == 422)
+    }
+
+    /// The records route reads its subject as the measures route does: masked → 422, invalid → 400, never `[]`.
+    @Test func recordsOfAnInvalidSubjectAreAProblem() throws {
+        let h = try RouteHarness()
+        try h.store([DispatchFixtures.redList(), DispatchFixtures.debtor()])
+        var (status, body) = try h.get("/v1/subjects/\(DispatchFixtures.person)/records", as: "read-records")
+        #expect(status == 200)
+        #expect((body["records"] as? [Any])?.count == 2)
+        (status, body) = try h.get("/v1/subjects/110102********970X/records", as: "read-records")
+        #expect(status == 422)
+        #expect(body["code"] as? String == "subject.masked")
+        #expect(body["records"] == nil)
+        (status, body) = try h.get("/v1/subjects/110102%2A%2A%2A%2A%2A%2A%2A%2A970X/records", as: "read-records")
+        #expect(status == 422)
+        for invalid in ["110102198404069701", "not-a-subject", "91310000132260250Y"] {
+            (status, body) = try h.get("/v1/subjects/\(invalid)/records", as: "read-records")
+            #expect(status == 400, "\(invalid)")
+            #expect(body["code"] as? String == "subject.invalid", "\(invalid)")
+            #expect(body["detail"] as? String != nil && !(body["detail"] as? String ?? "").contains(invalid))
+        }
+        // Match keys as they are.
+        let keys = try #require(
+            try h.get("/v1/subjects/\(DispatchFixtures.person)/measures", as: "read-records").body["subjectKeys"] as? [String])
+        (status, body) = try h.get("/v1/subjects/\(keys[0])/records", as: "read-records")
+        #expect(status == 200)
+        #expect((body["records"] as? [Any])?.count == 2)
     }
 
     @Test func newRoutesRequireTheirScopes() throws {

@@ -17,7 +17,10 @@ public struct MeasureLookup: Sendable {
     let keyring: SubjectKeyring
     let today: @Sendable () -> CivilDate
     /// The lookup's own read connections (the hot path).
-    let reader: MeasureLookupReader
+    public let reader: MeasureLookupReader
+    /// The byte-level reading of identity numbers with OpenSSL's HMAC (nil: OpenSSL refused; the general path).
+    let fastKeys: LookupSubjectKeys?
+    let dayText = DayText()
 
     public init(
         store: SQLiteStore, catalogue: MeasureCatalogue, checker: IdentifierChecker, keyring: SubjectKeyring,
@@ -29,6 +32,7 @@ public struct MeasureLookup: Sendable {
         self.keyring = keyring
         self.today = today
         self.reader = MeasureLookupReader(path: store.path)
+        self.fastKeys = try? LookupSubjectKeys(checker: checker, keyring: keyring)
     }
 
     /// Error codes (GatewayError) of a subject that identifies nobody exactly.
@@ -81,14 +85,17 @@ public struct MeasureLookup: Sendable {
     /// The codes of the trust-travel benefits in force for a subject today: active (not suspended by a
     /// punishment) and not past their end. Reads three columns, never the decisions' JSON.
     public func benefitCodes(subject: String) throws -> [String] {
-        let date = today().description
-        var codes = Set<String>()
+        let date = dayText.text(today())
+        let keys = try fastKeys?.keys(subject) ?? subjectKeys(subject)
         // Each reading of the subject separately: one subject's punishment suspends only its own incentives.
-        for key in try subjectKeys(subject) {
-            for row in try reader.measureStatuses(subjectKey: key, measurePrefix: TrustTravel.measurePrefix)
-            where row.status == MeasureDecision.Status.active.rawValue && (row.nextChange.map { $0 > date } ?? true) {
-                codes.insert(row.measure)
-            }
+        if keys.count == 1 {
+            // In code order already (the index's order).
+            return try reader.activeMeasureCodes(subjectKey: keys[0], measurePrefix: TrustTravel.measurePrefix, today: date)
+        }
+        var codes = Set<String>()
+        for key in keys {
+            codes.formUnion(
+                try reader.activeMeasureCodes(subjectKey: key, measurePrefix: TrustTravel.measurePrefix, today: date))
         }
         return codes.sorted()
     }
@@ -130,9 +137,7 @@ public struct MeasureLookup: Sendable {
                     detail: "name the subject with ?subject= (an identity number or a USCC)")
             }
             let codes = try Self.problems { try lookup.benefitCodes(subject: subject) }
-            var response = HTTPResponse.json(try answers.bytes(codes) { try lookup.eligibility(codes: codes) })
-            response.headers.set("Cache-Control", "no-store")
-            return response
+            return try answers.response(codes) { try lookup.eligibility(codes: codes) }
         }
         router.get("/v1/subjects/:key/measures", blocking: true) { _, context in
             try require(.readRecords, context)
@@ -166,6 +171,10 @@ public struct MeasureLookup: Sendable {
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count == 2, parts[0] == name {
+                // Nothing to decode (the usual identity number): no Foundation round trip.
+                if !parts[1].utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+                    return String(parts[1])
+                }
                 return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             }
         }
@@ -173,14 +182,28 @@ public struct MeasureLookup: Sendable {
     }
 }
 
-/// Encoded eligibility answers by benefit set: there are few distinct sets, so each is encoded once.
+/// Eligibility responses by benefit set: there are few distinct sets, so each answer is encoded (with its
+/// headers) once.
 final class AnswerCache: Sendable {
-    private let cache = Mutex<[[String]: [UInt8]]>([:])
+    private let cache = Mutex<[[String]: HTTPResponse]>([:])
 
-    func bytes(_ codes: [String], _ make: () throws -> TrustTravelAnswer) throws -> [UInt8] {
+    func response(_ codes: [String], _ make: () throws -> TrustTravelAnswer) throws -> HTTPResponse {
         if let hit = cache.withLock({ $0[codes] }) { return hit }
-        let bytes = Array(try MeasureDispatcher.encoder.encode(try make()))
-        cache.withLock { if $0.count < 1024 { $0[codes] = bytes } }
-        return bytes
+        var response = HTTPResponse.json(Array(try MeasureDispatcher.encoder.encode(try make())))
+        response.headers.set("Cache-Control", "no-store")
+        cache.withLock { if $0.count < 1024 { $0[codes] = response } }
+        return response
+    }
+}
+
+/// Today's date as ISO text, formatted once a day rather than per lookup.
+final class DayText: Sendable {
+    private let last = Mutex<(day: CivilDate, text: String)?>(nil)
+
+    func text(_ day: CivilDate) -> String {
+        if let hit = last.withLock({ $0 }), hit.day == day { return hit.text }
+        let text = day.description
+        last.withLock { $0 = (day, text) }
+        return text
     }
 }

@@ -15,8 +15,13 @@ extension GatewayService {
     func makeRouter() -> HTTPRouter {
         var router = HTTPRouter()
         router.use(ProblemMiddleware())
-        router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self] request, context in
-            try authenticate(request, context)
+        // Bearer principals built once (the lookup's hot path authenticates every request); first client wins.
+        var bearer: [String: HTTPPrincipal] = [:]
+        for client in configuration.clients {
+            if let hash = client.tokenHash, bearer[hash] == nil { bearer[hash] = principal(client) }
+        }
+        router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self, bearer] request, context in
+            try authenticate(request, context, bearer: bearer)
         })
         router.use(RateLimitMiddleware(requestsPerMinute: configuration.limits.requestsPerMinutePerClient))
         router.get("/healthz") { _, _ in .text("ok\n") }
@@ -63,9 +68,12 @@ extension GatewayService {
             ]
             return .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
         }
+        let recordsLookup = measureLookup()
         router.get("/v1/subjects/:key/records", blocking: true) { [self] _, context in
             _ = try require(.readRecords, context)
-            let keys = subjectKeys(context.parameters["key"] ?? "")
+            // As `/v1/subjects/:key/measures`: a masked number → 422, anything else that identifies nobody → 400.
+            let text = context.parameters["key"] ?? ""
+            let keys = try MeasureLookup.problems { try recordsLookup.subjectKeys(text.removingPercentEncoding ?? text) }
             var lines: [String] = []
             for key in keys {
                 for id in try store.recordIDs(subjectKey: key) {
@@ -157,10 +165,13 @@ extension GatewayService {
 
     /// A bearer token (its SHA-256 must match a configured client) or a mutual-TLS client certificate whose SAN
     /// binds a partner that a client is configured for.
-    func authenticate(_ request: HTTPRequest, _ context: RequestContext) throws -> HTTPPrincipal? {
+    func authenticate(
+        _ request: HTTPRequest, _ context: RequestContext, bearer: [String: HTTPPrincipal]? = nil
+    ) throws -> HTTPPrincipal? {
         if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
             let token = Array(authorization.dropFirst(7).utf8)
             let hash = "sha256:" + Digest.hash(token, using: .sha256).hexString
+            if let bearer { return bearer[hash] }
             guard let client = configuration.clients.first(where: { $0.tokenHash == hash }) else { return nil }
             return principal(client)
         }
@@ -189,23 +200,13 @@ extension GatewayService {
         guard let principal = context.principal else {
             throw HTTPProblem(status: 401, code: "auth.required", detail: "send a bearer token or a client certificate")
         }
-        let held = Set((principal.attributes["scopes"] ?? "").split(separator: ",").map(String.init))
-        guard scopes.contains(where: { held.contains($0.rawValue) }) else {
+        let held = (principal.attributes["scopes"] ?? "").split(separator: ",")
+        guard scopes.contains(where: { scope in held.contains { $0 == scope.rawValue } }) else {
             throw HTTPProblem(
                 status: 403, code: "auth.scope",
                 detail: "client \(principal.id) lacks the \(scopes.map(\.rawValue).joined(separator: " or ")) scope")
         }
         return principal
-    }
-
-    /// Match keys for a subject given in a path: `uscc:…`/`id:…` as they are; a USCC or identity number is
-    /// checked and (identity numbers) hashed here, never logged.
-    func subjectKeys(_ text: String) -> [String] {
-        let decoded = text.removingPercentEncoding ?? text
-        if decoded.hasPrefix("uscc:") || decoded.hasPrefix("id:") { return [decoded] }
-        return TrustTravel.subjectKeys(
-            for: decoded, checker: IdentifierChecker(authorities: codes.usccAuthorities), keyring: configuration.keyring
-        ).keys
     }
 
     func query(_ request: HTTPRequest, _ name: String) -> String? {

@@ -83,7 +83,11 @@ public final class GatewayService: @unchecked Sendable {
                     connectTimeout: min(.seconds(5), timeout), totalTimeout: timeout),
                 caBundles: CurlEnvelopeTransport.partnerCABundles(loaded))
         dispatcher = MeasureDispatcher(
-            store: store, engine: try RuleEngine.load(contracts: contracts), partners: partners, logger: self.logger)
+            store: store,
+            // The shared rules and every city's additions (Partners/<slug>/rules.json), checked at start-up.
+            engine: try RuleEngine.load(
+                contracts: contracts, partners: URL(fileURLWithPath: configuration.partnersDirectory)),
+            partners: partners, logger: self.logger)
         if configuration.subjectKeyIsDemo {
             self.logger.warning("the identity-hash key is the published DEMO key: never use this node for real data")
         }
@@ -152,6 +156,9 @@ public final class GatewayService: @unchecked Sendable {
             spawn("mapper-\(i)") { try worker.runOnce() }
         }
         spawn("measure-sweep") { [dispatcher] in try dispatcher.sweepIfDue() }
+        // Rule data other than the stored decisions were made with: every subject is re-evaluated in the background.
+        let backfill = MeasureBackfill(dispatcher: dispatcher)
+        spawn("measure-backfill") { try backfill.runIfDue() }
         for partner in partners.ids.compactMap({ partners.partner($0) }) {
             let worker = try DeliveryWorker(
                 store: store, partner: partner, url: deliveryURL(for: partner), node: node, trust: trust,

@@ -149,6 +149,9 @@ public struct SubjectKeyring: Sendable {
     public func hash(documentType: String, number: String) -> String {
         "hmac-sha256:" + SHA256.hmac(key: key, message: Array("\(documentType):\(number)".utf8)).hexString
     }
+
+    /// Gives the key to an equivalent, faster HMAC (the eligibility lookup's OpenSSL one); never log or store it.
+    public func withKey<T>(_ body: ([UInt8]) throws -> T) rethrows -> T { try body(key) }
 }
 
 extension USCC {

@@ -71,8 +71,8 @@ final class SQLiteConnection {
         }
     }
 
-    /// Prepares `sql` once and reuses it (SQLITE_PREPARE_PERSISTENT).
-    private func statement(_ sql: String) throws -> OpaquePointer {
+    /// Prepares `sql` once and reuses it (SQLITE_PREPARE_PERSISTENT). Internal for the lookup reader's hot path.
+    func statement(_ sql: String) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)

@@ -149,6 +149,8 @@ enum Schema {
         // changes no entry hash. `head` keeps a sealed envelope's header (the bytes up to its empty line: routing
         // metadata, no payload) in clear for the reports, which read the schema from it without the key.
         evidenceSealingMigration,
+        // 6: the measure backfill's state (see Schema+Backfill.swift).
+        backfillMigration,
     ]
 
     /// The migration that marks evidence rows (message log, quarantine) as sealed or clear.
