@@ -101,7 +101,14 @@ public final class MappingWorker: @unchecked Sendable {
         }
         let receivedAt = entry.loggedAt
         if header.schema == CanonicalRecord.schemaName {
-            mapCanonical(payload, header: header, receivedAt: receivedAt, into: &outcome, reject: reject)
+            // Both callbacks write `outcome`; it is not passed inout as well (an exclusivity violation: a rejected
+            // canonical line used to abort the process).
+            mapCanonical(
+                payload, header: header, receivedAt: receivedAt,
+                accept: { record, provenance, entry in
+                    outcome.accepted.append((record, provenance))
+                    outcome.report.append(entry)
+                }, reject: reject)
         } else if header.schema.hasPrefix("dialect/"), let kind = RecordKind(rawValue: String(header.schema.dropFirst(8))),
             let partner = partners.partner(header.from), partner.dialects[kind] != nil
         {
@@ -203,8 +210,8 @@ public final class MappingWorker: @unchecked Sendable {
     }
 
     func mapCanonical(
-        _ payload: [UInt8], header: GatewayCrypto.EnvelopeHeader, receivedAt: Date, into outcome: inout Outcome,
-        reject: (Int, String, [UInt8], [Problem]) -> Void
+        _ payload: [UInt8], header: GatewayCrypto.EnvelopeHeader, receivedAt: Date,
+        accept: (CanonicalRecord, Provenance, RowReportEntry) -> Void, reject: (Int, String, [UInt8], [Problem]) -> Void
     ) {
         let validator = RecordValidator(codes: codes, today: today())
         var row = 0
@@ -228,9 +235,8 @@ public final class MappingWorker: @unchecked Sendable {
             if problems.hasErrors {
                 reject(row, "line \(row)", Array(Redaction.redact(String(decoding: raw, as: UTF8.self)).utf8), problems)
             } else {
-                outcome.accepted.append(
-                    (record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt)))
-                outcome.report.append(
+                accept(
+                    record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt),
                     RowReportEntry(
                         RowOutcome.external(row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems)))
             }
