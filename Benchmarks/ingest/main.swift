@@ -137,15 +137,15 @@ func benchmark() throws {
 
     let cpuModel = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
         .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "?"
-    print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpuModel)); clients \(clients); load average \(loadAverage())")
+    say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpuModel)); clients \(clients); load average \(loadAverage())")
     let bigEnvelopes = max(1, totalRecords / recordsPerEnvelope)
     let (s1, r1) = run(label: "1000", envelopes: bigEnvelopes, records: recordsPerEnvelope)
-    print(String(format: "envelopes of %d records: %d envelopes in %.2f s = %.0f envelopes/s, %.0f records/s to durable receipt; p50 %.1f ms, p99 %.1f ms; failures %d",
+    say(String(format: "envelopes of %d records: %d envelopes in %.2f s = %.0f envelopes/s, %.0f records/s to durable receipt; p50 %.1f ms, p99 %.1f ms; failures %d",
         recordsPerEnvelope, bigEnvelopes, s1, Double(bigEnvelopes) / s1, Double(bigEnvelopes * recordsPerEnvelope) / s1,
         percentile(r1.latencies, 0.5), percentile(r1.latencies, 0.99), r1.failures))
     let smallEnvelopes = arg("--small", 5000)
     let (s2, r2) = run(label: "10", envelopes: smallEnvelopes, records: 10)
-    print(String(format: "envelopes of 10 records (P-256): %d in %.2f s = %.0f envelopes/s; p50 %.1f ms, p99 %.1f ms; failures %d",
+    say(String(format: "envelopes of 10 records (P-256): %d in %.2f s = %.0f envelopes/s; p50 %.1f ms, p99 %.1f ms; failures %d",
         smallEnvelopes, s2, Double(smallEnvelopes) / s2, percentile(r2.latencies, 0.5), percentile(r2.latencies, 0.99), r2.failures))
     // The backlog phase: every partner a loopback sink that verifies each delivery envelope and answers a signed
     // receipt (counting record lines only, so nine sinks of a million records stay small), then the workers start,
@@ -161,7 +161,7 @@ func benchmark() throws {
     }
     defer { for s in sinks { s.stop() } }
     let backlogRecords = bigEnvelopes * recordsPerEnvelope + smallEnvelopes * 10
-    print("backlog: \(backlogRecords) records waiting; load average \(loadAverage())")
+    say("backlog: \(backlogRecords) records waiting; load average \(loadAverage())")
     let profile = ExchangeProfile.shared
     let cpuStart = processCPUSeconds()
     let backlogStart = Date()
@@ -184,14 +184,14 @@ func benchmark() throws {
         if mappedAt == nil && inbound == 0 && !summary.isEmpty {
             mappedAt = elapsed
             mappedCPU = processCPUSeconds() - cpuStart
-            print(String(format: "  mapped: %d records in %.1f s (%.0f records/s, %.1f CPU s); RSS now %.0f MB; load %@",
+            say(String(format: "  mapped: %d records in %.1f s (%.0f records/s, %.1f CPU s); RSS now %.0f MB; load %@",
                 profile.recordsMapped.load(ordering: .relaxed), elapsed, Double(profile.recordsMapped.load(ordering: .relaxed)) / elapsed,
                 mappedCPU, rss, loadAverage()))
         }
         if inbound == 0 && outbound == 0 && !summary.isEmpty { drained = true; break }
         if elapsed - lastReport >= 15 {
             lastReport = elapsed
-            print(String(format: "  %.0f s: mapped %d, delivered %d record copies, inbound items %d, outbound items %d, RSS %.0f MB",
+            say(String(format: "  %.0f s: mapped %d, delivered %d record copies, inbound items %d, outbound items %d, RSS %.0f MB",
                 elapsed, profile.recordsMapped.load(ordering: .relaxed), profile.recordsDelivered.load(ordering: .relaxed),
                 inbound, outbound, rss))
         }
@@ -202,25 +202,35 @@ func benchmark() throws {
     let delivered = profile.recordsDelivered.load(ordering: .relaxed)
     let received = sinks.reduce(0) { $0 + $1.shared.records.load(ordering: .relaxed) }
     let sinkCPU = Double(sinks.reduce(0) { $0 + $1.shared.cpuNanos.load(ordering: .relaxed) }) / 1e9
-    print(String(format: "backlog of %d records mapped and delivered to 9 partners: %@ in %.1f s; peak RSS while mapping %.0f MB, during the whole phase %.0f MB (process peak %.0f MB)",
+    say(String(format: "backlog of %d records mapped and delivered to 9 partners: %@ in %.1f s; peak RSS while mapping %.0f MB, during the whole phase %.0f MB (process peak %.0f MB)",
         backlogRecords, drained ? "drained" : "NOT drained", backlogSeconds, peakMappingRSS, peakRSS, peakRSSMB()))
     if let mappedAt {
-        print(String(format: "  mapping + store + dispatch + fan-out: %.0f records/s (%.1f s)", Double(profile.recordsMapped.load(ordering: .relaxed)) / mappedAt, mappedAt))
+        say(String(format: "  mapping + store + dispatch + fan-out: %.0f records/s (%.1f s)", Double(profile.recordsMapped.load(ordering: .relaxed)) / mappedAt, mappedAt))
     }
-    print(String(format: "  delivery: %d record copies in %d envelopes, %.0f copies/s over the phase; sinks received %d copies",
+    say(String(format: "  delivery: %d record copies in %d envelopes, %.0f copies/s over the phase; sinks received %d copies",
         delivered, profile.deliveryEnvelopes.load(ordering: .relaxed), Double(delivered) / backlogSeconds, received))
-    print(String(format: "  process CPU %.1f s (%.1f s until mapped); partner sinks (verify + receipt) %.1f CPU s; load average %@",
+    say(String(format: "  process CPU %.1f s (%.1f s until mapped); partner sinks (verify + receipt) %.1f CPU s; load average %@",
         backlogCPU, mappedCPU, sinkCPU, loadAverage()))
-    print("  per stage (thread CPU s / wall s, summed over worker threads):")
+    say("  per stage (thread CPU s / wall s, summed over worker threads):")
     for stage in ExchangeProfile.Stage.allCases {
         let t = profile.seconds(stage)
-        print(String(format: "    %-34@ %8.1f / %8.1f", stage.name as NSString, t.cpu, t.wall))
+        say("    " + stage.name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%8.1f / %8.1f", t.cpu, t.wall))
     }
+    let databaseBytes = ["", "-wal"].compactMap {
+        (try? FileManager.default.attributesOfItem(atPath: work.appendingPathComponent("gateway.sqlite" + $0).path))?[.size] as? Int
+    }.reduce(0, +)
+    say(String(format: "  database file + WAL: %.0f MB", Double(databaseBytes) / 1_048_576))
     service.stop()
     let raw = try StoreBenchmarkSupport.rawBatchedInserts(
         path: work.appendingPathComponent("raw.sqlite").path, rows: 200_000, batchSize: 1000, payloadBytes: 300, randomKeys: false)
-    print(String(format: "raw SQLite batched inserts (1,000 per transaction, ~300 B rows): %.0f rows/s", raw))
+    say(String(format: "raw SQLite batched inserts (1,000 per transaction, ~300 B rows): %.0f rows/s", raw))
 
+}
+
+/// Prints and flushes (stdout is block-buffered into a pipe or file; a long run shows its progress as it goes).
+func say(_ text: String) {
+    print(text)
+    fflush(nil)
 }
 
 /// The process's user + system CPU seconds.

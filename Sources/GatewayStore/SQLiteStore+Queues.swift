@@ -1,10 +1,17 @@
 import Foundation
 
 extension SQLiteStore: QueueStore {
-    private static let itemColumns = """
-        id, direction, partner, kind, record_id, record_version, log_position, order_key, payload, state, lease_owner, \
-        lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error
+    /// An item's payload: in its row, or shared in `queue_payloads` (migration 7).
+    private static let payloadExpression = """
+        CASE WHEN payload_ref IS NULL THEN payload \
+        ELSE (SELECT qp.payload FROM queue_payloads qp WHERE qp.id = payload_ref) END
         """
+    private static let itemColumns = """
+        id, direction, partner, kind, record_id, record_version, log_position, order_key, \(payloadExpression), state, \
+        lease_owner, lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error
+        """
+    /// Payloads from this size on are stored in `queue_payloads`, once per distinct payload of an enqueue.
+    static let sharedPayloadMinimum = 1024
 
     private static func item(_ row: SQLRow, policy: RetryPolicy) throws -> (QueueItem, QueueItemStateMachine) {
         let id = row.int(0)
@@ -33,18 +40,47 @@ extension SQLiteStore: QueueStore {
         return (item, machine)
     }
 
-    static func insertQueueItem(_ db: SQLiteConnection, _ item: QueueItemSubmission, nowMillis: Int64) throws {
+    static func insertQueueItem(
+        _ db: SQLiteConnection, _ item: QueueItemSubmission, nowMillis: Int64, payloadRef: Int64? = nil
+    ) throws {
         try db.run(
             """
             INSERT INTO queue_items (direction, partner, kind, record_id, record_version, log_position, order_key, \
-            payload, state, attempts, age_origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+            payload, payload_ref, state, attempts, age_origin, created_at) \
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
             """,
             [
                 .text(item.direction.rawValue), .text(item.partner), .text(item.kind),
                 item.recordID.map { .text($0) } ?? .null, item.recordVersion.map { .int(Int64($0)) } ?? .null,
                 item.logPosition.map { .int($0) } ?? .null, item.orderKey.map { .text($0) } ?? .null,
-                .blob(item.payload), .int(nowMillis), .int(nowMillis),
+                .blob(payloadRef == nil ? item.payload : []), payloadRef.map { .int($0) } ?? .null,
+                .int(nowMillis), .int(nowMillis),
             ])
+    }
+
+    /// Inserts `items` in order; a payload of `sharedPayloadMinimum` bytes or more is written once to
+    /// `queue_payloads` and shared by every item of the call that carries the same bytes. Returns the item ids.
+    static func insertQueueItems(_ db: SQLiteConnection, _ items: [QueueItemSubmission], nowMillis: Int64) throws
+        -> [Int64]
+    {
+        var shared: [[UInt8]: Int64] = [:]
+        var ids: [Int64] = []
+        ids.reserveCapacity(items.count)
+        for item in items {
+            var ref: Int64?
+            if item.payload.count >= sharedPayloadMinimum {
+                if let existing = shared[item.payload] {
+                    ref = existing
+                } else {
+                    try db.run("INSERT INTO queue_payloads (payload) VALUES (?)", [.blob(item.payload)])
+                    ref = db.lastInsertRowID
+                    shared[item.payload] = ref
+                }
+            }
+            try insertQueueItem(db, item, nowMillis: nowMillis, payloadRef: ref)
+            ids.append(db.lastInsertRowID)
+        }
+        return ids
     }
 
     /// Writes the machine's state back, and the audit entry its action calls for.
@@ -97,14 +133,7 @@ extension SQLiteStore: QueueStore {
 
     public func enqueue(_ items: [QueueItemSubmission]) throws -> [Int64] {
         let nowMillis = Millis.from(now)
-        return try committer.write { ctx in
-            var ids: [Int64] = []
-            for item in items {
-                try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis)
-                ids.append(ctx.db.lastInsertRowID)
-            }
-            return ids
-        }
+        return try committer.write { ctx in try Self.insertQueueItems(ctx.db, items, nowMillis: nowMillis) }
     }
 
     public func lease(
@@ -117,7 +146,9 @@ extension SQLiteStore: QueueStore {
     /// chosen without reading payloads, which may be a whole fan-out batch each.
     private static let candidateColumns = """
         id, direction, partner, kind, record_id, record_version, log_position, order_key, NULL, state, lease_owner, \
-        lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error, length(payload)
+        lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error, \
+        CASE WHEN payload_ref IS NULL THEN length(payload) \
+        ELSE (SELECT length(qp.payload) FROM queue_payloads qp WHERE qp.id = payload_ref) END
         """
 
     /// Leases like `lease(direction:partner:limit:owner:duration:)`, and stops adding items once their payloads
@@ -151,7 +182,7 @@ extension SQLiteStore: QueueStore {
                 """
                 SELECT \(Self.candidateColumns) FROM queue_items q
                 WHERE direction = ? AND (? IS NULL OR partner = ?)
-                  AND (state = 'pending' OR (state = 'retry' AND not_before <= ?))
+                  AND state IN ('pending', 'retry') AND (state = 'pending' OR not_before <= ?)
                   AND (order_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
                           AND p.order_key = q.order_key AND p.id < q.id AND p.state != 'delivered'))
@@ -182,7 +213,9 @@ extension SQLiteStore: QueueStore {
                     out.state = machine.state
                     out.attempts = machine.attempts
                     out.payload =
-                        try db.first("SELECT payload FROM queue_items WHERE id = ?", [.int(item.id)]) { $0.blob(0) } ?? []
+                        try db.first("SELECT \(Self.payloadExpression) FROM queue_items WHERE id = ?", [.int(item.id)]) {
+                            $0.blob(0)
+                        } ?? []
                     leased.append(out)
                     bytes += length
                 }
@@ -248,11 +281,7 @@ extension SQLiteStore: QueueStore {
         let nowMillis = Millis.from(nowDate)
         let policy = options.retryPolicy
         return try committer.write { ctx in
-            var ids: [Int64] = []
-            for item in items {
-                try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis)
-                ids.append(ctx.db.lastInsertRowID)
-            }
+            let ids = try Self.insertQueueItems(ctx.db, items, nowMillis: nowMillis)
             try Self.apply(
                 ctx.db, itemID: itemID, policy: policy, now: nowDate, nowMillis: nowMillis, error: nil, actor: "queue"
             ) { machine, now in machine.succeeded(owner: owner, now: now) }

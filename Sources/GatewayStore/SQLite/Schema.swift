@@ -140,6 +140,12 @@ enum Schema {
         """,
         // 3: stored measure decisions and the subject index (see Schema+Measures.swift).
         measuresMigration,
+        // 4–6: numbers reserved for other branches (records tables, …); the integrator puts them here.
+        "-- 4: reserved",
+        "-- 5: reserved",
+        "-- 6: reserved",
+        // 7: queue payloads out of the queue rows, shared by fan-out items (see Schema+Queues.swift).
+        queuePayloadsMigration,
     ]
 
     /// The migration that replaces the clear `identity_numbers` table with `identity_sealed`.
