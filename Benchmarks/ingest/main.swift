@@ -150,7 +150,7 @@ func benchmark() throws {
     // The backlog phase: every partner a loopback sink that verifies each delivery envelope and answers a signed
     // receipt (counting record lines only, so nine sinks of a million records stay small), then the workers start,
     // map, store, dispatch and deliver everything. The wait is bounded by --backlog-seconds; the mapping phase ends
-    // when the inbound queue is empty, the delivery phase when every queue is. RSS is sampled every 0.25 s.
+    // when the inbound queue is empty, the delivery phase when every queue is. RSS and the queues are sampled every second.
     var sinks: [BenchSink] = []
     let sinkTrust = try TrustStore.load(directory: pki)
     for id in service.partners.ids {
@@ -195,7 +195,7 @@ func benchmark() throws {
                 elapsed, profile.recordsMapped.load(ordering: .relaxed), profile.recordsDelivered.load(ordering: .relaxed),
                 inbound, outbound, rss))
         }
-        usleep(250_000)
+        usleep(1_000_000)
     }
     let backlogSeconds = Date().timeIntervalSince(backlogStart)
     let backlogCPU = processCPUSeconds() - cpuStart

@@ -8,7 +8,7 @@ extension Schema {
     /// Numbered 7 by agreement: 4–6 belong to other branches. `IF NOT EXISTS` keeps the tables and index harmless
     /// to re-create; the column is added once (a store at version 7 never runs it again).
     static let queuePayloadsMigration = """
-        -- 7: shared queue payloads; the last-error lookup of the queue summary by index.
+        -- 7: shared queue payloads; the last-error lookup of the queue summary and the outbound receipt lookup by index.
         CREATE TABLE IF NOT EXISTS queue_payloads (
             id INTEGER PRIMARY KEY,
             payload BLOB NOT NULL
@@ -16,5 +16,8 @@ extension Schema {
         ALTER TABLE queue_items ADD COLUMN payload_ref INTEGER;
         CREATE INDEX IF NOT EXISTS queue_errors ON queue_items (direction, partner, last_error_at)
             WHERE last_error_at IS NOT NULL;
+        -- A delivery's receipt is logged by looking up the outbound envelope by message id alone (the unique key
+        -- starts with the sender): without this index every receipt scanned every outbound entry.
+        CREATE INDEX IF NOT EXISTS message_log_outbound_id ON message_log (message_id) WHERE direction = 'out';
         """
 }
