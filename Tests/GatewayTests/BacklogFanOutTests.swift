@@ -1,7 +1,7 @@
 import Foundation
 import GatewayCore
 import GatewayCrypto
-import GatewayStore
+@testable import GatewayStore
 import Synchronization
 import Testing
 
@@ -228,5 +228,29 @@ extension BacklogFanOutTests {
             })
         #expect(report.contains("\"rejected\":1"))
         #expect(report.contains("record.sourceMismatch"))
+    }
+}
+
+extension BacklogFanOutTests {
+    /// Migration 7: payloads of 1 KiB and more are stored once per distinct payload of an enqueue and shared by the
+    /// items that carry them; small ones stay in the row. Every item still reads back its own bytes.
+    @Test func fanOutCopiesShareOneStoredPayload() throws {
+        let s = try StoreDir()
+        let big = Array(repeating: UInt8(ascii: "r"), count: 4096)
+        let other = Array(repeating: UInt8(ascii: "s"), count: 2048)
+        let small: [UInt8] = Array("{\"version\":1}\n".utf8)
+        let items = ["hefei", "wuhu", "suzhou"].map {
+            QueueItemSubmission(direction: .outbound, partner: $0, kind: "records", payload: big)
+        } + [
+            QueueItemSubmission(direction: .outbound, partner: "hefei", kind: "records", payload: other),
+            QueueItemSubmission(direction: .outbound, partner: "wuhu", kind: "record", payload: small),
+        ]
+        let ids = try s.store.enqueue(items)
+        #expect(try s.store.read { db in try db.first("SELECT count(*) FROM queue_payloads") { $0.int(0) } } == 2)
+        for (id, item) in zip(ids, items) {
+            #expect(try s.store.queueItem(id: id)?.payload == item.payload, "item \(id)")
+        }
+        let leased = try s.store.lease(direction: .outbound, partner: "hefei", limit: 10, owner: "w", duration: 60)
+        #expect(leased.map(\.payload) == [big, other])
     }
 }
