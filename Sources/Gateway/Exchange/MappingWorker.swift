@@ -11,10 +11,11 @@ import GatewayStore
 /// Schemas of mapped envelopes: `dialect/<kind>` — the payload is the sender's own export for that record kind,
 /// read with `Partners/<sender>/partner.json`'s dialect; `g60.record/v1` — canonical records as JSON Lines.
 ///
-/// Crash safety: the steps are separate commits; a worker that dies leaves its lease to expire and the item is
-/// mapped again. Records and quarantine are idempotent, and fan-out is queued again for every version this
-/// envelope created, so a crash can duplicate a delivery (receivers apply by record id and version) but never
-/// lose one.
+/// Crash safety: records and quarantine are committed first; the fan-out (one `records` item per subscribing
+/// partner per chunk of the envelope, see `FanOut`) and the validation report commit together with the work item's
+/// completion. A worker that dies leaves its lease to expire and the item is mapped again: records and quarantine
+/// are idempotent and the fan-out is built again for every version this envelope created, so a crash never loses a
+/// delivery (a worker whose lease was taken over queues nothing: the completion fails and rolls the fan-out back).
 public final class MappingWorker: @unchecked Sendable {
     let store: SQLiteStore
     let partners: PartnerDirectory
