@@ -99,6 +99,14 @@ bench-ingest: deps
 	$(SWIFT) build -c release --product g60-ingest-bench
 	.build/release/g60-ingest-bench $(INGEST_ARGS)
 
+# The backlog pass of the ingest benchmark: a 1M-record backlog taken in with the workers stopped, then mapped,
+# dispatched and delivered to the partners (bounded by --backlog-seconds). BACKLOG_ARGS overrides the defaults.
+BACKLOG_ARGS ?= --clients 8 --total 1000000 --small 0 --backlog-seconds 1200
+.PHONY: bench-backlog
+bench-backlog: deps
+	$(SWIFT) build -c release --product g60-ingest-bench
+	.build/release/g60-ingest-bench $(BACKLOG_ARGS)
+
 # Fuzzing (not part of `make test`, which only replays Fuzz/corpus): libFuzzer harnesses built with
 # `swiftc -sanitize=fuzzer` in .build/fuzz (Fuzz/README.md). A new harness is one word here, its folder
 # Fuzz/<name>/ and its line in Package.swift. FUZZ_SANITIZE=fuzzer,address adds AddressSanitizer.

@@ -1,10 +1,17 @@
 import Foundation
 
 extension SQLiteStore: QueueStore {
-    private static let itemColumns = """
-        id, direction, partner, kind, record_id, record_version, log_position, order_key, payload, state, lease_owner, \
-        lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error
+    /// An item's payload: in its row, or shared in `queue_payloads` (migration 7).
+    private static let payloadExpression = """
+        CASE WHEN payload_ref IS NULL THEN payload \
+        ELSE (SELECT qp.payload FROM queue_payloads qp WHERE qp.id = payload_ref) END
         """
+    private static let itemColumns = """
+        id, direction, partner, kind, record_id, record_version, log_position, order_key, \(payloadExpression), state, \
+        lease_owner, lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error
+        """
+    /// Payloads from this size on are stored in `queue_payloads`, once per distinct payload of an enqueue.
+    static let sharedPayloadMinimum = 1024
 
     private static func item(_ row: SQLRow, policy: RetryPolicy) throws -> (QueueItem, QueueItemStateMachine) {
         let id = row.int(0)
@@ -33,18 +40,47 @@ extension SQLiteStore: QueueStore {
         return (item, machine)
     }
 
-    static func insertQueueItem(_ db: SQLiteConnection, _ item: QueueItemSubmission, nowMillis: Int64) throws {
+    static func insertQueueItem(
+        _ db: SQLiteConnection, _ item: QueueItemSubmission, nowMillis: Int64, payloadRef: Int64? = nil
+    ) throws {
         try db.run(
             """
             INSERT INTO queue_items (direction, partner, kind, record_id, record_version, log_position, order_key, \
-            payload, state, attempts, age_origin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+            payload, payload_ref, state, attempts, age_origin, created_at) \
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
             """,
             [
                 .text(item.direction.rawValue), .text(item.partner), .text(item.kind),
                 item.recordID.map { .text($0) } ?? .null, item.recordVersion.map { .int(Int64($0)) } ?? .null,
                 item.logPosition.map { .int($0) } ?? .null, item.orderKey.map { .text($0) } ?? .null,
-                .blob(item.payload), .int(nowMillis), .int(nowMillis),
+                .blob(payloadRef == nil ? item.payload : []), payloadRef.map { .int($0) } ?? .null,
+                .int(nowMillis), .int(nowMillis),
             ])
+    }
+
+    /// Inserts `items` in order; a payload of `sharedPayloadMinimum` bytes or more is written once to
+    /// `queue_payloads` and shared by every item of the call that carries the same bytes. Returns the item ids.
+    static func insertQueueItems(_ db: SQLiteConnection, _ items: [QueueItemSubmission], nowMillis: Int64) throws
+        -> [Int64]
+    {
+        var shared: [[UInt8]: Int64] = [:]
+        var ids: [Int64] = []
+        ids.reserveCapacity(items.count)
+        for item in items {
+            var ref: Int64?
+            if item.payload.count >= sharedPayloadMinimum {
+                if let existing = shared[item.payload] {
+                    ref = existing
+                } else {
+                    try db.run("INSERT INTO queue_payloads (payload) VALUES (?)", [.blob(item.payload)])
+                    ref = db.lastInsertRowID
+                    shared[item.payload] = ref
+                }
+            }
+            try insertQueueItem(db, item, nowMillis: nowMillis, payloadRef: ref)
+            ids.append(db.lastInsertRowID)
+        }
+        return ids
     }
 
     /// Writes the machine's state back, and the audit entry its action calls for.
@@ -97,18 +133,34 @@ extension SQLiteStore: QueueStore {
 
     public func enqueue(_ items: [QueueItemSubmission]) throws -> [Int64] {
         let nowMillis = Millis.from(now)
-        return try committer.write { ctx in
-            var ids: [Int64] = []
-            for item in items {
-                try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis)
-                ids.append(ctx.db.lastInsertRowID)
-            }
-            return ids
-        }
+        return try committer.write { ctx in try Self.insertQueueItems(ctx.db, items, nowMillis: nowMillis) }
     }
 
     public func lease(
         direction: QueueDirection, partner: String?, limit: Int, owner: String, duration: TimeInterval
+    ) throws -> [QueueItem] {
+        try lease(direction: direction, partner: partner, limit: limit, owner: owner, duration: duration, maxPayloadBytes: nil)
+    }
+
+    /// The item columns with the payload left out (NULL) and its length appended (column 19): candidates are
+    /// chosen without reading payloads, which may be a whole fan-out batch each.
+    private static let candidateColumns = """
+        id, direction, partner, kind, record_id, record_version, log_position, order_key, NULL, state, lease_owner, \
+        lease_expiry, not_before, delivered_at, dead_reason, attempts, age_origin, created_at, last_error, \
+        CASE WHEN payload_ref IS NULL THEN length(payload) \
+        ELSE (SELECT length(qp.payload) FROM queue_payloads qp WHERE qp.id = payload_ref) END
+        """
+
+    /// Leases like `lease(direction:partner:limit:owner:duration:)`, and stops adding items once their payloads
+    /// together reach `maxPayloadBytes` (the first item is always taken): a delivery worker's memory and envelope
+    /// size stay bounded whether the items are single records or fan-out batches of a thousand.
+    ///
+    /// Besides per-key order, an item whose order key is `QueueItemSubmission.afterEarlierRecords` waits while
+    /// any earlier `records` or `record` item of the same partner and direction is not delivered (dead included):
+    /// a batch carrying a retraction of a record sent in an earlier batch never overtakes that batch.
+    public func lease(
+        direction: QueueDirection, partner: String?, limit: Int, owner: String, duration: TimeInterval,
+        maxPayloadBytes: Int?
     ) throws -> [QueueItem] {
         let nowDate = now
         let nowMillis = Millis.from(nowDate)
@@ -128,18 +180,27 @@ extension SQLiteStore: QueueStore {
             }
             let candidates = try db.all(
                 """
-                SELECT \(Self.itemColumns) FROM queue_items q
+                SELECT \(Self.candidateColumns) FROM queue_items q
                 WHERE direction = ? AND (? IS NULL OR partner = ?)
-                  AND (state = 'pending' OR (state = 'retry' AND not_before <= ?))
+                  AND state IN ('pending', 'retry') AND (state = 'pending' OR not_before <= ?)
                   AND (order_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
                           AND p.order_key = q.order_key AND p.id < q.id AND p.state != 'delivered'))
+                  AND (order_key IS NULL OR order_key != ? OR NOT EXISTS (
+                        SELECT 1 FROM queue_items b WHERE b.direction = q.direction
+                          AND b.state IN ('pending', 'leased', 'retry', 'dead') AND b.id < q.id
+                          AND b.partner = q.partner AND b.kind IN ('records', 'record')))
                 ORDER BY id LIMIT ?
                 """,
-                [.text(direction.rawValue), partnerValue, partnerValue, .int(nowMillis), .int(Int64(max(0, limit)))]
-            ) { try Self.item($0, policy: policy) }
+                [
+                    .text(direction.rawValue), partnerValue, partnerValue, .int(nowMillis),
+                    .text(QueueItemSubmission.afterEarlierRecords), .int(Int64(max(0, limit))),
+                ]
+            ) { row in (try Self.item(row, policy: policy), Int(row.int(19))) }
             var leased: [QueueItem] = []
-            for (item, var machine) in candidates {
+            var bytes = 0
+            for ((item, var machine), length) in candidates {
+                if let maxPayloadBytes, !leased.isEmpty, bytes + length > maxPayloadBytes { break }
                 let action = machine.lease(owner: owner, now: nowDate, duration: duration)
                 switch action {
                 case .lease, .deadLetter:
@@ -151,7 +212,12 @@ extension SQLiteStore: QueueStore {
                     var out = item
                     out.state = machine.state
                     out.attempts = machine.attempts
+                    out.payload =
+                        try db.first("SELECT \(Self.payloadExpression) FROM queue_items WHERE id = ?", [.int(item.id)]) {
+                            $0.blob(0)
+                        } ?? []
                     leased.append(out)
+                    bytes += length
                 }
             }
             return leased
@@ -184,6 +250,89 @@ extension SQLiteStore: QueueStore {
             try Self.persist(ctx.db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
             return m.state
         }
+    }
+
+    /// Marks every item of `itemIDs` delivered in one transaction (one commit for a whole delivered envelope).
+    /// Items `owner` no longer holds (its lease expired and another worker took them) are left as they are and
+    /// returned with the reason; the rest are completed.
+    @discardableResult
+    public func complete(itemIDs: [Int64], owner: String) throws -> [(id: Int64, reason: String)] {
+        try transition(itemIDs: itemIDs) { machine, now in machine.succeeded(owner: owner, now: now) }
+    }
+
+    /// Records a failed attempt for every item of `itemIDs` in one transaction (retry scheduled or dead-lettered
+    /// per the policy, each with its own backoff draw). Items `owner` no longer holds are returned, untouched.
+    @discardableResult
+    public func fail(itemIDs: [Int64], owner: String, error: String) throws -> [(id: Int64, reason: String)] {
+        let draws = itemIDs.map { _ in options.random() }
+        var index = 0
+        return try transition(itemIDs: itemIDs, error: error) { machine, now in
+            defer { index += 1 }
+            return machine.failed(owner: owner, now: now, random: draws[min(index, draws.count - 1)])
+        }
+    }
+
+    /// Queues `items` and completes the inbound item `itemID` in the same transaction: a mapping worker's fan-out
+    /// and the end of its work item commit together (once, not once per step). Throws, queuing nothing, when
+    /// `owner` no longer holds `itemID`.
+    @discardableResult
+    public func enqueue(_ items: [QueueItemSubmission], completing itemID: Int64, owner: String) throws -> [Int64] {
+        let nowDate = now
+        let nowMillis = Millis.from(nowDate)
+        let policy = options.retryPolicy
+        return try committer.write { ctx in
+            let ids = try Self.insertQueueItems(ctx.db, items, nowMillis: nowMillis)
+            try Self.apply(
+                ctx.db, itemID: itemID, policy: policy, now: nowDate, nowMillis: nowMillis, error: nil, actor: "queue"
+            ) { machine, now in machine.succeeded(owner: owner, now: now) }
+            return ids
+        }
+    }
+
+    /// Loads each item, applies `event` and persists the result, all in one transaction; items whose event is
+    /// rejected (or that do not exist) are skipped and returned with the reason.
+    private func transition(
+        itemIDs: [Int64], error: String? = nil,
+        _ event: @escaping (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
+    ) throws -> [(id: Int64, reason: String)] {
+        guard !itemIDs.isEmpty else { return [] }
+        let nowDate = now
+        let nowMillis = Millis.from(nowDate)
+        let policy = options.retryPolicy
+        return try committer.write { ctx in
+            var skipped: [(id: Int64, reason: String)] = []
+            for id in itemIDs {
+                do {
+                    try Self.apply(
+                        ctx.db, itemID: id, policy: policy, now: nowDate, nowMillis: nowMillis, error: error,
+                        actor: "queue", event)
+                } catch let e as StoreError where e.code == StoreError.invalidTransition || e.code == StoreError.notFound {
+                    skipped.append((id, e.message))
+                }
+            }
+            return skipped
+        }
+    }
+
+    /// One item's transition inside an open transaction; throws `invalidTransition` when the event is rejected.
+    private static func apply(
+        _ db: SQLiteConnection, itemID: Int64, policy: RetryPolicy, now: Date, nowMillis: Int64, error: String?,
+        actor: String, _ event: (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
+    ) throws {
+        guard
+            let (item, machine) = try db.first(
+                "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(itemID)],
+                { try Self.item($0, policy: policy) })
+        else {
+            throw StoreError(StoreError.notFound, "there is no queue item \(itemID)")
+        }
+        var m = machine
+        let action = event(&m, now)
+        if case .reject(let why) = action {
+            throw StoreError(
+                StoreError.invalidTransition, "queue item \(itemID) (\(item.direction.rawValue) \(item.partner)): \(why)")
+        }
+        try Self.persist(db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
     }
 
     public func complete(itemID: Int64, owner: String) throws {
@@ -306,4 +455,11 @@ extension SQLiteStore: QueueStore {
             }
         }
     }
+}
+
+extension QueueItemSubmission {
+    /// The order key of a fan-out batch (`records` item) that carries a retraction of a record sent in an earlier
+    /// batch: it is leased only once every earlier `records` / `record` item of its partner is delivered, so the
+    /// retraction never overtakes its record (see `SQLiteStore.lease(…maxPayloadBytes:)`).
+    public static let afterEarlierRecords = "records.after-earlier"
 }

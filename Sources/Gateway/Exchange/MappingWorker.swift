@@ -11,10 +11,11 @@ import GatewayStore
 /// Schemas of mapped envelopes: `dialect/<kind>` — the payload is the sender's own export for that record kind,
 /// read with `Partners/<sender>/partner.json`'s dialect; `g60.record/v1` — canonical records as JSON Lines.
 ///
-/// Crash safety: the steps are separate commits; a worker that dies leaves its lease to expire and the item is
-/// mapped again. Records and quarantine are idempotent, and fan-out is queued again for every version this
-/// envelope created, so a crash can duplicate a delivery (receivers apply by record id and version) but never
-/// lose one.
+/// Crash safety: records and quarantine are committed first; the fan-out (one `records` item per subscribing
+/// partner per chunk of the envelope, see `FanOut`) and the validation report commit together with the work item's
+/// completion. A worker that dies leaves its lease to expire and the item is mapped again: records and quarantine
+/// are idempotent and the fan-out is built again for every version this envelope created, so a crash never loses a
+/// delivery (a worker whose lease was taken over queues nothing: the completion fails and rolls the fan-out back).
 public final class MappingWorker: @unchecked Sendable {
     let store: SQLiteStore
     let partners: PartnerDirectory
@@ -30,6 +31,11 @@ public final class MappingWorker: @unchecked Sendable {
     public var leaseDuration: TimeInterval = 300
     /// Re-evaluates the joint measures of the subjects whose records were stored (nil: no dispatch).
     let dispatcher: MeasureDispatcher?
+    /// The largest payload of one fan-out item (a partner's share of an envelope is cut into items of at most
+    /// this size, so that a delivery envelope of one or more items stays under the receivers' body limit).
+    public var fanOutBytes = 256 * 1024
+    /// Where the per-stage time goes (the ingest benchmark reads it).
+    let profile = ExchangeProfile.shared
 
     public init(
         store: SQLiteStore, partners: PartnerDirectory, codes: CodeTables, keyring: SubjectKeyring,
@@ -53,8 +59,9 @@ public final class MappingWorker: @unchecked Sendable {
         let items = try store.lease(direction: .inbound, partner: nil, limit: limit, owner: owner, duration: leaseDuration)
         for item in items {
             do {
-                try process(item)
-                try store.complete(itemID: item.id, owner: owner)
+                let deliveries = try process(item)
+                // The fan-out and the end of the work item commit together.
+                try profile.measure(.fanOut) { _ = try store.enqueue(deliveries, completing: item.id, owner: owner) }
             } catch {
                 logger.error(
                     "mapping failed", ["queue.item": String(item.id), "partner.id": item.partner, "error": "\(error)"])
@@ -70,7 +77,10 @@ public final class MappingWorker: @unchecked Sendable {
         var report: [RowReportEntry] = []
     }
 
-    func process(_ item: QueueItem) throws {
+    /// Maps one inbound item: stores its records and quarantined rows and returns the outbound items to queue
+    /// (fan-out batches and the sender's validation report), which the caller commits with the item's completion.
+    func process(_ item: QueueItem) throws -> [QueueItemSubmission] {
+        let mapStart = ExchangeProfile.now()
         guard let position = item.logPosition,
             let entry = try store.logEntries(after: position - 1, limit: 1).first, entry.position == position
         else {
@@ -92,7 +102,14 @@ public final class MappingWorker: @unchecked Sendable {
         }
         let receivedAt = entry.loggedAt
         if header.schema == CanonicalRecord.schemaName {
-            mapCanonical(payload, header: header, receivedAt: receivedAt, into: &outcome, reject: reject)
+            // Both callbacks write `outcome`; it is not passed inout as well (an exclusivity violation: a rejected
+            // canonical line used to abort the process).
+            mapCanonical(
+                payload, header: header, receivedAt: receivedAt,
+                accept: { record, provenance, entry in
+                    outcome.accepted.append((record, provenance))
+                    outcome.report.append(entry)
+                }, reject: reject)
         } else if header.schema.hasPrefix("dialect/"), let kind = RecordKind(rawValue: String(header.schema.dropFirst(8))),
             let partner = partners.partner(header.from), partner.dialects[kind] != nil
         {
@@ -127,15 +144,25 @@ public final class MappingWorker: @unchecked Sendable {
                         "schema '\(header.schema)' is neither g60.record/v1 nor dialect/<kind> with a dialect of partner \(header.from)")
                 ])
         }
-        try store.quarantine(outcome.quarantine)
-        let results = try store.putRecords(outcome.accepted)
-        try dispatcher?.recordsStored(outcome.accepted.map(\.record), results: results)
+        profile.add(.map, since: mapStart)
+        let results = try profile.measure(.storeRecords) {
+            try store.quarantine(outcome.quarantine)
+            return try store.putRecords(outcome.accepted)
+        }
+        try profile.measure(.dispatch) {
+            _ = try dispatcher?.recordsStored(outcome.accepted.map(\.record), results: results)
+        }
+        profile.recordsMapped.add(outcome.accepted.count, ordering: .relaxed)
+        let fanOutStart = ExchangeProfile.now()
+        defer { profile.add(.fanOut, since: fanOutStart) }
         let codes = outcome.report.filter { $0.verdict == .rejected }.map { row in
             row.problems.first { $0.severity == .error }?.code ?? "unknown"
         }
         metrics?.rowsMapped(partner: header.from, accepted: outcome.accepted.count, quarantinedCodes: codes)
 
-        var deliveries: [QueueItemSubmission] = []
+        // Fan-out in batches: per subscribing partner, the lines of this envelope's records in their order, cut
+        // into items of at most `fanOutBytes` (one queue row per partner per chunk, not one per record).
+        var fanOut = FanOut(limit: fanOutBytes)
         for (i, result) in results.enumerated() {
             var record = outcome.accepted[i].record
             if result.change == .unchanged {
@@ -144,12 +171,10 @@ public final class MappingWorker: @unchecked Sendable {
                     stored.provenance.messageID == header.messageID
                 else { continue }
             }
-            var orderKey = result.recordID
             if case .retraction(var r) = record.body {
                 if let target = result.withdrewRecordID {
                     r.targetRecordId = target
                     record.body = .retraction(r)
-                    orderKey = target
                 }
             }
             // The delivered line carries the stored version (Contracts/records/README.md, "Delivery"), so a receiver
@@ -157,14 +182,12 @@ public final class MappingWorker: @unchecked Sendable {
             var text = try json.line(record)
             if text.hasPrefix("{") { text = "{\"version\":\(result.version)," + text.dropFirst() }
             let line = Array(text.utf8)
+            let retracted = record.kind == .retraction ? result.withdrewRecordID : nil
             for subscriber in partners.subscribers(of: record.kind, except: record.sourcePartner) {
-                deliveries.append(
-                    QueueItemSubmission(
-                        direction: .outbound, partner: subscriber.id,
-                        kind: record.kind == .retraction ? "retraction" : "record", recordID: result.recordID,
-                        recordVersion: result.version, orderKey: orderKey, payload: line))
+                fanOut.add(line, recordID: result.recordID, retracting: retracted, for: subscriber.id)
             }
         }
+        var deliveries = fanOut.items()
         if partners.partner(header.from) != nil {
             let report = ValidationReport(
                 inReplyTo: header.messageID, rows: outcome.report.count,
@@ -178,18 +201,18 @@ public final class MappingWorker: @unchecked Sendable {
                     direction: .outbound, partner: header.from, kind: "validation.report",
                     payload: Array((lines.joined(separator: "\n") + "\n").utf8)))
         }
-        if !deliveries.isEmpty { _ = try store.enqueue(deliveries) }
         logger.info(
             "envelope mapped",
             [
                 "envelope.id": header.messageID, "partner.id": header.from, "rows.accepted": String(outcome.accepted.count),
                 "rows.quarantined": String(outcome.quarantine.count), "deliveries.queued": String(deliveries.count),
             ])
+        return deliveries
     }
 
     func mapCanonical(
-        _ payload: [UInt8], header: GatewayCrypto.EnvelopeHeader, receivedAt: Date, into outcome: inout Outcome,
-        reject: (Int, String, [UInt8], [Problem]) -> Void
+        _ payload: [UInt8], header: GatewayCrypto.EnvelopeHeader, receivedAt: Date,
+        accept: (CanonicalRecord, Provenance, RowReportEntry) -> Void, reject: (Int, String, [UInt8], [Problem]) -> Void
     ) {
         let validator = RecordValidator(codes: codes, today: today())
         var row = 0
@@ -213,12 +236,55 @@ public final class MappingWorker: @unchecked Sendable {
             if problems.hasErrors {
                 reject(row, "line \(row)", Array(Redaction.redact(String(decoding: raw, as: UTF8.self)).utf8), problems)
             } else {
-                outcome.accepted.append(
-                    (record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt)))
-                outcome.report.append(
+                accept(
+                    record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt),
                     RowReportEntry(
                         RowOutcome.external(row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems)))
             }
+        }
+    }
+}
+
+/// One source envelope's fan-out: per partner, its records' lines in order, cut into `records` queue items of at
+/// most `limit` bytes. An item that carries a retraction whose target is not in that same item gets the order key
+/// `afterEarlierRecords`, so the queue holds it until every earlier record item of the partner is delivered.
+struct FanOut {
+    struct Chunk {
+        var partner: String
+        var payload: [UInt8] = []
+        var recordIDs: Set<String> = []
+        var afterEarlier = false
+    }
+    let limit: Int
+    /// Finished chunks, in the order they were cut.
+    private var done: [Chunk] = []
+    /// The open chunk per partner, and partners in order of first appearance.
+    private var open: [String: Chunk] = [:]
+    private var partners: [String] = []
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    mutating func add(_ line: [UInt8], recordID: String, retracting target: String?, for partner: String) {
+        if open[partner] == nil {
+            open[partner] = Chunk(partner: partner)
+            partners.append(partner)
+        } else if let chunk = open[partner], !chunk.payload.isEmpty, chunk.payload.count + line.count + 1 > limit {
+            done.append(chunk)
+            open[partner] = Chunk(partner: partner)
+        }
+        // In place: the chunk's buffer is not copied per line.
+        open[partner]?.payload.append(contentsOf: line)
+        open[partner]?.payload.append(0x0A)
+        open[partner]?.recordIDs.insert(recordID)
+        if let target, open[partner]?.recordIDs.contains(target) != true { open[partner]?.afterEarlier = true }
+    }
+
+    /// The queue items: every partner's chunks in order (cut chunks first, then the open ones).
+    func items() -> [QueueItemSubmission] {
+        (done + partners.compactMap { open[$0] }).map { chunk in
+            QueueItemSubmission(
+                direction: .outbound, partner: chunk.partner, kind: "records",
+                orderKey: chunk.afterEarlier ? QueueItemSubmission.afterEarlierRecords : nil, payload: chunk.payload)
         }
     }
 }

@@ -151,6 +151,8 @@ enum Schema {
         evidenceSealingMigration,
         // 6: the measure backfill's state (see Schema+Backfill.swift).
         backfillMigration,
+        // 7: queue payloads out of the queue rows, shared by fan-out items (see Schema+Queues.swift).
+        queuePayloadsMigration,
     ]
 
     /// The migration that marks evidence rows (message log, quarantine) as sealed or clear.
