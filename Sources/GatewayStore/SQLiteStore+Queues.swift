@@ -178,6 +178,33 @@ extension SQLiteStore: QueueStore {
                 let action = machine.leaseExpired(now: nowDate)
                 try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
             }
+            // Items that wait behind a dead item of their order go dead with it (see `blockedByDead`). Only when
+            // the partner has a dead item at all, which the order index answers at once.
+            let blocked = try db.all(
+                """
+                SELECT \(Self.candidateColumns), (
+                    SELECT min(p.id) FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
+                      AND p.state = 'dead' AND p.id < q.id
+                      AND (p.order_key = q.order_key OR (q.order_key = ? AND p.kind IN ('records', 'record'))))
+                FROM queue_items q
+                WHERE q.direction = ? AND (? IS NULL OR q.partner = ?) AND q.state IN ('pending', 'retry')
+                  AND q.order_key IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM queue_items d WHERE d.direction = q.direction AND d.partner = q.partner
+                      AND d.state = 'dead' AND d.id < q.id
+                      AND (d.order_key = q.order_key OR (q.order_key = ? AND d.kind IN ('records', 'record'))))
+                ORDER BY q.id LIMIT 1000
+                """,
+                [
+                    .text(QueueItemSubmission.afterEarlierRecords), .text(direction.rawValue), partnerValue,
+                    partnerValue, .text(QueueItemSubmission.afterEarlierRecords),
+                ]
+            ) { row in (try Self.item(row, policy: policy), row.int(20)) }
+            for ((item, var machine), blocker) in blocked {
+                let action = machine.blockedByDead(blocker)
+                if case .deadLetter = action {
+                    try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
+                }
+            }
             let candidates = try db.all(
                 """
                 SELECT \(Self.candidateColumns) FROM queue_items q

@@ -228,7 +228,7 @@ import Testing
     }
 
     /// A schema-4 file as the code before migration 5 wrote it (no `sealed` columns, clear raw bytes, a valid
-    /// chain; made by writing with today's keyless path, then removing migration 5's columns and indexes):
+    /// chain; made by writing with today's keyless path, then removing what migrations 5, 6 and 7 add):
     /// migration 5 and the open-time step seal it in place, the chain's hashes unchanged.
     @Test func schema4FileIsMigratedAndSealedInPlace() throws {
         let dir = try TempDirectory()
@@ -250,6 +250,9 @@ import Testing
                 DROP INDEX message_log_clear; DROP INDEX quarantine_clear;
                 ALTER TABLE message_log DROP COLUMN sealed; ALTER TABLE message_log DROP COLUMN head;
                 ALTER TABLE quarantine DROP COLUMN sealed;
+                DROP TABLE measure_backfill;
+                DROP INDEX queue_errors; DROP INDEX message_log_outbound_id; DROP TABLE queue_payloads;
+                ALTER TABLE queue_items DROP COLUMN payload_ref;
                 PRAGMA user_version = \(Schema.evidenceSealingVersion - 1);
                 """)
             _ = try raw.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }

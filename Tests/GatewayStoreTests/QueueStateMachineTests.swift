@@ -103,6 +103,25 @@ import Testing
         #expect(m.leaseExpired(now: t0 + 30) == .deadLetter(reason: "lease expired on the last of 1 attempt(s)"))
     }
 
+    @Test func waitingBehindADeadItemDeadLettersOnlyWaitingItems() {
+        var m = QueueItemStateMachine(policy: policy, createdAt: t0)
+        #expect(m.blockedByDead(7) == .deadLetter(reason: "waits behind dead item 7 of the same order (replay that one with it)"))
+        #expect(m.state.name == "dead")
+        #expect(m.blockedByDead(7) == .reject("not waiting (dead)"))
+        var leased = QueueItemStateMachine(policy: policy, createdAt: t0)
+        _ = leased.lease(owner: "w", now: t0, duration: 30)
+        #expect(leased.blockedByDead(7) == .reject("not waiting (leased)"))
+        var retrying = QueueItemStateMachine(policy: policy, createdAt: t0)
+        _ = retrying.lease(owner: "w", now: t0, duration: 30)
+        _ = retrying.failed(owner: "w", now: t0, random: 0)
+        guard case .deadLetter = retrying.blockedByDead(7) else {
+            Issue.record("an item scheduled for retry behind a dead one must be dead-lettered")
+            return
+        }
+        #expect(retrying.replayed(now: t0 + 1) == .replay)
+        #expect(retrying.state == .pending && retrying.attempts == 0)
+    }
+
     @Test func replayBringsDeadItemsBackWithFreshBudget() {
         var m = QueueItemStateMachine(policy: RetryPolicy(maxAttempts: 1, maxAge: 60), createdAt: t0)
         #expect(m.replayed(now: t0) == .reject("not dead (pending)"))

@@ -120,11 +120,22 @@ import Testing
         clock.advance(10)
         let second = try store.lease(direction: .outbound, partner: "hefei", limit: 10, owner: "w", duration: 30)
         #expect(second.map(\.id) == [ids[0]])
-        // Dead, it still blocks (a replay would otherwise deliver the record after its retraction).
+        // Dead, it still blocks (a replay would otherwise deliver the record after its retraction): the retraction
+        // is dead-lettered with it rather than left waiting for ever, so the partner's queue drains.
         _ = try store.fail(itemID: ids[0], owner: "w", error: "timeout")
         clock.advance(100)
         #expect(try store.lease(direction: .outbound, partner: "hefei", limit: 10, owner: "w", duration: 30).isEmpty)
-        _ = try store.replay(.items([ids[0]]), actor: "op")
+        let dead = try store.deadItems(partner: "hefei")
+        #expect(dead.map(\.id) == [ids[0], ids[2]])
+        guard case .dead(let reason) = dead.last?.state else {
+            Issue.record("the retraction must be dead: \(dead)")
+            return
+        }
+        #expect(reason.contains("behind dead item \(ids[0])"), "\(reason)")
+        let summary = try #require(try store.queueSummary().first { $0.partner == "hefei" })
+        #expect(summary.depth == 0 && summary.dead == 2)
+        // Replaying the partner brings both back, and the order holds again.
+        #expect(try store.replay(.partner("hefei"), actor: "op") == [ids[0], ids[2]])
         let third = try store.lease(direction: .outbound, partner: "hefei", limit: 10, owner: "w", duration: 30)
         #expect(third.map(\.id) == [ids[0]])
         try store.complete(itemID: ids[0], owner: "w")

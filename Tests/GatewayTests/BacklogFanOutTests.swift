@@ -83,14 +83,14 @@ import Testing
         #expect(rest.count == 2)
     }
 
-    @Test func itemAfterEarlierRecordsWaitsUntilTheyAreDeliveredDeadIncluded() throws {
+    @Test func itemAfterEarlierRecordsWaitsUntilTheyAreDeliveredAndDiesWithThem() throws {
         let s = try StoreDir()
         let a = try s.records("hefei", 10)
         let other = try s.records("wuhu", 10)
         let b = try s.records("hefei", 10, orderKey: QueueItemSubmission.afterEarlierRecords)
         let leased = try s.store.lease(direction: .outbound, partner: nil, limit: 10, owner: "w", duration: 60)
         #expect(leased.map(\.id) == [a, other], "b waits for a; wuhu's item does not")
-        // a fails until dead: b still waits (a dead record is replayed before its retraction goes).
+        // a fails until dead: b waits meanwhile (a dead record is replayed before its retraction goes).
         var state = try s.store.fail(itemID: a, owner: "w", error: "down")
         var rounds = 0
         while case .retryScheduled = state, rounds < 10 {
@@ -104,8 +104,10 @@ import Testing
             Issue.record("item a never dead-lettered: \(state)")
             return
         }
+        // b cannot go before a, so it is dead-lettered with it; replaying the partner brings both back in order.
         #expect(try s.store.lease(direction: .outbound, partner: "hefei", limit: 10, owner: "w", duration: 60).isEmpty)
-        #expect(try s.store.replay(.items([a]), actor: "ops") == [a])
+        #expect(try s.store.deadItems(partner: "hefei").map(\.id) == [a, b])
+        #expect(try s.store.replay(.partner("hefei"), actor: "ops") == [a, b])
         let replayed = try s.store.lease(direction: .outbound, partner: "hefei", limit: 10, owner: "w", duration: 60)
         #expect(replayed.map(\.id) == [a])
         #expect(try s.store.complete(itemIDs: [a], owner: "w").isEmpty)

@@ -190,7 +190,14 @@ public final class DeliveryWorker: @unchecked Sendable {
             metrics?.deliveryAttempted(partner: partner.id, succeeded: false)
             logger.warning(
                 "delivery failed", ["partner.id": partner.id, "envelope.id": messageID, "error": "\(error)"])
-            _ = try? store.fail(itemIDs: items.map(\.id), owner: owner, error: "\(error)")
+            do {
+                _ = try store.fail(itemIDs: items.map(\.id), owner: owner, error: "\(error)")
+            } catch let recordError {
+                // Nothing is lost: the items stay leased and come back when the lease ends (workers.leaseSeconds).
+                logger.error(
+                    "delivery failure not recorded; the items return when their lease ends",
+                    ["partner.id": partner.id, "envelope.id": messageID, "error": "\(recordError)"])
+            }
             return 0
         }
     }

@@ -21,7 +21,8 @@ public struct QueueItemSubmission: Hashable, Sendable {
     /// The message log position the item comes from (inbound envelopes).
     public var logPosition: Int64?
     /// Items with the same non-nil key for the same partner and direction are leased strictly in order: an item
-    /// waits while an earlier one is not delivered (dead included). Use the record id for a record and the
+    /// waits while an earlier one is not delivered; when that one is dead, the waiting item is dead-lettered with it
+    /// at the next lease (replaying the partner brings both back in order). Use the record id for a record and the
     /// *target* record id for its retraction, so a retraction never overtakes the record it retracts.
     public var orderKey: String?
     /// Work data for the worker (e.g. the record JSON to send).

@@ -174,6 +174,20 @@ public struct QueueItemStateMachine: Hashable, Sendable {
         return .returnToPending
     }
 
+    /// An item waiting (pending or scheduled for retry) behind an earlier item of the same order that is dead: it
+    /// cannot be delivered before that one is, so it is dead-lettered with it, and `dlq replay` brings both back in
+    /// order. A partner's queue so ends either drained or dead-lettered, never stuck behind a dead item.
+    public mutating func blockedByDead(_ blocker: Int64) -> Action {
+        switch state {
+        case .pending, .retryScheduled:
+            let reason = "waits behind dead item \(blocker) of the same order (replay that one with it)"
+            state = .dead(reason: reason)
+            return .deadLetter(reason: reason)
+        case .leased, .delivered, .dead:
+            return .reject("not waiting (\(state.name))")
+        }
+    }
+
     /// An operator replays a dead item.
     public mutating func replayed(now: Date) -> Action {
         guard case .dead = state else { return .reject("not dead (\(state.name))") }
