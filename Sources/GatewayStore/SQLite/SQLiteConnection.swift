@@ -150,6 +150,9 @@ final class SQLiteConnection {
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE that completed (0 when `ON CONFLICT DO NOTHING` skipped).
+    var changes: Int { Int(sqlite3_changes(db)) }
+
     private func bind<T>(
         _ stmt: OpaquePointer, _ values: ArraySlice<SQLValue>, index: Int32, _ body: () throws -> T
     ) throws -> T {
@@ -250,6 +253,13 @@ final class Statement {
                 stmt, index, buffer.baseAddress ?? UnsafeRawPointer(emptyBuffer), Int32(buffer.count), transient)
         }
         try check(rc)
+    }
+
+    /// Binds raw bytes as a BLOB (copied by SQLite before this returns).
+    func bind(_ index: Int32, raw: UnsafeRawBufferPointer) throws {
+        try check(
+            sqlite3_bind_blob(
+                stmt, index, raw.baseAddress ?? UnsafeRawPointer(emptyBuffer), Int32(raw.count), transient))
     }
 
     /// Steps once: true when a row is available (read it through `row`), false when done.
