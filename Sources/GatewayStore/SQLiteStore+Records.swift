@@ -151,7 +151,7 @@ extension SQLiteStore: RecordStore {
             }
             let row = lookup.row
             let version = Int(row.int(0))
-            if row.textEquals(2, r.canonicalJSON) {
+            if row.textEquals(2, bytes: r.canonicalBytes) {
                 return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
             }
             current = (version, row.int(1))
@@ -168,7 +168,7 @@ extension SQLiteStore: RecordStore {
         try key.bind(insertVersion, 2)
         try insertVersion.bind(3, Int64(version))
         if let current { try insertVersion.bind(4, current.row) }
-        try insertVersion.bind(5, r.canonicalJSON)
+        try insertVersion.bind(5, text: r.canonicalBytes)
         try insertVersion.bind(6, provenance.partner)
         try insertVersion.bind(7, provenance.messageID)
         try insertVersion.bind(8, Int64(provenance.rowNumber))

@@ -28,6 +28,9 @@ public struct SQLiteStoreOptions: Sendable {
     /// `PRAGMA synchronous` of the writer. Not public: only `StoreBenchmarkSupport.options(synchronous:)` sets it,
     /// to measure the write path apart from the disk's fsync rate; the service always runs with FULL.
     var synchronous = "FULL"
+    /// `PRAGMA page_size` for a new file (nil: SQLite's default, 4,096); an existing file keeps its page size. Not
+    /// public: only `StoreBenchmarkSupport.options` sets it, to measure the effect before the default changes.
+    var pageSize: Int?
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -77,6 +80,10 @@ public final class SQLiteStore: @unchecked Sendable {
         let writer = try SQLiteConnection(
             path: path, create: options.createIfMissing, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         try Self.checkFile(writer, path: path, quickCheck: options.quickCheckOnOpen)
+        if let pageSize = options.pageSize {
+            // Takes effect only while the file is empty (before the first table, before WAL mode).
+            try writer.exec("PRAGMA page_size=\(pageSize)")
+        }
         let mode = try writer.first("PRAGMA journal_mode=WAL") { $0.text(0) }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(StoreError.cannotOpen, "\(path): cannot switch to WAL (journal mode is \(mode ?? "?"))")

@@ -84,4 +84,21 @@ import Testing
         #expect(try store.putRecords([(corrected, Fixture.provenance("m3", row: 1))]).map(\.version) == [2])
         #expect(try store.versions(of: good.id!).map(\.provenance.messageID) == ["m2", "m3"])
     }
+
+    /// The benchmark's page-size option applies to a new file only; an existing file keeps its page size.
+    @Test func pageSizeOptionAppliesToNewFilesOnly() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        var options = StoreBenchmarkSupport.options(synchronous: "FULL", pageSize: 16_384)
+        options.identityCipher = Fixture.identityCipher
+        let store = try SQLiteStore(path: dir.path("big.db"), options: options)
+        let record = Fixture.penalty()
+        _ = try store.putRecords([(record, Fixture.provenance("m1", row: 1))])
+        #expect(try store.read { try $0.first("PRAGMA page_size") { $0.int(0) } } == 16_384)
+        #expect(try store.record(id: record.id!)?.record == record)
+
+        _ = try SQLiteStore(path: dir.path("small.db"), options: Fixture.options(clock: TestClock()))
+        let reopened = try SQLiteStore(path: dir.path("small.db"), options: options)
+        #expect(try reopened.read { try $0.first("PRAGMA page_size") { $0.int(0) } } == 4_096)
+    }
 }
