@@ -60,6 +60,35 @@ extension SQLiteStore: RecordStore {
     private struct BatchState {
         var pendingRetractions: Bool
         var nextVersionRow: Int64
+        /// Whether the previous record of the batch was already stored (see `put`).
+        var lastWasKnown = false
+    }
+
+    /// A record's current version compared with the one being stored.
+    private enum Current {
+        case absent
+        case unchanged(version: Int)
+        case changed(version: Int, row: Int64)
+    }
+
+    /// The current version's number, rowid and content: one key look-up in records, one rowid look-up in
+    /// record_versions; the JSON is compared in place.
+    private static func currentVersion(_ db: SQLiteConnection, _ key: RecordKey.Value, _ r: PreparedRecord) throws
+        -> Current
+    {
+        let lookup = try db.statement(
+            slot: Slot.current,
+            """
+            SELECT r.current_version, r.current_row, v.content FROM records r
+            JOIN record_versions v ON v.version_row = r.current_row WHERE r.record_key = ?
+            """)
+        defer { lookup.reset() }
+        try key.bind(lookup, 1)
+        guard try lookup.step() else { return .absent }
+        let row = lookup.row
+        let version = Int(row.int(0))
+        if row.textEquals(2, bytes: r.canonicalBytes) { return .unchanged(version: version) }
+        return .changed(version: version, row: row.int(1))
     }
 
     /// Slots of the record write path's cached statements (`SQLiteConnection.statement(slot:_:)`).
@@ -100,9 +129,10 @@ extension SQLiteStore: RecordStore {
     ///
     /// A new record costs two statements: an INSERT into `records` that does nothing when the key exists (one
     /// random-order insert into the 16-byte key index, one into `records_natural`, the row appended) and the append
-    /// of its version. Only when that INSERT finds the key does the record cost a look-up of its current version
-    /// (a key look-up and a rowid look-up, the JSON compared in place); unchanged, it stops there; changed, it
-    /// appends a version and moves `records.current_row`. A pending-retraction probe runs only while one is pending.
+    /// of its version, numbered by the writer (`BatchState.nextVersionRow`). A known record costs a look-up of its
+    /// current version (a key look-up and a rowid look-up, the JSON compared in place); unchanged, it stops there;
+    /// changed, it appends a version and moves `records.current_row`. Which of the INSERT and the look-up is tried
+    /// first follows the previous record of the batch. A pending-retraction probe runs only while one is pending.
     private static func put(
         _ db: SQLiteConnection, _ r: PreparedRecord, nowMillis: Int64, cipher: (any IdentityNumberCipher)?,
         state: inout BatchState
@@ -114,48 +144,59 @@ extension SQLiteStore: RecordStore {
         try sealIdentity(db, record.subject.legalRepresentativeIdentity, cipher: cipher, id: id, provenance)
         let key = RecordKey.Value(id)
         let versionRow = state.nextVersionRow
-        let naturalNumber = normalized(record.naturalNumber)
 
-        let insert = try db.statement(
-            slot: Slot.insertRecord,
-            """
-            INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
-              updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (record_key) DO NOTHING
-            """)
-        try key.bind(insert, 1)
-        try insert.bind(2, record.kind.rawValue)
-        try insert.bind(3, record.sourcePartner)
-        try insert.bind(4, naturalNumber)
-        try insert.bind(5, versionRow)
-        try insert.bind(6, nowMillis)
-        try insert.run()
-        let created = db.changes == 1
-
+        // Which statement goes first follows the previous record of the batch: after a new record, the INSERT
+        // (which is all a new record needs); after a known one, the look-up (all an unchanged re-sent one needs).
+        // A batch of new records or of re-sent ones thus pays one statement per record before its version.
         var current: (version: Int, row: Int64)?
-        if !created {
-            // The current version's number, rowid and content: one key look-up in records, one rowid look-up in
-            // record_versions; the JSON is compared in place.
-            let lookup = try db.statement(
-                slot: Slot.current,
-                """
-                SELECT r.current_version, r.current_row, v.content FROM records r
-                JOIN record_versions v ON v.version_row = r.current_row WHERE r.record_key = ?
-                """)
-            defer { lookup.reset() }
-            try key.bind(lookup, 1)
-            guard try lookup.step() else {
-                throw StoreError(
-                    StoreError.corrupt,
-                    "record \(id) (\(provenance.partner) message \(provenance.messageID) row \(provenance.rowNumber)) "
-                        + "has a key in records but its current version row is missing")
-            }
-            let row = lookup.row
-            let version = Int(row.int(0))
-            if row.textEquals(2, bytes: r.canonicalBytes) {
+        var created = false
+        var lookedUp = false
+        if state.lastWasKnown {
+            lookedUp = true
+            switch try currentVersion(db, key, r) {
+            case .unchanged(let version):
                 return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
+            case .changed(let version, let row): current = (version, row)
+            case .absent: break
             }
-            current = (version, row.int(1))
         }
+        let naturalNumber = current == nil ? normalized(record.naturalNumber) : ""
+        if current == nil {
+            let insert = try db.statement(
+                slot: Slot.insertRecord,
+                """
+                INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
+                  updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (record_key) DO NOTHING
+                """)
+            try key.bind(insert, 1)
+            try insert.bind(2, record.kind.rawValue)
+            try insert.bind(3, record.sourcePartner)
+            try insert.bind(4, naturalNumber)
+            try insert.bind(5, versionRow)
+            try insert.bind(6, nowMillis)
+            try insert.run()
+            created = db.changes == 1
+            if !created {
+                guard !lookedUp else {
+                    throw StoreError(
+                        StoreError.corrupt,
+                        "record \(id) (\(provenance.partner) message \(provenance.messageID) row "
+                            + "\(provenance.rowNumber)) has a key in records but no current version row")
+                }
+                switch try currentVersion(db, key, r) {
+                case .unchanged(let version):
+                    state.lastWasKnown = true
+                    return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
+                case .changed(let version, let row): current = (version, row)
+                case .absent:
+                    throw StoreError(
+                        StoreError.corrupt,
+                        "record \(id) (\(provenance.partner) message \(provenance.messageID) row "
+                            + "\(provenance.rowNumber)) has a key in records but no current version row")
+                }
+            }
+        }
+        state.lastWasKnown = !created
 
         let version = (current?.version ?? 0) + 1
         let insertVersion = try db.statement(

@@ -27,13 +27,16 @@ import Testing
         let original = Fixture.penalty(fineFen: 500_000)
         let corrected = Fixture.penalty(fineFen: 300_000)
         let other = Fixture.penalty(decision: "嘉执罚〔2026〕99号")
+        let third = Fixture.penalty(decision: "嘉执罚〔2026〕98号")
         let results = try store.putRecords([
             (original, Fixture.provenance("m1", row: 1)), (other, Fixture.provenance("m1", row: 2)),
             (corrected, Fixture.provenance("m1", row: 3)), (corrected, Fixture.provenance("m1", row: 4)),
-            (original, Fixture.provenance("m1", row: 5)),
+            (original, Fixture.provenance("m1", row: 5)), (third, Fixture.provenance("m1", row: 6)),
+            (third, Fixture.provenance("m1", row: 7)),
         ])
-        #expect(results.map(\.change) == [.created, .created, .corrected, .unchanged, .corrected])
-        #expect(results.map(\.version) == [1, 1, 2, 2, 3])
+        #expect(results.map(\.change) == [.created, .created, .corrected, .unchanged, .corrected, .created, .unchanged])
+        #expect(results.map(\.version) == [1, 1, 2, 2, 3, 1, 1])
+        #expect(try store.versions(of: third.id!).map(\.provenance.rowNumber) == [6])
         let versions = try store.versions(of: original.id!)
         #expect(versions.map(\.version) == [1, 2, 3])
         #expect(versions.map(\.provenance.rowNumber) == [1, 3, 5])
