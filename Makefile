@@ -64,6 +64,12 @@ bench-store: deps
 	.build/release/g60-store-bench --runs 3
 	.build/release/g60-store-bench --only records --sync normal --runs 3
 
+# Instruction counts of the record write path under callgrind (repeatable on a loaded machine; a few minutes).
+.PHONY: bench-store-callgrind
+bench-store-callgrind: deps
+	$(SWIFT) build -c release --product g60-store-bench
+	Benchmarks/store/callgrind.sh
+
 # Report benchmark (not part of `make test`): the dual-publicity report on a month of data (200,000 rows).
 .PHONY: bench-report
 bench-report: deps

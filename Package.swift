@@ -59,7 +59,7 @@ let package = Package(
         // Benchmarks (not part of `make test`): `make bench-store`.
         .executableTarget(
             name: "g60-store-bench", dependencies: ["GatewayCore", "GatewayStore"], path: "Benchmarks/store",
-            exclude: ["README.md"]),
+            exclude: ["README.md", "callgrind.sh"]),
         .executableTarget(
             name: "g60-crypto-bench", dependencies: ["GatewayCrypto"], path: "Benchmarks/crypto",
             exclude: ["run.sh"]),

@@ -2,10 +2,12 @@
 // writers, next to raw SQLite insert rates measured in the same run on the same disk. Run with `make bench-store`.
 //
 // Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]
+//                        [--page-size BYTES]
 //   DIR default Benchmarks/out/store (same disk as the checkout, not tmpfs); F scales every count.
 //   --sync normal runs the raw baselines and the record stores with synchronous=NORMAL (no fsync per commit): the
 //   write path apart from the disk's sync rate. Envelope lines always use FULL (acknowledgement = durability).
 //   --runs N repeats the record lines N times (default 1).
+//   --page-size BYTES sets PRAGMA page_size of the raw baselines' and the record stores' new files (default SQLite's).
 import Foundation
 import GatewayCore
 import GatewayStore
@@ -16,6 +18,7 @@ var scale = 1.0
 var only = ""
 var syncMode = "FULL"
 var runs = 1
+var pageSize: Int?
 var argi = 1
 while argi < CommandLine.arguments.count {
     let a = CommandLine.arguments[argi]
@@ -26,9 +29,11 @@ while argi < CommandLine.arguments.count {
     case "--only": only = v
     case "--sync": syncMode = v.uppercased() == "NORMAL" ? "NORMAL" : "FULL"
     case "--runs": runs = max(1, Int(v) ?? 1)
+    case "--page-size": pageSize = Int(v)
     default:
         print(
-            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]")
+            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N] "
+                + "[--page-size BYTES]")
         exit(2)
     }
     argi += 2
@@ -71,7 +76,9 @@ print(
     "machine: nproc \(ProcessInfo.processInfo.activeProcessorCount), "
         + firstLine("/proc/cpuinfo", containing: "model name").replacingOccurrences(of: "\t", with: "")
         + "; load average at start \(loadAverage()); \(Date())")
-print("synchronous=\(syncMode) for the raw baselines and the record stores (--sync)")
+print(
+    "synchronous=\(syncMode) for the raw baselines and the record stores (--sync); page size "
+        + (pageSize.map { "\($0)" } ?? "SQLite's default") + " (--page-size)")
 
 func record(_ n: Int, fine: Int64 = 500_000) -> CanonicalRecord {
     let authority = Authority(name: "嘉兴市市场监督管理局", uscc: "11330400002000000X")
@@ -129,7 +136,7 @@ for run in 1...runs where only != "envelopes" {
     if runs > 1 { print("-- records run \(run) of \(runs), load average \(loadAverage())") }
     let rawSeq = try StoreBenchmarkSupport.rawBatchedInsertRates(
         path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: false,
-        synchronous: syncMode)
+        synchronous: syncMode, pageSize: pageSize)
     report(
         String(
             format:
@@ -137,7 +144,7 @@ for run in 1...runs where only != "envelopes" {
             rawSeq.perSecond, rawSeq.perCPUSecond, rawRows, rowBytes, syncMode))
     let rawHashed = try StoreBenchmarkSupport.rawBatchedInsertRates(
         path: fresh("rawr.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: true,
-        synchronous: syncMode)
+        synchronous: syncMode, pageSize: pageSize)
     report(
         String(
             format:
@@ -145,7 +152,7 @@ for run in 1...runs where only != "envelopes" {
             rawHashed.perSecond, rawHashed.perCPUSecond))
     let raw = rawSeq.perSecond
     let rawR = rawHashed.perSecond
-    let options = StoreBenchmarkSupport.options(synchronous: syncMode)
+    let options = StoreBenchmarkSupport.options(synchronous: syncMode, pageSize: pageSize)
     if run == 1 {
         // The share of the cost that is canonical JSON (sorted keys), the content comparison form.
         func encodingLine(_ label: String, _ m: (wall: Double, cpu: Double)) {

@@ -39,12 +39,56 @@ extension SQLiteStore: RecordStore {
             let db = ctx.db
             // Whether any retraction waits for its target: when none does (the usual case), new records skip the
             // probe. Read under the write lock, and set again when a retraction of this batch finds no target.
-            var pendingRetractions =
-                try db.first("SELECT 1 FROM retractions WHERE target_record_id IS NULL LIMIT 1") { _ in true } ?? false
-            return try records.map { r in
-                try Self.put(db, r, nowMillis: nowMillis, cipher: cipher, pendingRetractions: &pendingRetractions)
+            var state = BatchState(
+                pendingRetractions: try db.first(
+                    "SELECT 1 FROM retractions WHERE target_record_id IS NULL LIMIT 1") { _ in true } ?? false,
+                // The rowid the next version gets: versions are numbered here rather than by SQLite, so that a new
+                // record's `current_row` is known before its version is written and one INSERT (ON CONFLICT DO
+                // NOTHING) both finds out whether the record is new and writes it. Read under the write lock
+                // (BEGIN IMMEDIATE), so no other connection or process appends in between.
+                nextVersionRow: (try db.first("SELECT max(version_row) FROM record_versions") { $0.int(0) } ?? 0) + 1)
+            var results: [RecordPutResult] = []
+            results.reserveCapacity(records.count)
+            for r in records {
+                results.append(try Self.put(db, r, nowMillis: nowMillis, cipher: cipher, state: &state))
             }
+            return results
         }
+    }
+
+    /// What the records of one `putPreparedRecords` call share in the writer's transaction.
+    private struct BatchState {
+        var pendingRetractions: Bool
+        var nextVersionRow: Int64
+        /// Whether the previous record of the batch was already stored (see `put`).
+        var lastWasKnown = false
+    }
+
+    /// A record's current version compared with the one being stored.
+    private enum Current {
+        case absent
+        case unchanged(version: Int)
+        case changed(version: Int, row: Int64)
+    }
+
+    /// The current version's number, rowid and content: one key look-up in records, one rowid look-up in
+    /// record_versions; the JSON is compared in place.
+    private static func currentVersion(_ db: SQLiteConnection, _ key: RecordKey.Value, _ r: PreparedRecord) throws
+        -> Current
+    {
+        let lookup = try db.statement(
+            slot: Slot.current,
+            """
+            SELECT r.current_version, r.current_row, v.content FROM records r
+            JOIN record_versions v ON v.version_row = r.current_row WHERE r.record_key = ?
+            """)
+        defer { lookup.reset() }
+        try key.bind(lookup, 1)
+        guard try lookup.step() else { return .absent }
+        let row = lookup.row
+        let version = Int(row.int(0))
+        if row.textEquals(2, bytes: r.canonicalBytes) { return .unchanged(version: version) }
+        return .changed(version: version, row: row.int(1))
     }
 
     /// Slots of the record write path's cached statements (`SQLiteConnection.statement(slot:_:)`).
@@ -58,82 +102,122 @@ extension SQLiteStore: RecordStore {
         static let pendingRetraction = 6
     }
 
-    /// One record in the writer's transaction. A new record costs one random-order insert into `records` (16-byte
-    /// key), one into `records_natural`, an append to `record_versions` and a probe for a pending retraction (plus
-    /// one for a clear identity number); an unchanged one costs a key look-up and a rowid look-up.
+    /// Seals a clear identity number the store has not seen yet (a known number keeps its first ciphertext).
+    private static func sealIdentity(
+        _ db: SQLiteConnection, _ identity: PersonIdentity?, cipher: (any IdentityNumberCipher)?, id: String,
+        _ provenance: Provenance
+    ) throws {
+        guard let identity, let clear = identity.clearNumber, let hash = identity.hash else { return }
+        let known = try db.statement(
+            slot: Slot.identityKnown, "SELECT 1 FROM identity_sealed WHERE identity_hash = ?")
+        defer { known.reset() }
+        try known.bind(1, hash)
+        if try known.step() { return }
+        let sealed = try IdentitySealing.seal(
+            cipher, clear: clear, hash: hash, documentType: identity.documentType,
+            what: "record \(id) (\(provenance.partner) message \(provenance.messageID) row \(provenance.rowNumber))")
+        let insert = try db.statement(
+            slot: Slot.identityInsert,
+            "INSERT INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)")
+        try insert.bind(1, hash)
+        try insert.bind(2, identity.documentType)
+        try insert.bind(3, bytes: sealed)
+        try insert.run()
+    }
+
+    /// One record in the writer's transaction.
+    ///
+    /// A new record costs two statements: an INSERT into `records` that does nothing when the key exists (one
+    /// random-order insert into the 16-byte key index, one into `records_natural`, the row appended) and the append
+    /// of its version, numbered by the writer (`BatchState.nextVersionRow`). A known record costs a look-up of its
+    /// current version (a key look-up and a rowid look-up, the JSON compared in place); unchanged, it stops there;
+    /// changed, it appends a version and moves `records.current_row`. Which of the INSERT and the look-up is tried
+    /// first follows the previous record of the batch. A pending-retraction probe runs only while one is pending.
     private static func put(
         _ db: SQLiteConnection, _ r: PreparedRecord, nowMillis: Int64, cipher: (any IdentityNumberCipher)?,
-        pendingRetractions: inout Bool
+        state: inout BatchState
     ) throws -> RecordPutResult {
         let record = r.record
         let id = r.recordID
         let provenance = r.provenance
-        for identity in [record.subject.identity, record.subject.legalRepresentativeIdentity] {
-            if let identity, let clear = identity.clearNumber, let hash = identity.hash {
-                // Sealed only when the hash is new: a known number keeps its first ciphertext.
-                let known = try db.statement(
-                    slot: Slot.identityKnown, "SELECT 1 FROM identity_sealed WHERE identity_hash = ?")
-                defer { known.reset() }
-                try known.bind(1, hash)
-                if try !known.step() {
-                    let sealed = try IdentitySealing.seal(
-                        cipher, clear: clear, hash: hash, documentType: identity.documentType,
-                        what: "record \(id) (\(provenance.partner) message \(provenance.messageID) "
-                            + "row \(provenance.rowNumber))")
-                    let insert = try db.statement(
-                        slot: Slot.identityInsert,
-                        "INSERT INTO identity_sealed (identity_hash, document_type, sealed_number) VALUES (?, ?, ?)")
-                    try insert.bind(1, hash)
-                    try insert.bind(2, identity.documentType)
-                    try insert.bind(3, bytes: sealed)
-                    try insert.run()
+        try sealIdentity(db, record.subject.identity, cipher: cipher, id: id, provenance)
+        try sealIdentity(db, record.subject.legalRepresentativeIdentity, cipher: cipher, id: id, provenance)
+        let key = RecordKey.Value(id)
+        let versionRow = state.nextVersionRow
+
+        // Which statement goes first follows the previous record of the batch: after a new record, the INSERT
+        // (which is all a new record needs); after a known one, the look-up (all an unchanged re-sent one needs).
+        // A batch of new records or of re-sent ones thus pays one statement per record before its version.
+        var current: (version: Int, row: Int64)?
+        var created = false
+        var lookedUp = false
+        if state.lastWasKnown {
+            lookedUp = true
+            switch try currentVersion(db, key, r) {
+            case .unchanged(let version):
+                return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
+            case .changed(let version, let row): current = (version, row)
+            case .absent: break
+            }
+        }
+        let naturalNumber = current == nil ? normalized(record.naturalNumber) : ""
+        if current == nil {
+            let insert = try db.statement(
+                slot: Slot.insertRecord,
+                """
+                INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
+                  updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (record_key) DO NOTHING
+                """)
+            try key.bind(insert, 1)
+            try insert.bind(2, record.kind.rawValue)
+            try insert.bind(3, record.sourcePartner)
+            try insert.bind(4, naturalNumber)
+            try insert.bind(5, versionRow)
+            try insert.bind(6, nowMillis)
+            try insert.run()
+            created = db.changes == 1
+            if !created {
+                guard !lookedUp else {
+                    throw StoreError(
+                        StoreError.corrupt,
+                        "record \(id) (\(provenance.partner) message \(provenance.messageID) row "
+                            + "\(provenance.rowNumber)) has a key in records but no current version row")
+                }
+                switch try currentVersion(db, key, r) {
+                case .unchanged(let version):
+                    state.lastWasKnown = true
+                    return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
+                case .changed(let version, let row): current = (version, row)
+                case .absent:
+                    throw StoreError(
+                        StoreError.corrupt,
+                        "record \(id) (\(provenance.partner) message \(provenance.messageID) row "
+                            + "\(provenance.rowNumber)) has a key in records but no current version row")
                 }
             }
         }
-        let key = RecordKey.bytes(id)
-        // The current version's number, rowid and content: one key look-up in records, one rowid look-up in
-        // record_versions; the JSON is compared in place.
-        let lookup = try db.statement(
-            slot: Slot.current,
-            """
-            SELECT r.current_version, r.current_row, v.content FROM records r
-            JOIN record_versions v ON v.version_row = r.current_row WHERE r.record_key = ?
-            """)
-        try lookup.bind(1, bytes: key)
-        var current: (version: Int, row: Int64)?
-        if try lookup.step() {
-            let row = lookup.row
-            let version = Int(row.int(0))
-            if row.textEquals(2, r.canonicalJSON) {
-                lookup.reset()
-                return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)
-            }
-            current = (version, row.int(1))
-        }
-        lookup.reset()
+        state.lastWasKnown = !created
 
         let version = (current?.version ?? 0) + 1
-        let naturalNumber = current == nil ? normalized(record.naturalNumber) : ""
         let insertVersion = try db.statement(
             slot: Slot.insertVersion,
             """
-            INSERT INTO record_versions (record_key, version, previous_row, content, partner, message_id, row_number,
-              received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO record_versions (version_row, record_key, version, previous_row, content, partner, message_id,
+              row_number, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try insertVersion.bind(1, bytes: key)
-        try insertVersion.bind(2, Int64(version))
-        if let current { try insertVersion.bind(3, current.row) }
-        try insertVersion.bind(4, r.canonicalJSON)
-        try insertVersion.bind(5, provenance.partner)
-        try insertVersion.bind(6, provenance.messageID)
-        try insertVersion.bind(7, Int64(provenance.rowNumber))
-        try insertVersion.bind(8, Millis.from(provenance.receivedAt))
+        try insertVersion.bind(1, versionRow)
+        try key.bind(insertVersion, 2)
+        try insertVersion.bind(3, Int64(version))
+        if let current { try insertVersion.bind(4, current.row) }
+        try insertVersion.bind(5, text: r.canonicalBytes)
+        try insertVersion.bind(6, provenance.partner)
+        try insertVersion.bind(7, provenance.messageID)
+        try insertVersion.bind(8, Int64(provenance.rowNumber))
+        try insertVersion.bind(9, Millis.from(provenance.receivedAt))
         try insertVersion.run()
-        let versionRow = db.lastInsertRowID
+        state.nextVersionRow += 1
 
-        let change: RecordChange
         if current != nil {
-            change = .corrected
             let update = try db.statement(
                 slot: Slot.updateRecord,
                 """
@@ -142,30 +226,16 @@ extension SQLiteStore: RecordStore {
             try update.bind(1, Int64(version))
             try update.bind(2, versionRow)
             try update.bind(3, nowMillis)
-            try update.bind(4, bytes: key)
+            try key.bind(update, 4)
             try update.run()
-        } else {
-            change = .created
-            let insert = try db.statement(
-                slot: Slot.insertRecord,
-                """
-                INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
-                  updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)
-                """)
-            try insert.bind(1, bytes: key)
-            try insert.bind(2, record.kind.rawValue)
-            try insert.bind(3, record.sourcePartner)
-            try insert.bind(4, naturalNumber)
-            try insert.bind(5, versionRow)
-            try insert.bind(6, nowMillis)
-            try insert.run()
         }
+        let change: RecordChange = created ? .created : .corrected
 
         var withdrew: String?
         if case .retraction(let retraction) = record.body {
             withdrew = try applyRetraction(db, retractionID: id, sourcePartner: record.sourcePartner, retraction)
-            if withdrew == nil { pendingRetractions = true }
-        } else if change == .created && pendingRetractions {
+            if withdrew == nil { state.pendingRetractions = true }
+        } else if created && state.pendingRetractions {
             // A retraction that arrived before its target takes effect now.
             let probe = try db.statement(
                 slot: Slot.pendingRetraction,

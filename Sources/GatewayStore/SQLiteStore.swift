@@ -36,6 +36,9 @@ public struct SQLiteStoreOptions: Sendable {
     /// With a key, seal clear evidence rows in place at open (on by default; `log verify` turns it off so that
     /// verifying never writes).
     public var sealClearEvidenceAtOpen: Bool = true
+    /// `PRAGMA page_size` for a new file (nil: SQLite's default, 4,096); an existing file keeps its page size. Not
+    /// public: only `StoreBenchmarkSupport.options` sets it, to measure the effect before the default changes.
+    var pageSize: Int?
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -87,6 +90,10 @@ public final class SQLiteStore: @unchecked Sendable {
         let writer = try SQLiteConnection(
             path: path, create: options.createIfMissing, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         try Self.checkFile(writer, path: path, quickCheck: options.quickCheckOnOpen)
+        if let pageSize = options.pageSize {
+            // Takes effect only while the file is empty (before the first table, before WAL mode).
+            try writer.exec("PRAGMA page_size=\(pageSize)")
+        }
         let mode = try writer.first("PRAGMA journal_mode=WAL") { $0.text(0) }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(StoreError.cannotOpen, "\(path): cannot switch to WAL (journal mode is \(mode ?? "?"))")

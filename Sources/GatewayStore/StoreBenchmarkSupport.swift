@@ -9,9 +9,11 @@ public enum StoreBenchmarkSupport {
 
     /// Store options for the benchmark: `synchronous` is "FULL" (what the service runs) or "NORMAL" (no fsync per
     /// commit in WAL mode: measures the write path apart from the disk's sync rate).
-    public static func options(synchronous: String) -> SQLiteStoreOptions {
+    /// `pageSize` (nil: SQLite's default, 4,096) is `PRAGMA page_size` of the new file.
+    public static func options(synchronous: String, pageSize: Int? = nil) -> SQLiteStoreOptions {
         var options = SQLiteStoreOptions()
         options.synchronous = synchronous == "NORMAL" ? "NORMAL" : "FULL"
+        options.pageSize = pageSize
         return options
     }
 
@@ -31,10 +33,11 @@ public enum StoreBenchmarkSupport {
     /// With `randomKeys` the keys arrive in random order (as record ids, which are hashes, do).
     public static func rawBatchedInsertRates(
         path: String, rows: Int, batchSize: Int, payloadBytes: Int, randomKeys: Bool = false,
-        synchronous: String = "FULL"
+        synchronous: String = "FULL", pageSize: Int? = nil
     ) throws -> (perSecond: Double, perCPUSecond: Double) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let db = try SQLiteConnection(path: path, create: true)
+        if let pageSize { try db.exec("PRAGMA page_size=\(pageSize)") }
         _ = try db.first("PRAGMA journal_mode=WAL") { $0.text(0) }
         try db.exec("PRAGMA synchronous=\(synchronous == "NORMAL" ? "NORMAL" : "FULL"); \(storePragmas)")
         try db.exec("CREATE TABLE raw (key TEXT PRIMARY KEY, n INTEGER NOT NULL, payload TEXT NOT NULL)")

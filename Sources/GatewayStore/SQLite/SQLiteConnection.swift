@@ -150,6 +150,9 @@ final class SQLiteConnection {
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE that completed (0 when `ON CONFLICT DO NOTHING` skipped).
+    var changes: Int { Int(sqlite3_changes(db)) }
+
     private func bind<T>(
         _ stmt: OpaquePointer, _ values: ArraySlice<SQLValue>, index: Int32, _ body: () throws -> T
     ) throws -> T {
@@ -252,6 +255,23 @@ final class Statement {
         try check(rc)
     }
 
+    /// Binds UTF-8 bytes as TEXT (copied by SQLite before this returns).
+    func bind(_ index: Int32, text utf8: [UInt8]) throws {
+        let rc = utf8.withUnsafeBytes { buffer in
+            sqlite3_bind_text(
+                stmt, index, (buffer.baseAddress ?? UnsafeRawPointer(emptyBuffer)).assumingMemoryBound(to: CChar.self),
+                Int32(buffer.count), transient)
+        }
+        try check(rc)
+    }
+
+    /// Binds raw bytes as a BLOB (copied by SQLite before this returns).
+    func bind(_ index: Int32, raw: UnsafeRawBufferPointer) throws {
+        try check(
+            sqlite3_bind_blob(
+                stmt, index, raw.baseAddress ?? UnsafeRawPointer(emptyBuffer), Int32(raw.count), transient))
+    }
+
     /// Steps once: true when a row is available (read it through `row`), false when done.
     func step() throws -> Bool {
         let rc = sqlite3_step(stmt)
@@ -309,6 +329,17 @@ struct SQLRow {
     }
 
     func optionalBlob(_ column: Int32) -> [UInt8]? { isNull(column) ? nil : blob(column) }
+
+    /// Whether the text column holds exactly `utf8`, compared in place.
+    func textEquals(_ column: Int32, bytes utf8: [UInt8]) -> Bool {
+        let p = sqlite3_column_text(stmt, column)
+        let count = Int(sqlite3_column_bytes(stmt, column))
+        return utf8.withUnsafeBytes { buffer in
+            guard buffer.count == count else { return false }
+            guard count > 0, let p, let base = buffer.baseAddress else { return count == 0 }
+            return memcmp(base, p, count) == 0
+        }
+    }
 
     /// Whether the text column holds exactly the UTF-8 of `text`, compared in place (no String is made).
     func textEquals(_ column: Int32, _ text: String) -> Bool {
