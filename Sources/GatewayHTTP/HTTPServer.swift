@@ -13,7 +13,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port (read it back from `HTTPServer.port`).
     public var port: UInt16
-    /// Event loops (threads) sharing one listener (`EPOLLEXCLUSIVE`); default one per core.
+    /// Event loops (threads) sharing one listener (`EPOLLEXCLUSIVE`); default one per core this process may run on
+    /// (its CPU affinity: under `taskset` or a container's cpuset, more loops than cores only add context switches).
     public var loopCount: Int
     /// Threads for routes marked `blocking`.
     public var workerCount: Int
@@ -36,6 +37,12 @@ public struct HTTPServerConfiguration: Sendable {
     public var allowPlaintext: Bool
     public var clock: any HTTPClock
 
+    /// The CPUs this process may run on (its affinity mask), else the online CPUs; at least 1.
+    public static var availableCPUs: Int {
+        let allowed = Int(CG60_available_cpus())
+        return max(1, allowed > 0 ? allowed : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
     public init(
         host: String = "127.0.0.1", port: UInt16 = 0, loopCount: Int = 0, workerCount: Int = 4,
         maxConnections: Int = 10_000, limits: HTTPParserLimits = HTTPParserLimits(),
@@ -46,7 +53,7 @@ public struct HTTPServerConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
-        self.loopCount = loopCount > 0 ? loopCount : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        self.loopCount = loopCount > 0 ? loopCount : HTTPServerConfiguration.availableCPUs
         self.workerCount = max(1, workerCount)
         self.maxConnections = maxConnections
         self.limits = limits

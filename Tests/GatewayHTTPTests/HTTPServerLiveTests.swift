@@ -354,3 +354,25 @@ func startServer(
         #expect(get.output == "pong")
     }
 }
+
+/// The default number of event loops follows the CPUs this process may run on (its affinity), not every online CPU.
+@Suite struct EventLoopSizingTests {
+    /// The CPUs in this process's `Cpus_allowed_list` (e.g. "0-1" or "0,2-3"), read independently of the shim.
+    static func allowedFromProcStatus() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        var count = 0
+        for part in line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces).split(separator: ",") {
+            let bounds = part.split(separator: "-").compactMap { Int($0) }
+            count += bounds.count == 2 ? bounds[1] - bounds[0] + 1 : 1
+        }
+        return count
+    }
+
+    @Test func defaultLoopCountIsTheAffinityCPUCount() throws {
+        let allowed = try Self.allowedFromProcStatus()
+        #expect(HTTPServerConfiguration.availableCPUs == allowed)
+        #expect(HTTPServerConfiguration(loopCount: 0).loopCount == allowed)
+        #expect(HTTPServerConfiguration(loopCount: 3).loopCount == 3)
+    }
+}

@@ -10,4 +10,7 @@ int CG60_accept4(int fd, struct sockaddr *addr, unsigned int *len, int flags);
 // eventfd wakes an epoll loop from other threads; <sys/eventfd.h> is not in Glibc's module map.
 // The descriptor is created non-blocking and close-on-exec.
 int CG60_eventfd(unsigned int initval);
+// The number of CPUs this process may run on (its affinity mask, e.g. under taskset or a container's cpuset),
+// or 0 when it cannot be read; <sched.h>'s CPU_COUNT is a macro.
+int CG60_available_cpus(void);
 #endif
