@@ -194,3 +194,26 @@ final class RouteHarness {
         #expect(try h.get(measures, as: "read-records").status == 200)
     }
 }
+
+/// The lookup routes' query parsing, on bytes: which parameter, percent and `+` decoding, edge cases.
+@Suite struct QueryValueTests {
+    @Test func findsTheNamedParameterOnly() {
+        #expect(MeasureLookup.queryValue("subject=110105194912310029", "subject") == "110105194912310029")
+        #expect(MeasureLookup.queryValue("a=1&subject=2", "subject") == "2")
+        #expect(MeasureLookup.queryValue("subjects=1&subject=2", "subject") == "2")
+        #expect(MeasureLookup.queryValue("&&subject=3&", "subject") == "3")
+        #expect(MeasureLookup.queryValue("subject=1&subject=2", "subject") == "1")
+        #expect(MeasureLookup.queryValue("subject=", "subject") == "")
+        #expect(MeasureLookup.queryValue("subject", "subject") == nil)
+        #expect(MeasureLookup.queryValue("other=1", "subject") == nil)
+        #expect(MeasureLookup.queryValue("", "subject") == nil)
+        #expect(MeasureLookup.queryValue(nil, "subject") == nil)
+    }
+
+    @Test func decodesPercentAndPlus() {
+        #expect(MeasureLookup.queryValue("subject=a+b", "subject") == "a b")
+        #expect(MeasureLookup.queryValue("subject=%E5%BC%A0%20x", "subject") == "张 x")
+        #expect(MeasureLookup.queryValue("subject=x=y", "subject") == "x=y")
+        #expect(MeasureLookup.queryValue("subject=%zz", "subject") == nil)
+    }
+}

@@ -165,18 +165,26 @@ public struct MeasureLookup: Sendable {
         }
     }
 
-    /// A query parameter's percent-decoded value (`+` is a space).
+    /// A query parameter's percent-decoded value (`+` is a space). Scans the query's UTF-8 bytes: splitting a
+    /// String on Characters (grapheme breaking) cost more than the rest of the lookup's parsing.
     static func queryValue(_ query: Substring?, _ name: String) -> String? {
         guard let query else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.count == 2, parts[0] == name {
+        let bytes = query.utf8
+        let wanted = name.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            let pair = bytes[start..<end]
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")), pair[..<equals].elementsEqual(wanted) {
+                let value = pair[pair.index(after: equals)...]
                 // Nothing to decode (the usual identity number): no Foundation round trip.
-                if !parts[1].utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
-                    return String(parts[1])
+                if !value.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+                    return String(decoding: value, as: UTF8.self)
                 }
-                return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+                return String(decoding: value, as: UTF8.self).replacingOccurrences(of: "+", with: " ")
+                    .removingPercentEncoding
             }
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
         }
         return nil
     }
