@@ -300,6 +300,13 @@ public struct Configuration: Sendable {
         var key: [UInt8]?
         switch (file, hex, demo) {
         case (nil, nil, false):
+            // A node logs every envelope (and quarantines rows) as it came: without a key, citizens' identity
+            // numbers would sit in clear in its database. So the key is required, not optional.
+            r.fail(
+                "identityKey",
+                "required: the node encrypts identity numbers and the logged evidence at rest (AES-256-GCM); set "
+                    + "identityKey.file (32 raw bytes), identityKey.hex (64 hex digits, or G60_IDENTITY_KEY_HEX) or, "
+                    + "for a demo only, identityKey.demo")
             return (nil, false)
         case (let f?, nil, false):
             if let data = FileManager.default.contents(atPath: f) {

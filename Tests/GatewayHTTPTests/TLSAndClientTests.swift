@@ -100,6 +100,12 @@ func tlsRouter(gate: DispatchSemaphore? = nil) -> HTTPRouter {
                 pki.path("rogue.key"), url,
             ])
         #expect(rogue.status != 0)
+        // The server counts a refused handshake when its loop handles the failure, which may come just after the
+        // client has given up: wait for it (bounded).
+        let deadline = Date().addingTimeInterval(5)
+        while server.stats.tlsHandshakeFailures.load(ordering: .relaxed) < 2, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         #expect(server.stats.tlsHandshakeFailures.load(ordering: .relaxed) >= 2)
 
         let request = Array("GET /whoami HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".utf8)

@@ -13,9 +13,27 @@ func writeConfig(_ json: String) throws -> String {
 
 let root = TestSupport.packageRoot.path
 let minimal = """
-    {"listen": {"http": "127.0.0.1:0"}, "subjectKey": {"demo": true},
+    {"listen": {"http": "127.0.0.1:0"}, "subjectKey": {"demo": true}, "identityKey": {"demo": true},
      "paths": {"partners": "\(root)/Partners", "contracts": "\(root)/Contracts"}}
     """
+
+/// A node keeps every envelope as it came: without an identity key, identity numbers would be stored in clear.
+@Test func aConfigurationWithoutIdentityKeyIsRefused() throws {
+    let json = """
+        {"listen": {"http": "127.0.0.1:0"}, "subjectKey": {"demo": true},
+         "paths": {"partners": "\(root)/Partners", "contracts": "\(root)/Contracts"}}
+        """
+    do {
+        _ = try Configuration.load(file: try writeConfig(json), environment: [:])
+        Issue.record("a configuration without identityKey must be refused")
+    } catch {
+        #expect("\(error)".contains("identityKey: required"), "\(error)")
+    }
+    // The environment can supply it.
+    let config = try Configuration.load(
+        file: try writeConfig(json), environment: ["G60_IDENTITY_KEY_HEX": String(repeating: "ab", count: 32)])
+    #expect(config.identityKey == [UInt8](repeating: 0xab, count: 32))
+}
 
 @Test func minimalConfigurationGetsDefaults() throws {
     let config = try Configuration.load(file: try writeConfig(minimal), environment: [:])
@@ -91,12 +109,6 @@ func identityConfig(_ identityKey: String?, subjectKey: String = #"{"demo": true
      \(identityKey.map { #""identityKey": \#($0),"# } ?? "")
      "paths": {"partners": ".", "contracts": "\(root)/Contracts"}}
     """
-}
-
-@Test func identityKeyIsOptionalAndWithoutItThereIsNoCipher() throws {
-    let config = try Configuration.load(file: try writeConfig(identityConfig(nil)), environment: [:])
-    #expect(config.identityKey == nil)
-    #expect(try config.identityCipher() == nil)
 }
 
 @Test func identityKeyFromHexFileDemoAndEnvironment() throws {

@@ -111,6 +111,7 @@ func serve(dir: URL, port: Int, db: String) throws {
         ],
         "trust": ["directory": trustDir.path],
         "subjectKey": ["demo": true],
+        "identityKey": ["demo": true],
         "clients": [
             [
                 "id": "bench-scenic-spot", "scopes": ["lookup"],
