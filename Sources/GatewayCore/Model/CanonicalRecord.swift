@@ -118,18 +118,42 @@ extension CanonicalRecord: Codable {
 /// the same id. The keyed hash keeps identity numbers out of ids.
 public enum RecordID {
     public static func make(for record: CanonicalRecord) -> String {
-        let subjectKey =
-            record.subject.matchKey
-            ?? "name:" + norm(record.subject.name) + "|" + (record.subject.identity?.masked ?? "")
-        // The parts joined with U+001F, written straight into one byte buffer (no joined string, no copy).
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(96 + record.sourcePartner.utf8.count + subjectKey.utf8.count)
-        bytes.append(contentsOf: "g60-record-id/v1".utf8)
-        for part in [record.sourcePartner, record.kind.rawValue, norm(record.naturalNumber), subjectKey] {
-            bytes.append(0x1F)
-            bytes.append(contentsOf: part.utf8)
+        // The subject key is `matchKey` (`uscc:…`, `id:…`), else `name:` + name + `|` + masked number; its parts
+        // are appended as they are, without the joined string.
+        let subject = record.subject
+        let keyPrefix: StaticString
+        let keyBody: String
+        var keyTail = ""
+        if let uscc = subject.uscc, !uscc.isEmpty, !USCC.isPlaceholder(uscc) {
+            keyPrefix = "uscc:"
+            keyBody = uscc
+        } else if let hash = subject.identity?.hash {
+            keyPrefix = "id:"
+            keyBody = hash
+        } else {
+            keyPrefix = "name:"
+            keyBody = norm(subject.name)
+            keyTail = "|" + (subject.identity?.masked ?? "")
         }
-        return "rec_" + SHA256.hash(bytes).prefix(16).hexString
+        // The parts joined with U+001F, written straight into one byte buffer (no joined string, no copy), hashed
+        // in place and written as `rec_` + hex without a digest array or hex string in between.
+        let natural = norm(record.naturalNumber)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(
+            20 + record.sourcePartner.utf8.count + record.kind.rawValue.utf8.count + natural.utf8.count
+                + keyBody.utf8.count + keyTail.utf8.count)
+        bytes.append(contentsOf: "g60-record-id/v1".utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: record.sourcePartner.utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: record.kind.rawValue.utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: natural.utf8)
+        bytes.append(0x1F)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: keyPrefix.utf8Start, count: keyPrefix.utf8CodeUnitCount))
+        bytes.append(contentsOf: keyBody.utf8)
+        bytes.append(contentsOf: keyTail.utf8)
+        return bytes.withUnsafeBytes { SHA256.recordID(bytes: $0) }
     }
 
     private static func norm(_ s: String) -> String {

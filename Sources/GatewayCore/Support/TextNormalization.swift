@@ -59,6 +59,14 @@ public enum TextNormalization {
         }
     }
 
+    /// Whether a scalar starting with UTF-8 byte `lead` may be white space: ASCII white space, or a lead byte of
+    /// one of the non-ASCII White_Space scalars (C2, E1, E2, E3). A continuation byte answers true (unknown).
+    @inline(__always)
+    static func mayStartWhitespace(_ lead: UInt8) -> Bool {
+        if lead < 0x80 { return isASCIIWhitespace(lead) }
+        return lead < 0xC0 || lead == 0xC2 || lead == 0xE1 || lead == 0xE2 || lead == 0xE3
+    }
+
     /// Trims ASCII and Unicode white space (including U+3000 and no-break space) at both ends.
     public static func trim(_ text: String) -> String {
         // Fast path: an ASCII, non-space first and last byte means the first and last scalars are not white space.
@@ -67,6 +75,22 @@ public enum TextNormalization {
             !isASCIIWhitespace(last)
         {
             return text
+        }
+        // Second fast path, on bytes: a first and last scalar whose lead byte no white-space scalar has (most CJK
+        // text) cannot be white space. The non-ASCII White_Space scalars start with C2 (U+0085, U+00A0), E1
+        // (U+1680), E2 (U+2000…U+205F) or E3 (U+3000).
+        if let first = utf8.first, let last = utf8.last, !mayStartWhitespace(first) {
+            var lead = last
+            if last >= 0x80 {
+                var i = utf8.index(before: utf8.endIndex)
+                var steps = 0
+                while utf8[i] & 0xC0 == 0x80, i > utf8.startIndex, steps < 3 {
+                    i = utf8.index(before: i)
+                    steps += 1
+                }
+                lead = utf8[i]
+            }
+            if !mayStartWhitespace(lead) { return text }
         }
         let scalars = text.unicodeScalars
         if let first = scalars.first, let last = scalars.last, !isWhitespace(first), !isWhitespace(last) {
