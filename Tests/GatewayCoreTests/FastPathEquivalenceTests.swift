@@ -122,3 +122,31 @@ func usccCandidates() -> [String] {
     }
     #expect(answered > 200)
 }
+
+/// The eight-bytes-at-a-time escape scan against the byte loop: every byte value at every position of strings of
+/// 0 to 24 bytes (ASCII and CJK filler), so each lane of the word and the byte tail are covered.
+@Test func escapeScanAgreesWithTheByteLoop() {
+    func naive(_ bytes: [UInt8]) -> Bool { bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+    var dirty = 0
+    for filler in [Array("abcdefghijklmnopqrstuvwxyz".utf8), Array("嘉兴市场监督管理局".utf8)] {
+        for length in 0...24 {
+            let base = Array(filler.prefix(length))
+            #expect(base.withUnsafeBufferPointer { CanonicalJSONWriter.needsEscape($0) } == naive(base))
+            for position in 0..<base.count {
+                for value in 0...255 {
+                    var bytes = base
+                    bytes[position] = UInt8(value)
+                    let expected = naive(bytes)
+                    if expected { dirty += 1 }
+                    #expect(
+                        bytes.withUnsafeBufferPointer { CanonicalJSONWriter.needsEscape($0) } == expected,
+                        "byte \(value) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+    #expect(dirty > 1000)
+    var w = CanonicalJSONWriter()
+    w.writeString("嘉兴\"市\\场\u{01}")
+    #expect(String(decoding: w.bytes, as: UTF8.self) == #""嘉兴\"市\\场\u0001""#)
+}

@@ -69,29 +69,17 @@ public enum TextNormalization {
 
     /// Trims ASCII and Unicode white space (including U+3000 and no-break space) at both ends.
     public static func trim(_ text: String) -> String {
-        // Fast path: an ASCII, non-space first and last byte means the first and last scalars are not white space.
-        let utf8 = text.utf8
-        if let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80, !isASCIIWhitespace(first),
-            !isASCIIWhitespace(last)
-        {
-            return text
+        // Fast path, on the bytes: a first and last scalar whose lead byte no white-space scalar has (ASCII other
+        // than white space, most CJK text) cannot be white space. The non-ASCII White_Space scalars start with C2
+        // (U+0085, U+00A0), E1 (U+1680), E2 (U+2000…U+205F) or E3 (U+3000).
+        let quick = text.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            let n = b.count
+            guard n > 0, !mayStartWhitespace(b[0]) else { return false }
+            var i = n - 1
+            while i > 0, n - i < 4, b[i] & 0xC0 == 0x80 { i -= 1 }
+            return !mayStartWhitespace(b[i])
         }
-        // Second fast path, on bytes: a first and last scalar whose lead byte no white-space scalar has (most CJK
-        // text) cannot be white space. The non-ASCII White_Space scalars start with C2 (U+0085, U+00A0), E1
-        // (U+1680), E2 (U+2000…U+205F) or E3 (U+3000).
-        if let first = utf8.first, let last = utf8.last, !mayStartWhitespace(first) {
-            var lead = last
-            if last >= 0x80 {
-                var i = utf8.index(before: utf8.endIndex)
-                var steps = 0
-                while utf8[i] & 0xC0 == 0x80, i > utf8.startIndex, steps < 3 {
-                    i = utf8.index(before: i)
-                    steps += 1
-                }
-                lead = utf8[i]
-            }
-            if !mayStartWhitespace(lead) { return text }
-        }
+        if quick == true { return text }
         let scalars = text.unicodeScalars
         if let first = scalars.first, let last = scalars.last, !isWhitespace(first), !isWhitespace(last) {
             return text
