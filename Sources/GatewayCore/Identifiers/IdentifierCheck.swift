@@ -37,22 +37,9 @@ public struct IdentifierChecker: Sendable {
     /// since registries issued such codes and a gateway must not drop a legal record over it; DOMAIN.md §6.1).
     public let strictEmbeddedOrgCode: Bool
 
-    /// Authority and entity-type pairs of `authorities`, resolved once: index value(position 1) × 31 +
-    /// value(position 2) in the USCC alphabet; nil when there is no table (then `check` does not look).
-    let usccAuthorityTypes: [Bool]?
-
     public init(authorities: USCCAuthorityTable? = nil, strictEmbeddedOrgCode: Bool = false) {
         self.authorities = authorities
         self.strictEmbeddedOrgCode = strictEmbeddedOrgCode
-        self.usccAuthorityTypes = authorities.map(USCC.authorityTypePairs)
-    }
-
-    /// Whether `check(code, as: .uscc)` would return no problem at all (no error, no warning): then a caller that
-    /// only reports problems has nothing to do. A byte scan without strings or arrays; anything irregular (a
-    /// space, lower case, full-width, a bad character or check character, an embedded organisation code that
-    /// fails) answers false, and the caller runs the full check for its problems.
-    public func isCleanUSCC(_ code: String) -> Bool {
-        USCC.isClean(code, authorityTypes: usccAuthorityTypes)
     }
 
     public func check(_ code: String, as kind: IdentifierKind, today: CivilDate? = nil) -> IdentifierCheck {

@@ -49,8 +49,11 @@ public enum USCC {
         return pairs
     }
 
-    /// Whether `check(input, authorities:)` finds no problem at all, warnings included (see
-    /// `IdentifierChecker.isCleanUSCC`). `authorityTypes` is `authorityTypePairs` of the table, or nil for none.
+    /// Whether `check(input, authorities:)` finds no problem at all (no error, no warning): then a caller that only
+    /// reports problems has nothing to do. A byte scan without strings or arrays; anything irregular (a space, lower
+    /// case, full-width, a bad character or check character, an embedded organisation code that fails) answers
+    /// false, and the caller runs the full check for its problems. `authorityTypes` is `authorityTypePairs` of the
+    /// table, or nil for none.
     static func isClean(_ input: String, authorityTypes: [Bool]?) -> Bool {
         guard input.utf8.count == 18 else { return false }
         let clean = input.utf8.withContiguousStorageIfAvailable { b -> Bool in

@@ -61,6 +61,9 @@ struct ResolvedCodes: Sendable {
     let listKinds: CodeSet
     let lists: CodeSet
     let retractionReasons: CodeSet
+    /// The USCC authority and entity-type pairs (`USCC.authorityTypePairs`), for the clean-code byte scan. Kept
+    /// here rather than in `IdentifierChecker`, which routes build per request.
+    let usccAuthorityTypes: [Bool]
     /// Penalty category → the fields it requires (`requires` of its first entry, as `CodeTable.entry` finds it).
     let penaltyRequires: [String: [String]]
 
@@ -76,6 +79,7 @@ struct ResolvedCodes: Sendable {
         listKinds = CodeSet(codes, "list-kinds")
         lists = CodeSet(codes, "lists")
         retractionReasons = CodeSet(codes, "retraction-reasons")
+        usccAuthorityTypes = USCC.authorityTypePairs(codes.usccAuthorities)
         var requires: [String: [String]] = [:]
         for entry in codes["penalty-categories"].entries where requires[entry.code] == nil {
             requires[entry.code] = entry.requires ?? []
@@ -142,7 +146,8 @@ private struct Collector {
             return
         }
         // Most codes are clean: a byte scan says so without building the check and its normalised string.
-        if kind == .uscc, validator.identifiers.isCleanUSCC(value) { return }
+        // (The validator's checker holds `codes.usccAuthorities`, whose pairs `resolved` holds.)
+        if kind == .uscc, USCC.isClean(value, authorityTypes: resolved.usccAuthorityTypes) { return }
         let check = validator.identifiers.check(value, as: kind, today: validator.today)
         for p in check.problems {
             // Identifier codes are `uscc.checksum`; here they sit under the field: `subject.uscc.checksum`.
