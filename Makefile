@@ -16,6 +16,7 @@ help:
 	@echo "make deps   install missing Debian packages ($(DEB_PACKAGES))"
 	@echo "make bench-crypto  envelope sign/verify per algorithm vs openssl speed (release build)"
 	@echo "make bench-mapping partner file mapping rows/s and peak RSS per format, 1M rows (ROWS=N to change)"
+	@echo "make bench-mapping-callgrind  instructions per mapped row per format under callgrind (BINS=\"old new\" to compare)"
 	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
 	@echo "make bench-lookup  trust-travel eligibility lookups over 1M subjects vs nginx under wrk (Benchmarks/lookup/run.sh)"
 	@echo "make fuzz-http   libFuzzer over the HTTP request parser (FUZZ_RUNS, default 1M)"
@@ -80,6 +81,12 @@ bench-report: deps
 bench-mapping: deps
 	$(SWIFT) build -c release --product g60-gateway
 	bash Benchmarks/mapping/run.sh $(or $(ROWS),1000000)
+
+# Instructions per mapped row under callgrind (repeatable at any load); BINS="old new" compares binaries.
+.PHONY: bench-mapping-callgrind
+bench-mapping-callgrind: deps
+	$(SWIFT) build -c release --product g60-gateway
+	bash Benchmarks/mapping/callgrind.sh $(BINS)
 
 # HTTP transport (GatewayHTTP). Not part of `make test`.
 FUZZ_RUNS ?= 1000000

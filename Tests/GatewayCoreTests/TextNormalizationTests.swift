@@ -68,6 +68,23 @@ import Testing
         }
     }
 
+    /// The byte-level fast path decides from the first and last scalar's lead byte: scalars at either end of CJK
+    /// text, and alone, must trim as the reference does.
+    @Test func trimMatchesReferenceForEveryScalarAtEitherEnd() {
+        var mismatches: [UInt32] = []
+        // Every scalar up to U+3100 (all the White_Space ones and their lead bytes), then a sample of the rest
+        // covering every other lead byte.
+        for v in Array(UInt32(0)...0x3100) + Array(stride(from: UInt32(0x3101), through: 0x10FFFF, by: 61)) {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            let c = String(Character(scalar))
+            for s in [c, c + "嘉兴", "嘉兴" + c, c + "罚款" + c, "a" + c, c + "é"] where TextNormalization.trim(s) != Self.referenceTrim(s) {
+                mismatches.append(v)
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+        #expect(TextNormalization.trim("\u{3000}嘉兴\u{00A0}") == "嘉兴")
+    }
+
     @Test func identifierMatchesReference() {
         for s in Self.samples {
             #expect(TextNormalization.identifier(s) == Self.referenceIdentifier(s), "\(s.debugDescription)")

@@ -31,6 +31,61 @@ public enum USCC {
         return alphabet[(31 - sum % 31) % 31]
     }
 
+    /// The authority and entity-type pairs `check` accepts, as `USCCAuthorityTable.authority(_:)` finds them
+    /// (the first authority of a code wins): index value(authority) × 31 + value(type).
+    static func authorityTypePairs(_ table: USCCAuthorityTable) -> [Bool] {
+        var pairs = [Bool](repeating: false, count: 31 * 31)
+        var seen = Set<String>()
+        for authority in table.authorities where seen.insert(authority.code).inserted {
+            // `check` looks up one-character strings: a longer code, or one outside the alphabet, never matches.
+            guard authority.code.utf8.count == 1, let a = authority.code.utf8.first, values[Int(a)] >= 0 else {
+                continue
+            }
+            for type in authority.types.keys {
+                guard type.utf8.count == 1, let t = type.utf8.first, values[Int(t)] >= 0 else { continue }
+                pairs[Int(values[Int(a)]) * 31 + Int(values[Int(t)])] = true
+            }
+        }
+        return pairs
+    }
+
+    /// Whether `check(input, authorities:)` finds no problem at all (no error, no warning): then a caller that only
+    /// reports problems has nothing to do. A byte scan without strings or arrays; anything irregular (a space, lower
+    /// case, full-width, a bad character or check character, an embedded organisation code that fails) answers
+    /// false, and the caller runs the full check for its problems. `authorityTypes` is `authorityTypePairs` of the
+    /// table, or nil for none.
+    static func isClean(_ input: String, authorityTypes: [Bool]?) -> Bool {
+        guard input.utf8.count == 18 else { return false }
+        let clean = input.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            values.withUnsafeBufferPointer { values in
+                // Every byte in the alphabet (so ASCII, upper case, no space: the input is its normalised form).
+                var sum = 0
+                var v = (0, 0)
+                for i in 0..<17 {
+                    let value = Int(values[Int(b[i])])
+                    if value < 0 { return false }
+                    if i == 0 { v.0 = value } else if i == 1 { v.1 = value }
+                    sum &+= value &* weights[i]
+                }
+                guard values[Int(b[17])] >= 0 else { return false }
+                if let pairs = authorityTypes, !pairs[v.0 * 31 + v.1] { return false }
+                for i in 2..<8 where b[i] < 0x30 || b[i] > 0x39 { return false }
+                guard alphabet[(31 - sum % 31) % 31] == b[17] else { return false }
+                // The embedded organisation code (positions 9–17), GB 11714: USCC characters are all digits or A–Z.
+                var orgSum = 0
+                for i in 0..<8 {
+                    let byte = b[8 + i]
+                    let value = byte <= 0x39 ? Int(byte) - 0x30 : Int(byte) - 0x41 + 10
+                    orgSum &+= value &* OrganizationCode.weights[i]
+                }
+                let c = 11 - orgSum % 11
+                let expected: UInt8 = c == 10 ? UInt8(ascii: "X") : c == 11 ? UInt8(ascii: "0") : UInt8(0x30 + c)
+                return expected == b[16]
+            }
+        }
+        return clean ?? false
+    }
+
     /// Checks a USCC: length, alphabet, authority and type (when a table is given), division digits, check
     /// character, and the embedded organisation code (a warning unless `strictEmbeddedOrgCode`).
     public static func check(

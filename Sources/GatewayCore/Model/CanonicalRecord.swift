@@ -118,18 +118,60 @@ extension CanonicalRecord: Codable {
 /// the same id. The keyed hash keeps identity numbers out of ids.
 public enum RecordID {
     public static func make(for record: CanonicalRecord) -> String {
-        let subjectKey =
-            record.subject.matchKey
-            ?? "name:" + norm(record.subject.name) + "|" + (record.subject.identity?.masked ?? "")
-        // The parts joined with U+001F, written straight into one byte buffer (no joined string, no copy).
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(96 + record.sourcePartner.utf8.count + subjectKey.utf8.count)
-        bytes.append(contentsOf: "g60-record-id/v1".utf8)
-        for part in [record.sourcePartner, record.kind.rawValue, norm(record.naturalNumber), subjectKey] {
-            bytes.append(0x1F)
-            bytes.append(contentsOf: part.utf8)
+        // The subject key is `matchKey` (`uscc:…`, `id:…`), else `name:` + name + `|` + masked number; its parts
+        // are appended as they are, without the joined string.
+        let subject = record.subject
+        let keyPrefix: StaticString
+        let keyBody: String
+        var keyTail = ""
+        if let uscc = subject.uscc, !uscc.isEmpty, !USCC.isPlaceholder(uscc) {
+            keyPrefix = "uscc:"
+            keyBody = uscc
+        } else if let hash = subject.identity?.hash {
+            keyPrefix = "id:"
+            keyBody = hash
+        } else {
+            keyPrefix = "name:"
+            keyBody = norm(subject.name)
+            keyTail = "|" + (subject.identity?.masked ?? "")
         }
-        return "rec_" + SHA256.hash(bytes).prefix(16).hexString
+        // The parts joined with U+001F, copied into one stack buffer (no array, no joined string), hashed in place
+        // and written as `rec_` + hex without a digest array or hex string in between.
+        let natural = norm(record.naturalNumber)
+        let domain: StaticString = "g60-record-id/v1"
+        let kind = record.kind.rawValue
+        let total =
+            domain.utf8CodeUnitCount + 4 + record.sourcePartner.utf8.count + kind.utf8.count + natural.utf8.count
+            + keyPrefix.utf8CodeUnitCount + keyBody.utf8.count + keyTail.utf8.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { buffer in
+            var n = 0
+            func put(_ start: UnsafePointer<UInt8>, _ count: Int) {
+                guard count > 0, let base = buffer.baseAddress else { return }
+                (base + n).update(from: start, count: count)
+                n += count
+            }
+            func put(_ text: String) {
+                var text = text
+                text.withUTF8 { if let start = $0.baseAddress { put(start, $0.count) } }
+            }
+            func separator() {
+                buffer[n] = 0x1F
+                n += 1
+            }
+            put(domain.utf8Start, domain.utf8CodeUnitCount)
+            separator()
+            put(record.sourcePartner)
+            separator()
+            put(kind)
+            separator()
+            put(natural)
+            separator()
+            put(keyPrefix.utf8Start, keyPrefix.utf8CodeUnitCount)
+            put(keyBody)
+            put(keyTail)
+            precondition(n == total, "record id key: \(n) bytes written, \(total) counted")
+            return SHA256.recordID(bytes: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+        }
     }
 
     private static func norm(_ s: String) -> String {

@@ -38,6 +38,66 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Thousands separators (`,`) are accepted only between digit groups of three. A value with more decimals than
     /// land on whole fen (`0.0000001` 万元) or that overflows is an error, never rounded.
     public init(parsing text: String, unit: Unit) throws {
+        if let fen = Money.plainFen(text, unit: unit) {
+            self.fen = fen
+            return
+        }
+        self.fen = try Money.generalFen(text, unit: unit)
+    }
+
+    /// The fast path of `init(parsing:unit:)`: an optional sign, digits, an optional dot and digits, within range
+    /// (no thousands separator, nothing to report), parsed in one pass over the bytes without arrays. Anything
+    /// else answers nil and takes `generalFen`, which accepts or rejects it; `MoneyTests` compares the two.
+    static func plainFen(_ text: String, unit: Unit) -> Int64? {
+        let parsed = text.utf8.withContiguousStorageIfAvailable { b -> Int64? in
+            let n = b.count
+            var i = 0
+            var negative = false
+            if n > 0, b[0] == UInt8(ascii: "-") || b[0] == UInt8(ascii: "+") {
+                negative = b[0] == UInt8(ascii: "-")
+                i = 1
+            }
+            var value: Int64 = 0
+            var digits = 0
+            while i < n, b[i] >= 0x30, b[i] <= 0x39 {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(b[i] &- 0x30))
+                if o1 || o2 { return nil }
+                value = a
+                digits += 1
+                i += 1
+            }
+            var decimals = 0
+            if i < n, b[i] == UInt8(ascii: ".") {
+                i += 1
+                let start = i
+                while i < n, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+                guard i == n else { return nil }
+                digits += n - start
+                var end = n
+                while end > start, b[end - 1] == 0x30 { end -= 1 }
+                decimals = end - start
+                guard decimals <= unit.exactDecimals else { return nil }
+                for j in start..<end {
+                    let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (a, o2) = m.addingReportingOverflow(Int64(b[j] &- 0x30))
+                    if o1 || o2 { return nil }
+                    value = a
+                }
+            }
+            guard i == n, digits > 0 else { return nil }
+            for _ in decimals..<unit.exactDecimals {
+                let (m, o) = value.multipliedReportingOverflow(by: 10)
+                if o { return nil }
+                value = m
+            }
+            return negative ? -value : value
+        }
+        return parsed ?? nil
+    }
+
+    /// The general parser: thousands separators, and the reason for every rejection.
+    static func generalFen(_ text: String, unit: Unit) throws -> Int64 {
         var bytes = Array(text.utf8)
         var negative = false
         if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
@@ -77,7 +137,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
             value = a
         }
         // value is now in units of 10^-exactDecimals of `unit`, which is exactly fen for every unit.
-        self.fen = negative ? -value : value
+        return negative ? -value : value
     }
 
     /// The amount in 元 with two decimals, e.g. "2000.00".

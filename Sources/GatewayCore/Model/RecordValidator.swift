@@ -10,11 +10,15 @@ public struct RecordValidator: Sendable {
     /// "Today" for checks against the future; injected so tests and replays are deterministic.
     public let today: CivilDate?
 
+    /// The tables the checks use, resolved once (no table lookup by name, no entry search per record).
+    let resolved: ResolvedCodes
+
     public init(codes: CodeTables, strictEmbeddedOrgCode: Bool = false, today: CivilDate? = nil) {
         self.codes = codes
         self.identifiers = IdentifierChecker(
             authorities: codes.usccAuthorities, strictEmbeddedOrgCode: strictEmbeddedOrgCode)
         self.today = today
+        self.resolved = ResolvedCodes(codes)
     }
 
     public func validate(_ record: CanonicalRecord) -> [Problem] {
@@ -31,12 +35,66 @@ public struct RecordValidator: Sendable {
     }
 }
 
+/// The codes of one table as a set, for membership tests (`CodeTable.contains` is a linear search of entries).
+struct CodeSet: Sendable {
+    let table: String
+    private let codes: Set<String>
+
+    init(_ tables: CodeTables, _ table: String) {
+        self.table = table
+        self.codes = Set(tables[table].entries.map(\.code))
+    }
+
+    func contains(_ code: String) -> Bool { codes.contains(code) }
+}
+
+/// The code tables `RecordValidator` consults, resolved once from `CodeTables`.
+struct ResolvedCodes: Sendable {
+    let subjectCategories: CodeSet
+    let idDocumentTypes: CodeSet
+    let licenseCategories: CodeSet
+    let licenseStatus: CodeSet
+    let penaltyCategories: CodeSet
+    let severityTiers: CodeSet
+    let debtorPerformance: CodeSet
+    let debtorSituations: CodeSet
+    let listKinds: CodeSet
+    let lists: CodeSet
+    let retractionReasons: CodeSet
+    /// The USCC authority and entity-type pairs (`USCC.authorityTypePairs`), for the clean-code byte scan. Kept
+    /// here rather than in `IdentifierChecker`, which routes build per request.
+    let usccAuthorityTypes: [Bool]
+    /// Penalty category → the fields it requires (`requires` of its first entry, as `CodeTable.entry` finds it).
+    let penaltyRequires: [String: [String]]
+
+    init(_ codes: CodeTables) {
+        subjectCategories = CodeSet(codes, "subject-categories")
+        idDocumentTypes = CodeSet(codes, "id-document-types")
+        licenseCategories = CodeSet(codes, "license-categories")
+        licenseStatus = CodeSet(codes, "license-status")
+        penaltyCategories = CodeSet(codes, "penalty-categories")
+        severityTiers = CodeSet(codes, "severity-tiers")
+        debtorPerformance = CodeSet(codes, "debtor-performance")
+        debtorSituations = CodeSet(codes, "debtor-situations")
+        listKinds = CodeSet(codes, "list-kinds")
+        lists = CodeSet(codes, "lists")
+        retractionReasons = CodeSet(codes, "retraction-reasons")
+        usccAuthorityTypes = USCC.authorityTypePairs(codes.usccAuthorities)
+        var requires: [String: [String]] = [:]
+        for entry in codes["penalty-categories"].entries where requires[entry.code] == nil {
+            requires[entry.code] = entry.requires ?? []
+        }
+        penaltyRequires = requires
+    }
+}
+
 /// Accumulates problems while walking one record.
 private struct Collector {
     let validator: RecordValidator
     var problems: [Problem] = []
 
     var codes: CodeTables { validator.codes }
+    var resolved: ResolvedCodes { validator.resolved }
 
     mutating func add(_ field: String, _ code: String, _ message: String, warning: Bool = false) {
         problems.append(Problem(field: field, code: code, message: message, severity: warning ? .warning : .error))
@@ -52,13 +110,14 @@ private struct Collector {
 
     /// `field` is only built when there is a problem to report (`penalty.categories[2]` is interpolated).
     mutating func code(
-        _ value: String?, table: String, _ field: @autoclosure () -> String, required isRequired: Bool = true
+        _ value: String?, table set: CodeSet, _ field: @autoclosure () -> String, required isRequired: Bool = true
     ) {
         guard let value, !value.isEmpty else {
             if isRequired { required(field()) }
             return
         }
-        if !codes[table].contains(value) {
+        if !set.contains(value) {
+            let table = set.table
             let known = codes[table].entries.map(\.code).joined(separator: ", ")
             let field = field()
             add(field, "code.unknown", "\(field) '\(value)' is not a code of \(table).json (known: \(known))")
@@ -86,6 +145,9 @@ private struct Collector {
             }
             return
         }
+        // Most codes are clean: a byte scan says so without building the check and its normalised string.
+        // (The validator's checker holds `codes.usccAuthorities`, whose pairs `resolved` holds.)
+        if kind == .uscc, USCC.isClean(value, authorityTypes: resolved.usccAuthorityTypes) { return }
         let check = validator.identifiers.check(value, as: kind, today: validator.today)
         for p in check.problems {
             // Identifier codes are `uscc.checksum`; here they sit under the field: `subject.uscc.checksum`.
@@ -102,7 +164,7 @@ private struct Collector {
     }
 
     mutating func subject(_ s: Subject, organisationNeedsRepresentative: Bool) {
-        code(s.category, table: "subject-categories", "subject.category")
+        code(s.category, table: resolved.subjectCategories, "subject.category")
         text(s.name, "subject.name")
         switch s.category {
         case "naturalPerson":
@@ -131,7 +193,7 @@ private struct Collector {
 
     mutating func personIdentity(_ p: PersonIdentity, field: String) {
         let type = p.documentType
-        if !type.hasPrefix("other:") { code(type, table: "id-document-types", "\(field).documentType") }
+        if !type.hasPrefix("other:") { code(type, table: resolved.idDocumentTypes, "\(field).documentType") }
         if !p.exact {
             add("\(field).number", "\(field).masked",
                 "\(field) '\(p.masked)' is masked: kept as published, but the subject cannot be matched exactly",
@@ -175,10 +237,10 @@ private struct Collector {
         subject(s, organisationNeedsRepresentative: true)
         text(l.documentTitle, "license.documentTitle")
         text(l.decisionNumber, "license.decisionNumber")
-        code(l.category, table: "license-categories", "license.category")
+        code(l.category, table: resolved.licenseCategories, "license.category")
         if l.category == "other" { text(l.categoryDetail, "license.categoryDetail") }
         text(l.content, "license.content")
-        code(l.status, table: "license-status", "license.status", required: false)
+        code(l.status, table: resolved.licenseStatus, "license.status", required: false)
         authority(l.authority, "license.authority.name", "license.authority.uscc", usccRequired: true)
         authority(l.sourceUnit, "license.sourceUnit.name", "license.sourceUnit.uscc", usccRequired: true)
         notFuture(l.decisionDate, "license.decisionDate")
@@ -194,12 +256,11 @@ private struct Collector {
         text(p.legalBasis, "penalty.legalBasis")
         text(p.content, "penalty.content")
         if p.categories.isEmpty { required("penalty.categories") }
-        let table = codes["penalty-categories"]
         // Field → the (last) category requiring it; a short list, as rows have one or two categories.
         var requiredFields: [(key: String, value: String)] = []
         for (i, category) in p.categories.enumerated() {
-            code(category, table: "penalty-categories", "penalty.categories[\(i)]")
-            for field in table.entry(category)?.requires ?? [] {
+            code(category, table: resolved.penaltyCategories, "penalty.categories[\(i)]")
+            for field in resolved.penaltyRequires[category] ?? [] {
                 if let j = requiredFields.firstIndex(where: { $0.key == field }) {
                     requiredFields[j].value = category
                 } else {
@@ -216,8 +277,9 @@ private struct Collector {
             default: return false
             }
         }
-        for (field, category) in requiredFields.sorted(by: { $0.key < $1.key }) where !present(field) {
-            let name = table.entry(category)?.name ?? category
+        if requiredFields.count > 1 { requiredFields.sort { $0.key < $1.key } }
+        for (field, category) in requiredFields where !present(field) {
+            let name = codes["penalty-categories"].entry(category)?.name ?? category
             add("penalty.\(field)", "penalty.\(field).missingForCategory",
                 "penalty.\(field) is required because the categories include \(category) (\(name))")
         }
@@ -228,7 +290,7 @@ private struct Collector {
         if let amount = p.confiscatedAmount, amount.fen < 0 {
             add("penalty.confiscatedAmount", "money.negative", "penalty.confiscatedAmount \(amount) is negative")
         }
-        code(p.severity, table: "severity-tiers", "penalty.severity", required: false)
+        code(p.severity, table: resolved.severityTiers, "penalty.severity", required: false)
         authority(p.authority, "penalty.authority.name", "penalty.authority.uscc", usccRequired: true)
         authority(p.sourceUnit, "penalty.sourceUnit.name", "penalty.sourceUnit.uscc", usccRequired: true)
         notFuture(p.decisionDate, "penalty.decisionDate")
@@ -243,11 +305,11 @@ private struct Collector {
         text(d.enforcementBasisNumber, "dishonestDebtor.enforcementBasisNumber")
         text(d.basisIssuer, "dishonestDebtor.basisIssuer")
         text(d.obligation, "dishonestDebtor.obligation")
-        code(d.performance, table: "debtor-performance", "dishonestDebtor.performance")
+        code(d.performance, table: resolved.debtorPerformance, "dishonestDebtor.performance")
         if d.performance == "partial" { text(d.unperformedPart, "dishonestDebtor.unperformedPart") }
         if d.situations.isEmpty { required("dishonestDebtor.situations") }
         for (i, situation) in d.situations.enumerated() {
-            code(situation, table: "debtor-situations", "dishonestDebtor.situations[\(i)]")
+            code(situation, table: resolved.debtorSituations, "dishonestDebtor.situations[\(i)]")
         }
         if let sex = d.sex, sex != "male", sex != "female" {
             add("dishonestDebtor.sex", "code.unknown", "dishonestDebtor.sex '\(sex)' is not male or female")
@@ -269,10 +331,10 @@ private struct Collector {
 
     mutating func listEntry(_ e: ListEntry, subject s: Subject) {
         subject(s, organisationNeedsRepresentative: false)
-        code(e.listKind, table: "list-kinds", "listEntry.listKind")
+        code(e.listKind, table: resolved.listKinds, "listEntry.listKind")
         text(e.listName, "listEntry.listName")
         if let listCode = e.listCode {
-            code(listCode, table: "lists", "listEntry.listCode")
+            code(listCode, table: resolved.lists, "listEntry.listCode")
             if let entry = codes["lists"].entry(listCode), let kind = entry.mapsTo?.first, kind != e.listKind {
                 add("listEntry.listKind", "listEntry.listKind.mismatch",
                     "list \(listCode) (\(entry.name)) is a \(kind) list, but listKind is \(e.listKind)")
@@ -290,7 +352,7 @@ private struct Collector {
             add("retraction.targetKind", "retraction.targetKind.invalid", "a retraction cannot retract a retraction")
         }
         text(r.targetNumber, "retraction.targetNumber")
-        code(r.reason, table: "retraction-reasons", "retraction.reason")
+        code(r.reason, table: resolved.retractionReasons, "retraction.reason")
         authority(r.authority, "retraction.authority.name", "retraction.authority.uscc", usccRequired: false)
     }
 }

@@ -157,7 +157,14 @@ public struct SubjectKeyring: Sendable {
 extension USCC {
     /// The all-zero placeholder some platforms put in for "no code" (`00000000000000000X`, DOMAIN.md §1.2).
     public static func isPlaceholder(_ code: String) -> Bool {
-        let bytes = Array(code.utf8)
-        return bytes.count == 18 && bytes[0..<17].allSatisfy { $0 == 0x30 }
+        let utf8 = code.utf8
+        guard utf8.count == 18 else { return false }
+        var n = 0
+        for byte in utf8 {
+            if n == 17 { return true }
+            if byte != 0x30 { return false }
+            n += 1
+        }
+        return true
     }
 }

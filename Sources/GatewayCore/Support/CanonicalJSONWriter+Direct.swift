@@ -7,13 +7,25 @@ extension CanonicalJSONWriter {
         var first = true
     }
 
+    /// `,"k":` (no comma before the first member), assembled on the stack and appended at once: one append
+    /// (one uniqueness and capacity check) per key instead of five.
     private mutating func key(_ k: StaticString, _ m: inout Members) {
-        if !m.first { bytes.append(UInt8(ascii: ",")) }
+        let n = k.utf8CodeUnitCount
+        let comma = !m.first
         m.first = false
-        bytes.append(0x22)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-        bytes.append(0x22)
-        bytes.append(UInt8(ascii: ":"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n + 4) { t in
+            guard let base = t.baseAddress else { return }
+            var i = 0
+            if comma {
+                base[0] = UInt8(ascii: ",")
+                i = 1
+            }
+            base[i] = 0x22
+            (base + i + 1).initialize(from: k.utf8Start, count: n)
+            base[i + 1 + n] = 0x22
+            base[i + 2 + n] = UInt8(ascii: ":")
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: i + 3 + n))
+        }
     }
 
     private mutating func str(_ k: StaticString, _ v: String?, _ m: inout Members) {

@@ -53,11 +53,38 @@ public struct CanonicalJSONWriter: Sendable {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// Whether any byte is a control character (< 0x20), `"` or `\\`: eight bytes at a time (the exact SWAR
+    /// tests "some byte is zero / below n"), then the rest one by one.
+    static func needsEscape(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = buffer.count
+        guard let base = buffer.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        let raw = UnsafeRawPointer(base)
+        while i + 8 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = x ^ (ones &* 0x22)
+            let backslash = x ^ (ones &* 0x5C)
+            let control = (x &- ones &* 0x20) & ~x
+            let zeroQuote = (quote &- ones) & ~quote
+            let zeroBackslash = (backslash &- ones) & ~backslash
+            if (control | zeroQuote | zeroBackslash) & highs != 0 { return true }
+            i += 8
+        }
+        while i < n {
+            let b = base[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C { return true }
+            i += 1
+        }
+        return false
+    }
+
     public mutating func writeString(_ s: String) {
         bytes.append(0x22)
         var s = s
         let clean = s.withUTF8 { buffer -> Bool in
-            for b in buffer where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            if CanonicalJSONWriter.needsEscape(buffer) { return false }
             bytes.append(contentsOf: buffer)
             return true
         }

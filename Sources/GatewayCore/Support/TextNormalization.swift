@@ -59,15 +59,27 @@ public enum TextNormalization {
         }
     }
 
+    /// Whether a scalar starting with UTF-8 byte `lead` may be white space: ASCII white space, or a lead byte of
+    /// one of the non-ASCII White_Space scalars (C2, E1, E2, E3). A continuation byte answers true (unknown).
+    @inline(__always)
+    static func mayStartWhitespace(_ lead: UInt8) -> Bool {
+        if lead < 0x80 { return isASCIIWhitespace(lead) }
+        return lead < 0xC0 || lead == 0xC2 || lead == 0xE1 || lead == 0xE2 || lead == 0xE3
+    }
+
     /// Trims ASCII and Unicode white space (including U+3000 and no-break space) at both ends.
     public static func trim(_ text: String) -> String {
-        // Fast path: an ASCII, non-space first and last byte means the first and last scalars are not white space.
-        let utf8 = text.utf8
-        if let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80, !isASCIIWhitespace(first),
-            !isASCIIWhitespace(last)
-        {
-            return text
+        // Fast path, on the bytes: a first and last scalar whose lead byte no white-space scalar has (ASCII other
+        // than white space, most CJK text) cannot be white space. The non-ASCII White_Space scalars start with C2
+        // (U+0085, U+00A0), E1 (U+1680), E2 (U+2000…U+205F) or E3 (U+3000).
+        let quick = text.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            let n = b.count
+            guard n > 0, !mayStartWhitespace(b[0]) else { return false }
+            var i = n - 1
+            while i > 0, n - i < 4, b[i] & 0xC0 == 0x80 { i -= 1 }
+            return !mayStartWhitespace(b[i])
         }
+        if quick == true { return text }
         let scalars = text.unicodeScalars
         if let first = scalars.first, let last = scalars.last, !isWhitespace(first), !isWhitespace(last) {
             return text
