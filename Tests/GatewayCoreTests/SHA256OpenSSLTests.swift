@@ -292,3 +292,14 @@ let opensslHMACs: [(Int, String)] = [
         #expect(id.utf8.count == 36)
     }
 }
+
+/// The array fast path of `hexString` writes the same text as the generic one.
+@Test func arrayHexStringMatchesTheGenericOne() {
+    var generator = SystemRandomNumberGenerator()
+    for length in [0, 1, 2, 15, 16, 31, 32, 33, 64, 255] {
+        let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        #expect(bytes.hexString == bytes.lazy.map { $0 }.hexString, "length \(length)")
+        #expect(bytes.hexString.count == 2 * length)
+    }
+    #expect([0x00, 0x0f, 0xa0, 0xff].hexString == "000fa0ff")
+}

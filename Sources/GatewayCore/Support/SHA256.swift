@@ -245,3 +245,21 @@ extension Sequence where Element == UInt8 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Lower-case hexadecimal, two characters a byte: the same as the `Sequence` one, written straight into the
+    /// string's storage (the generic one showed in the lookup route's profile: digests are hex-encoded per request).
+    public var hexString: String {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBufferPointer { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                let d = UnsafeBufferPointer(start: digits.utf8Start, count: 16)
+                for (i, byte) in bytes.enumerated() {
+                    out[2 * i] = d[Int(byte >> 4)]
+                    out[2 * i + 1] = d[Int(byte & 0x0f)]
+                }
+                return bytes.count * 2
+            }
+        }
+    }
+}
