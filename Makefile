@@ -50,6 +50,10 @@ test: deps
 	$(SWIFT) test --skip-build $(SWIFT_TEST_FLAGS)
 	@bash Contracts/check.sh
 	@bash Fuzz/run.sh replay $(FUZZ_HARNESSES)
+	@bash Fuzz/run.sh ci $(FUZZ_TEST_SECONDS) $(FUZZ_HARNESSES)
+	@$(MAKE) --no-print-directory fuzz-http FUZZ_RUNS=$(FUZZ_TEST_HTTP_RUNS) > .build/fuzz-http-test.log 2>&1 \
+	  || { tail -20 .build/fuzz-http-test.log; exit 1; }
+	@echo "fuzz http parser: $(FUZZ_TEST_HTTP_RUNS) runs, no crash"
 	@bash Contracts/http/schemathesis.sh $(SCHEMATHESIS_CI_EXAMPLES)
 
 demo: deps
@@ -127,6 +131,9 @@ bench-backlog: deps
 # Fuzzing (not part of `make test`, which only replays Fuzz/corpus): libFuzzer harnesses built with
 # `swiftc -sanitize=fuzzer` in .build/fuzz (Fuzz/README.md). A new harness is one word here, its folder
 # Fuzz/<name>/ and its line in Package.swift. FUZZ_SANITIZE=fuzzer,address adds AddressSanitizer.
+# The bounded fuzzing `make test` runs: seconds per libFuzzer harness, and runs of the HTTP parser harness.
+FUZZ_TEST_SECONDS ?= 10
+FUZZ_TEST_HTTP_RUNS ?= 500000
 FUZZ_HARNESSES := envelope record mapping
 FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 30
