@@ -1,3 +1,5 @@
+import Foundation
+
 /// The head of a request as the parser accepted it: request line and header fields, plus what the framing
 /// rules derived from them.
 public struct HTTPRequestHead: Sendable {
@@ -41,6 +43,31 @@ public struct HTTPRequestHead: Sendable {
     public var query: Substring? {
         guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
         return target[target.utf8.index(after: q)...]
+    }
+
+    /// The first value of query parameter `name`, percent-decoded with `+` as a space; "" for `name=`, nil when
+    /// absent, when written without `=`, or not valid percent-encoding. Scans the query's UTF-8 bytes: splitting a
+    /// String on Characters (grapheme breaking) showed in the lookup route's profile.
+    public func queryValue(_ name: String) -> String? {
+        guard let query else { return nil }
+        let bytes = query.utf8
+        let wanted = name.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            let pair = bytes[start..<end]
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")), pair[..<equals].elementsEqual(wanted) {
+                let value = pair[pair.index(after: equals)...]
+                // Nothing to decode (the usual identity number): no Foundation round trip.
+                if !value.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+                    return String(decoding: value, as: UTF8.self)
+                }
+                return String(decoding: value, as: UTF8.self).replacingOccurrences(of: "+", with: " ")
+                    .removingPercentEncoding
+            }
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
+        }
+        return nil
     }
 }
 

@@ -197,23 +197,28 @@ final class RouteHarness {
 
 /// The lookup routes' query parsing, on bytes: which parameter, percent and `+` decoding, edge cases.
 @Suite struct QueryValueTests {
+    func q(_ query: String?) -> String? {
+        HTTPRequestHead(method: "GET", target: "/v1/x" + (query.map { "?" + $0 } ?? ""), minorVersion: 1,
+            headers: HTTPHeaders(), keepAlive: true).queryValue("subject")
+    }
+
     @Test func findsTheNamedParameterOnly() {
-        #expect(MeasureLookup.queryValue("subject=110105194912310029", "subject") == "110105194912310029")
-        #expect(MeasureLookup.queryValue("a=1&subject=2", "subject") == "2")
-        #expect(MeasureLookup.queryValue("subjects=1&subject=2", "subject") == "2")
-        #expect(MeasureLookup.queryValue("&&subject=3&", "subject") == "3")
-        #expect(MeasureLookup.queryValue("subject=1&subject=2", "subject") == "1")
-        #expect(MeasureLookup.queryValue("subject=", "subject") == "")
-        #expect(MeasureLookup.queryValue("subject", "subject") == nil)
-        #expect(MeasureLookup.queryValue("other=1", "subject") == nil)
-        #expect(MeasureLookup.queryValue("", "subject") == nil)
-        #expect(MeasureLookup.queryValue(nil, "subject") == nil)
+        #expect(q("subject=110105194912310029") == "110105194912310029")
+        #expect(q("a=1&subject=2") == "2")
+        #expect(q("subjects=1&subject=2") == "2")
+        #expect(q("&&subject=3&") == "3")
+        #expect(q("subject=1&subject=2") == "1")
+        #expect(q("subject=") == "")
+        #expect(q("subject") == nil)
+        #expect(q("other=1") == nil)
+        #expect(q("") == nil)
+        #expect(q(nil) == nil)
     }
 
     @Test func decodesPercentAndPlus() {
-        #expect(MeasureLookup.queryValue("subject=a+b", "subject") == "a b")
-        #expect(MeasureLookup.queryValue("subject=%E5%BC%A0%20x", "subject") == "张 x")
-        #expect(MeasureLookup.queryValue("subject=x=y", "subject") == "x=y")
-        #expect(MeasureLookup.queryValue("subject=%zz", "subject") == nil)
+        #expect(q("subject=a+b") == "a b")
+        #expect(q("subject=%E5%BC%A0%20x") == "张 x")
+        #expect(q("subject=x=y") == "x=y")
+        #expect(q("subject=%zz") == nil)
     }
 }

@@ -131,7 +131,7 @@ public struct MeasureLookup: Sendable {
         let answers = AnswerCache()
         router.get("/v1/trust-travel/eligibility", blocking: false) { request, context in
             try require(.lookup, context)
-            guard let subject = Self.queryValue(request.head.query, "subject"), !subject.isEmpty else {
+            guard let subject = request.head.queryValue("subject"), !subject.isEmpty else {
                 throw HTTPProblem(
                     status: 400, code: "request.subjectRequired",
                     detail: "name the subject with ?subject= (an identity number or a USCC)")
@@ -163,30 +163,6 @@ public struct MeasureLookup: Sendable {
         } catch let error as GatewayError where error.code == subjectInvalid {
             throw HTTPProblem(status: 400, code: subjectInvalid, detail: error.message)
         }
-    }
-
-    /// A query parameter's percent-decoded value (`+` is a space). Scans the query's UTF-8 bytes: splitting a
-    /// String on Characters (grapheme breaking) cost more than the rest of the lookup's parsing.
-    static func queryValue(_ query: Substring?, _ name: String) -> String? {
-        guard let query else { return nil }
-        let bytes = query.utf8
-        let wanted = name.utf8
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
-            let pair = bytes[start..<end]
-            if let equals = pair.firstIndex(of: UInt8(ascii: "=")), pair[..<equals].elementsEqual(wanted) {
-                let value = pair[pair.index(after: equals)...]
-                // Nothing to decode (the usual identity number): no Foundation round trip.
-                if !value.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
-                    return String(decoding: value, as: UTF8.self)
-                }
-                return String(decoding: value, as: UTF8.self).replacingOccurrences(of: "+", with: " ")
-                    .removingPercentEncoding
-            }
-            start = end == bytes.endIndex ? end : bytes.index(after: end)
-        }
-        return nil
     }
 }
 

@@ -209,13 +209,10 @@ extension GatewayService {
         return principal
     }
 
+    /// A query parameter of the operator and partner routes; an empty value counts as absent.
     func query(_ request: HTTPRequest, _ name: String) -> String? {
-        guard let query = request.head.query else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0] == name { return String(parts[1]).removingPercentEncoding }
-        }
-        return nil
+        guard let value = request.head.queryValue(name), !value.isEmpty else { return nil }
+        return value
     }
 }
 

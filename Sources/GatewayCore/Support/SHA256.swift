@@ -233,22 +233,12 @@ public enum SHA256 {
 
 extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal, two characters a byte.
-    public var hexString: String {
-        let digits: StaticString = "0123456789abcdef"
-        var out: [UInt8] = []
-        out.reserveCapacity(underestimatedCount * 2)
-        let d = UnsafeBufferPointer(start: digits.utf8Start, count: 16)
-        for byte in self {
-            out.append(d[Int(byte >> 4)])
-            out.append(d[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hexString: String { Array(self).hexString }
 }
 
 extension Array where Element == UInt8 {
-    /// Lower-case hexadecimal, two characters a byte: the same as the `Sequence` one, written straight into the
-    /// string's storage (the generic one showed in the lookup route's profile: digests are hex-encoded per request).
+    /// Lower-case hexadecimal, two characters a byte, written straight into the string's storage (a generic loop
+    /// showed in the lookup route's profile: digests are hex-encoded per request).
     public var hexString: String {
         let digits: StaticString = "0123456789abcdef"
         return withUnsafeBufferPointer { bytes in
