@@ -151,6 +151,47 @@ extension SQLiteStore: QueueStore {
         ELSE (SELECT length(qp.payload) FROM queue_payloads qp WHERE qp.id = payload_ref) END
         """
 
+    /// Every state but `delivered`: an earlier item in one of these still holds back the items ordered after it.
+    private static let undelivered = "'pending', 'leased', 'retry', 'dead'"
+
+    /// The one rule for what holds back queue item `q` (both the lease and the dead-lettering of blocked items use
+    /// it): an earlier item (lower id) of the same direction and partner, in one of `states`, that either has the
+    /// same order key, or carries records while `q` is an after-earlier-records item (a retraction batch never
+    /// overtakes the batches before it). Two sub-queries rather than one with an OR, so that the first uses the
+    /// `queue_order` index and the second `queue_due`.
+    private static func predecessorQueries(
+        select: (_ alias: String) -> String, states: String
+    ) -> (sameKey: String, records: String) {
+        (
+            """
+            SELECT \(select("p")) FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
+              AND p.order_key = q.order_key AND p.id < q.id AND p.state IN (\(states))
+            """,
+            """
+            SELECT \(select("b")) FROM queue_items b WHERE b.direction = q.direction AND b.state IN (\(states))
+              AND b.id < q.id AND b.partner = q.partner AND b.kind IN ('records', 'record')
+            """
+        )
+    }
+
+    /// True when `q` waits behind an item in `states` (see `predecessorQueries`).
+    private static func waitsBehind(states: String) -> String {
+        let (sameKey, records) = predecessorQueries(select: { _ in "1" }, states: states)
+        return """
+            (EXISTS (\(sameKey)) OR (q.order_key = '\(QueueItemSubmission.afterEarlierRecords)' AND EXISTS (\(records))))
+            """
+    }
+
+    /// The id of the earliest item in `states` that `q` waits behind (NULL when none; see `predecessorQueries`).
+    private static func earliestPredecessor(states: String) -> String {
+        let (sameKey, records) = predecessorQueries(select: { "min(\($0).id)" }, states: states)
+        return """
+            nullif(min(coalesce((\(sameKey)), 9223372036854775807),
+                CASE WHEN q.order_key = '\(QueueItemSubmission.afterEarlierRecords)'
+                THEN coalesce((\(records)), 9223372036854775807) ELSE 9223372036854775807 END), 9223372036854775807)
+            """
+    }
+
     /// Leases like `lease(direction:partner:limit:owner:duration:)`, and stops adding items once their payloads
     /// together reach `maxPayloadBytes` (the first item is always taken): a delivery worker's memory and envelope
     /// size stay bounded whether the items are single records or fan-out batches of a thousand.
@@ -178,31 +219,29 @@ extension SQLiteStore: QueueStore {
                 let action = machine.leaseExpired(now: nowDate)
                 try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
             }
-            // Items that wait behind a dead item of their order go dead with it (see `blockedByDead`). Only when
-            // the partner has a dead item at all, which the order index answers at once.
-            let blocked = try db.all(
-                """
-                SELECT \(Self.candidateColumns), (
-                    SELECT min(p.id) FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
-                      AND p.state = 'dead' AND p.id < q.id
-                      AND (p.order_key = q.order_key OR (q.order_key = ? AND p.kind IN ('records', 'record'))))
-                FROM queue_items q
-                WHERE q.direction = ? AND (? IS NULL OR q.partner = ?) AND q.state IN ('pending', 'retry')
-                  AND q.order_key IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM queue_items d WHERE d.direction = q.direction AND d.partner = q.partner
-                      AND d.state = 'dead' AND d.id < q.id
-                      AND (d.order_key = q.order_key OR (q.order_key = ? AND d.kind IN ('records', 'record'))))
-                ORDER BY q.id LIMIT 1000
-                """,
-                [
-                    .text(QueueItemSubmission.afterEarlierRecords), .text(direction.rawValue), partnerValue,
-                    partnerValue, .text(QueueItemSubmission.afterEarlierRecords),
-                ]
-            ) { row in (try Self.item(row, policy: policy), row.int(20)) }
-            for ((item, var machine), blocker) in blocked {
-                let action = machine.blockedByDead(blocker)
-                if case .deadLetter = action {
-                    try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
+            // Items that wait behind a dead item of their order go dead with it (see `blockedByDead`). Only when the
+            // direction has a dead item at all (the `queue_due` index answers at once): otherwise every lease would
+            // walk the whole backlog of ordered items.
+            let anyDead = try db.first(
+                "SELECT 1 FROM queue_items WHERE direction = ? AND state = 'dead' AND (? IS NULL OR partner = ?) LIMIT 1",
+                [.text(direction.rawValue), partnerValue, partnerValue]
+            ) { _ in true } ?? false
+            if anyDead {
+                let blocked = try db.all(
+                    """
+                    SELECT \(Self.candidateColumns), \(Self.earliestPredecessor(states: "'dead'"))
+                    FROM queue_items q
+                    WHERE q.direction = ? AND (? IS NULL OR q.partner = ?) AND q.state IN ('pending', 'retry')
+                      AND q.order_key IS NOT NULL AND \(Self.waitsBehind(states: "'dead'"))
+                    ORDER BY q.id LIMIT 1000
+                    """,
+                    [.text(direction.rawValue), partnerValue, partnerValue]
+                ) { row in (try Self.item(row, policy: policy), row.int(20)) }
+                for ((item, var machine), blocker) in blocked {
+                    let action = machine.blockedByDead(blocker)
+                    if case .deadLetter = action {
+                        try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
+                    }
                 }
             }
             let candidates = try db.all(
@@ -210,19 +249,10 @@ extension SQLiteStore: QueueStore {
                 SELECT \(Self.candidateColumns) FROM queue_items q
                 WHERE direction = ? AND (? IS NULL OR partner = ?)
                   AND state IN ('pending', 'retry') AND (state = 'pending' OR not_before <= ?)
-                  AND (order_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM queue_items p WHERE p.direction = q.direction AND p.partner = q.partner
-                          AND p.order_key = q.order_key AND p.id < q.id AND p.state != 'delivered'))
-                  AND (order_key IS NULL OR order_key != ? OR NOT EXISTS (
-                        SELECT 1 FROM queue_items b WHERE b.direction = q.direction
-                          AND b.state IN ('pending', 'leased', 'retry', 'dead') AND b.id < q.id
-                          AND b.partner = q.partner AND b.kind IN ('records', 'record')))
+                  AND (order_key IS NULL OR NOT \(Self.waitsBehind(states: Self.undelivered)))
                 ORDER BY id LIMIT ?
                 """,
-                [
-                    .text(direction.rawValue), partnerValue, partnerValue, .int(nowMillis),
-                    .text(QueueItemSubmission.afterEarlierRecords), .int(Int64(max(0, limit))),
-                ]
+                [.text(direction.rawValue), partnerValue, partnerValue, .int(nowMillis), .int(Int64(max(0, limit)))]
             ) { row in (try Self.item(row, policy: policy), Int(row.int(19))) }
             var leased: [QueueItem] = []
             var bytes = 0

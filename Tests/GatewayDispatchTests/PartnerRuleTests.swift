@@ -90,6 +90,7 @@ import Testing
     ])
     func invalidAdditionsAreRefusedPrecisely(json: String, mentions: [String]) throws {
         let file = try write(slug: "suzhou", json)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent().deletingLastPathComponent()) }
         do {
             _ = try engine.rules.adding(partnerRulesAt: file, partner: "suzhou", catalogue: engine.catalogue)
             Issue.record("accepted: \(json)")

@@ -143,6 +143,47 @@ import Testing
         #expect(fourth.map(\.id) == [ids[2]])
     }
 
+    /// The other half of the ordering rule: an after-earlier-records batch (it carries retractions) waits behind
+    /// every earlier records batch of its partner, and is dead-lettered with a dead one; items that do not wait
+    /// behind it (another partner, no order key) are leased as usual.
+    @Test func afterEarlierRecordsBatchIsDeadLetteredWithADeadRecordsBatch() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let clock = TestClock()
+        let store = try makeStore(dir, clock)
+        func batch(_ partner: String, orderKey: String?) -> QueueItemSubmission {
+            QueueItemSubmission(
+                direction: .outbound, partner: partner, kind: "records", orderKey: orderKey, payload: Array("[]".utf8))
+        }
+        let ids = try store.enqueue([
+            batch("huzhou", orderKey: nil),
+            batch("huzhou", orderKey: QueueItemSubmission.afterEarlierRecords),
+            batch("jiaxing", orderKey: QueueItemSubmission.afterEarlierRecords),
+            batch("huzhou", orderKey: nil),
+        ])
+        // The retraction batch waits while the first records batch is undelivered; the rest go ahead.
+        let first = try store.lease(direction: .outbound, partner: nil, limit: 10, owner: "w", duration: 30)
+        #expect(first.map(\.id) == [ids[0], ids[2], ids[3]])
+        try store.complete(itemID: ids[2], owner: "w")
+        try store.complete(itemID: ids[3], owner: "w")
+        _ = try store.fail(itemID: ids[0], owner: "w", error: "HTTP 503 from huzhou")
+        clock.advance(10)
+        #expect(try store.lease(direction: .outbound, partner: nil, limit: 10, owner: "w", duration: 30).map(\.id) == [ids[0]])
+        _ = try store.fail(itemID: ids[0], owner: "w", error: "HTTP 503 from huzhou")
+        clock.advance(100)
+        #expect(try store.lease(direction: .outbound, partner: nil, limit: 10, owner: "w", duration: 30).isEmpty)
+        let dead = try store.deadItems(partner: nil)
+        #expect(dead.map(\.id) == [ids[0], ids[1]])
+        guard case .dead(let reason) = dead.last?.state else {
+            Issue.record("the retraction batch must be dead: \(dead)")
+            return
+        }
+        #expect(reason.contains("behind dead item \(ids[0])"), "\(reason)")
+        // Replayed, the order holds again.
+        #expect(try store.replay(.partner("huzhou"), actor: "op") == [ids[0], ids[1]])
+        #expect(try store.lease(direction: .outbound, partner: "huzhou", limit: 10, owner: "w", duration: 30).map(\.id) == [ids[0]])
+    }
+
     @Test func intakeEnqueuesMappingWorkInTheSameTransaction() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

@@ -3,8 +3,18 @@ import Gateway
 import GatewayTesting
 import Testing
 
+/// Every configuration file these tests write goes under one folder per test process, removed when the process exits
+/// (a test run used to leave one folder per file in the temporary directory).
+private let configRoot: URL = {
+    atexit {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("g60-config-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+    }
+    return FileManager.default.temporaryDirectory.appendingPathComponent("g60-config-\(getpid())")
+}()
+
 func writeConfig(_ json: String) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-config-\(UUID().uuidString)")
+    let dir = configRoot.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let file = dir.appendingPathComponent("gateway.json")
     try json.write(to: file, atomically: true, encoding: .utf8)
