@@ -91,6 +91,9 @@ public struct Configuration: Sendable {
     /// How long a worker's lease on queue items lasts (`workers.leaseSeconds`; nil: 300 s mapping, 120 s delivery).
     /// After a crash, items leased by the dead process wait this long before they are taken again.
     public var leaseSeconds: Double?
+    /// The largest database file whose every page is checked at start (`database.fullCheckMaxMegabytes`, default
+    /// 1024); a larger one gets the log head and checkpoints checked, and `g60-gateway store check` does the rest.
+    public var fullCheckMaxMegabytes: Int = 1024
 
     /// Every key the file may hold.
     static let keys: Set<String> = [
@@ -102,7 +105,7 @@ public struct Configuration: Sendable {
         "retry.maxDelaySeconds", "retry.jitter", "retry.maxAttempts", "retry.maxAgeHours",
         "workers.mapping", "workers.delivery", "retention.days", "subjectKey.file", "subjectKey.hex",
         "subjectKey.demo", "clients", "log.level", "identityKey.file", "identityKey.hex", "identityKey.demo",
-        "delivery.timeoutSeconds", "workers.leaseSeconds",
+        "delivery.timeoutSeconds", "workers.leaseSeconds", "database.fullCheckMaxMegabytes",
     ]
 
     /// Loads and checks `file` (nil: defaults and environment only), relative paths resolved against the file's
@@ -273,6 +276,7 @@ public struct Configuration: Sendable {
         config.deliveryTimeoutSeconds = r.double("delivery.timeoutSeconds", default: 30, range: 0.1...3600)
         let lease = r.double("workers.leaseSeconds", default: 0, range: 0...86_400)
         if lease > 0 { config.leaseSeconds = lease }
+        config.fullCheckMaxMegabytes = r.int("database.fullCheckMaxMegabytes", default: 1024, range: 0...16_777_216)
         if let lease = config.leaseSeconds, lease <= config.deliveryTimeoutSeconds {
             r.fail("workers.leaseSeconds", "must be above delivery.timeoutSeconds (a lease must outlast a delivery)")
         }

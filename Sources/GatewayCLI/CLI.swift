@@ -56,6 +56,7 @@ public enum CLI {
         PartnerCommand.self,
         LookupCommand.self,
         ExplainCommand.self,
+        StoreCommand.self,
     ]
 
     static var help: String {

@@ -14,8 +14,14 @@ public struct SQLiteStoreOptions: Sendable {
     public var logRetention: TimeInterval
     /// Create the file when it does not exist (the CLI inspects existing stores only).
     public var createIfMissing: Bool
-    /// Run `PRAGMA quick_check` at open (linear in the file size; on by default).
+    /// Check the file's integrity at open (on by default): SQLite's whole `PRAGMA quick_check` for files up to
+    /// `fullCheckLimitBytes`, the tables every start depends on for larger ones (see `IntegrityCheckAtOpen`).
     public var quickCheckOnOpen: Bool
+    /// The largest file that gets the whole `quick_check` at open (default 1 GiB; nil: every file). The whole
+    /// check reads every page, so it grows with years of records (about a minute per few GB): above this size the
+    /// open checks the log head, the checkpoints and the schema, and `checkIntegrity()` (`g60-gateway store
+    /// check`) runs the whole check when the operator chooses.
+    public var fullCheckLimitBytes: Int64? = 1 << 30
     /// The most writes one group commit takes.
     public var maxBatch: Int
     /// How long to wait for another process's lock before failing with `store.locked`.
@@ -89,7 +95,8 @@ public final class SQLiteStore: @unchecked Sendable {
         }
         let writer = try SQLiteConnection(
             path: path, create: options.createIfMissing, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
-        try Self.checkFile(writer, path: path, quickCheck: options.quickCheckOnOpen)
+        integrityCheckAtOpen = try Self.checkFile(
+            writer, path: path, quickCheck: options.quickCheckOnOpen, fullCheckLimit: options.fullCheckLimitBytes)
         if let pageSize = options.pageSize {
             // Takes effect only while the file is empty (before the first table, before WAL mode).
             try writer.exec("PRAGMA page_size=\(pageSize)")
@@ -115,6 +122,9 @@ public final class SQLiteStore: @unchecked Sendable {
             path: path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
     }
 
+    /// What the integrity check at open covered (see `SQLiteStoreOptions.fullCheckLimitBytes`).
+    public let integrityCheckAtOpen: IntegrityCheckAtOpen
+
     /// The schema version this build writes.
     public static var schemaVersion: Int { Schema.migrations.count }
 
@@ -129,7 +139,9 @@ public final class SQLiteStore: @unchecked Sendable {
 
     // MARK: - Opening checks and migrations
 
-    private static func checkFile(_ db: SQLiteConnection, path: String, quickCheck: Bool) throws {
+    private static func checkFile(
+        _ db: SQLiteConnection, path: String, quickCheck: Bool, fullCheckLimit: Int64?
+    ) throws -> IntegrityCheckAtOpen {
         let applicationID: Int64
         let userVersion: Int64
         let objects: Int64
@@ -154,19 +166,42 @@ public final class SQLiteStore: @unchecked Sendable {
                 "\(path) has schema version \(userVersion) but this build knows up to \(Schema.migrations.count); "
                     + "run a newer g60-gateway")
         }
-        if quickCheck && objects > 0 {
-            let problems: [String]
-            do {
-                problems = try db.all("PRAGMA quick_check") { $0.text(0) }
-            } catch let error as StoreError {
-                throw StoreError(StoreError.corrupt, "\(path) fails its integrity check", underlying: error.description)
+        guard quickCheck && objects > 0 else { return .skipped }
+        let bytes = try fileBytes(db)
+        let scope: IntegrityCheckAtOpen
+        var problems: [String] = []
+        do {
+            if let fullCheckLimit, bytes > fullCheckLimit {
+                scope = .partial(fileBytes: bytes)
+                let present = Set(
+                    try db.all(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (\(startTables.map { "'\($0)'" }.joined(separator: ", ")))"
+                    ) { $0.text(0) })
+                for table in startTables where present.contains(table) {
+                    problems += try db.all("PRAGMA quick_check(\(table))") { $0.text(0) }.filter { $0 != "ok" }
+                }
+            } else {
+                scope = .full(fileBytes: bytes)
+                problems = try db.all("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" }
             }
-            if problems != ["ok"] {
-                throw StoreError(
-                    StoreError.corrupt,
-                    "\(path) fails its integrity check: " + problems.prefix(3).joined(separator: "; "))
-            }
+        } catch let error as StoreError {
+            throw StoreError(StoreError.corrupt, "\(path) fails its integrity check", underlying: error.description)
         }
+        if !problems.isEmpty {
+            throw StoreError(
+                StoreError.corrupt, "\(path) fails its integrity check: " + problems.prefix(3).joined(separator: "; "))
+        }
+        return scope
+    }
+
+    /// The small tables every start reads (the log's head and checkpoints): checked at open even in a large file.
+    static let startTables = ["log_head", "log_checkpoint"]
+
+    /// The file's size as SQLite sees it (pages × page size, from the header: no file system call).
+    static func fileBytes(_ db: SQLiteConnection) throws -> Int64 {
+        let pages = try db.first("PRAGMA page_count") { $0.int(0) } ?? 0
+        let pageSize = try db.first("PRAGMA page_size") { $0.int(0) } ?? 0
+        return pages * pageSize
     }
 
     private static func migrate(_ db: SQLiteConnection, path: String, cipher: (any IdentityNumberCipher)?) throws {

@@ -58,6 +58,37 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path("none.db")))
     }
 
+    @Test func storeCheckExitsZeroThenOneOnADamagedPage() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let db = dir.path("s.db")
+        var page: Int64 = 0
+        do {
+            let store = try SQLiteStore(path: db, options: Fixture.options(clock: TestClock()))
+            for i in 0..<200 { _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "y", count: 500))) }
+            let raw = try SQLiteConnection(path: db, create: false)
+            try raw.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            page = try #require(
+                try raw.first("SELECT pageno FROM dbstat WHERE name = 'message_log' AND pagetype = 'leaf' LIMIT 1 OFFSET 3") {
+                    $0.int(0)
+                })
+        }
+        let ok = try Self.run(["store", "check", "--db", db])
+        #expect(ok.status == 0, "\(ok)")
+        #expect(ok.out.hasPrefix("OK \(db): quick_check found no problem"), "\(ok.out)")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: db))
+        try handle.seek(toOffset: UInt64(4096 * (page - 1)))
+        try handle.write(contentsOf: Data(repeating: 0xEE, count: 4096))
+        try handle.close()
+        let damaged = try Self.run(["store", "check", "--db", db, "--thorough"])
+        #expect(damaged.status == 1, "\(damaged)")
+        #expect(damaged.out.hasPrefix("DAMAGED \(db): integrity_check found"), "\(damaged.out)")
+        let missing = try Self.run(["store", "check", "--db", dir.path("none.db")])
+        #expect(missing.status == 4, "\(missing)")
+        let usage = try Self.run(["store", "verify", "--db", db])
+        #expect(usage.status == 2, "\(usage)")
+    }
+
     @Test func queuesAndDeadLetterReplay() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

@@ -65,6 +65,70 @@ import Testing
         #expect(error?.code == StoreError.corrupt)
     }
 
+    /// A large file gets only the tables every start reads checked at open (its start does not grow with years of
+    /// records); `checkIntegrity` finds what that left out, and a damaged log head still stops the open.
+    @Test func largeFileIsCheckedInPartAtOpenAndWhollyOnRequest() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path("s.db")
+        var logPage: Int64 = 0
+        var headPage: Int64 = 0
+        do {
+            let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
+            for i in 0..<200 {
+                _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "x", count: 500)))
+            }
+            let raw = try SQLiteConnection(path: path, create: false)
+            try raw.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            logPage = try #require(
+                try raw.first("SELECT pageno FROM dbstat WHERE name = 'message_log' AND pagetype = 'leaf' LIMIT 1 OFFSET 5") {
+                    $0.int(0)
+                })
+            headPage = try #require(try raw.first("SELECT pageno FROM dbstat WHERE name = 'log_head'") { $0.int(0) })
+        }
+        func damage(page: Int64) throws {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.seek(toOffset: UInt64(4096 * (page - 1)))
+            try handle.write(contentsOf: Data(repeating: 0xFF, count: 4096))
+            try handle.close()
+        }
+        try damage(page: logPage)
+        var partial = Fixture.options(clock: TestClock())
+        partial.fullCheckLimitBytes = 0
+        let store = try SQLiteStore(path: path, options: partial)
+        guard case .partial(let bytes) = store.integrityCheckAtOpen else {
+            Issue.record("expected a partial check, got \(store.integrityCheckAtOpen)")
+            return
+        }
+        #expect(bytes > 100_000)
+        let report = try store.checkIntegrity()
+        #expect(!report.problems.isEmpty)
+        #expect(report.fileBytes == bytes)
+        // With the default limit this small file is checked whole, and refused.
+        let whole = #expect(throws: StoreError.self) {
+            try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
+        }
+        #expect(whole?.code == StoreError.corrupt)
+        // The log head is checked even in part.
+        try damage(page: headPage)
+        let head = #expect(throws: StoreError.self) { try SQLiteStore(path: path, options: partial) }
+        #expect(head?.code == StoreError.corrupt)
+    }
+
+    @Test func soundFileIsCheckedWholeAtOpenAndOnRequest() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
+        _ = try store.append(Fixture.envelope("m1"))
+        let reopened = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
+        guard case .full = reopened.integrityCheckAtOpen else {
+            Issue.record("expected a whole check, got \(reopened.integrityCheckAtOpen)")
+            return
+        }
+        let report = try reopened.checkIntegrity(thorough: true)
+        #expect(report.problems.isEmpty && report.thorough)
+    }
+
     @Test func refusesNewerSchema() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }

@@ -60,7 +60,14 @@ public final class GatewayService: @unchecked Sendable {
         options.identityCipher = try configuration.identityCipher()
         // A node whose database holds encrypted evidence does not start without the key (nor with another one).
         options.requireEvidenceKey = true
+        options.fullCheckLimitBytes = Int64(configuration.fullCheckMaxMegabytes) * 1_048_576
         store = try SQLiteStore(path: configuration.databasePath, options: options)
+        if case .partial(let bytes) = store.integrityCheckAtOpen {
+            self.logger.notice(
+                "the store is \(bytes / 1_048_576) MB, above database.fullCheckMaxMegabytes "
+                    + "(\(configuration.fullCheckMaxMegabytes)): only the log head and checkpoints were checked at start; "
+                    + "run `g60-gateway store check --config FILE` to check every page")
+        }
         let directory = partners
         let loaded = directory.ids.compactMap { directory.partner($0) }
         operations = OperationsMetrics()
