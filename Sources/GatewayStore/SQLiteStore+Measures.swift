@@ -38,14 +38,28 @@ public struct MeasureEvaluation: Sendable {
     /// The day evaluated for (ISO).
     public var evaluatedOn: String
     public var notices: [QueueItemSubmission]
+    /// The subject's stored decisions this evaluation was computed from (`MeasureEvaluation.basis(of:)`), or nil.
+    /// When set, the write checks inside its transaction that they are still the stored ones: if another worker or
+    /// process (a second mapping worker, the daily sweep, `rules backfill` on a live store) wrote the subject's
+    /// decisions meanwhile, this evaluation's changes and notices are out of date, so nothing of it is written and
+    /// the subject is returned for evaluating again. Without the check, both writers would queue the same notice.
+    public var basedOn: [String]?
 
     public init(
-        subjectKey: String, decisions: [StoredMeasureDecision], evaluatedOn: String, notices: [QueueItemSubmission]
+        subjectKey: String, decisions: [StoredMeasureDecision], evaluatedOn: String, notices: [QueueItemSubmission],
+        basedOn: [String]? = nil
     ) {
         self.subjectKey = subjectKey
         self.decisions = decisions
         self.evaluatedOn = evaluatedOn
         self.notices = notices
+        self.basedOn = basedOn
+    }
+
+    /// What `basedOn` holds for these stored decisions (as `measureDecisions(subjectKey:)` returns them, in key
+    /// order): each decision's key and JSON.
+    public static func basis(of stored: [StoredMeasureDecision]) -> [String] {
+        stored.map { $0.key + "\n" + $0.content }
     }
 }
 
@@ -90,20 +104,41 @@ extension SQLiteStore {
 
     /// Replaces subjects' decisions with new evaluations and queues their notices, in one transaction: a crash
     /// leaves either the old decisions and no notices (the next evaluation finds the same changes again) or both.
-    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation]) throws {
-        guard !evaluations.isEmpty else { return }
+    ///
+    /// Returns the subject keys of evaluations left unwritten because their `basedOn` is out of date (evaluate those
+    /// again).
+    @discardableResult
+    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation]) throws -> [String] {
+        guard !evaluations.isEmpty else { return [] }
         let nowMillis = Millis.from(now)
-        try committer.write { ctx in
-            for e in evaluations {
-                try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
-                for d in e.decisions {
-                    try Self.insertDecision(
-                        ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
-                }
-                for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
-            }
-        }
+        let stale = try committer.write { ctx in try Self.apply(ctx.db, evaluations, nowMillis: nowMillis) }
         MeasureWriteCounter.forStore(path: path).bump()
+        return stale
+    }
+
+    /// Writes `evaluations` whose basis still holds; returns the subject keys of the others.
+    private static func apply(_ db: SQLiteConnection, _ evaluations: [MeasureEvaluation], nowMillis: Int64) throws
+        -> [String]
+    {
+        var stale: [String] = []
+        for e in evaluations {
+            if let basedOn = e.basedOn {
+                let stored = try db.all(
+                    "SELECT decision_key, content FROM measure_decisions WHERE subject_key = ? ORDER BY decision_key",
+                    [.text(e.subjectKey)]
+                ) { $0.text(0) + "\n" + $0.text(1) }
+                if stored != basedOn {
+                    stale.append(e.subjectKey)
+                    continue
+                }
+            }
+            try db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
+            for d in e.decisions {
+                try insertDecision(db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
+            }
+            for item in e.notices { try insertQueueItem(db, item, nowMillis: nowMillis) }
+        }
+        return stale
     }
 
     static func insertDecision(
@@ -231,20 +266,19 @@ extension SQLiteStore {
 
     /// Replaces subjects' decisions, queues their notices and saves the backfill's cursor, in one transaction: a
     /// crash leaves the batch either wholly done with its cursor or not at all.
-    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation], backfill: MeasureBackfillState) throws {
+    /// Returns the subject keys left unwritten, as `replaceMeasureDecisions(_:)` does.
+    @discardableResult
+    public func replaceMeasureDecisions(_ evaluations: [MeasureEvaluation], backfill: MeasureBackfillState) throws
+        -> [String]
+    {
         let nowMillis = Millis.from(now)
-        try committer.write { ctx in
-            for e in evaluations {
-                try ctx.db.run("DELETE FROM measure_decisions WHERE subject_key = ?", [.text(e.subjectKey)])
-                for d in e.decisions {
-                    try Self.insertDecision(
-                        ctx.db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
-                }
-                for item in e.notices { try Self.insertQueueItem(ctx.db, item, nowMillis: nowMillis) }
-            }
+        let stale = try committer.write { ctx in
+            let stale = try Self.apply(ctx.db, evaluations, nowMillis: nowMillis)
             try Self.saveBackfill(ctx.db, backfill)
+            return stale
         }
         MeasureWriteCounter.forStore(path: path).bump()
+        return stale
     }
 
     static func saveBackfill(_ db: SQLiteConnection, _ s: MeasureBackfillState) throws {

@@ -200,6 +200,33 @@ enum DispatchFixtures {
 }
 
 @Suite(.serialized) struct DispatchEndToEndTests {
+    /// Two writers evaluating one subject at once (two mapping workers, the daily sweep, `rules backfill` on a live
+    /// store) both find the same changes: only the first write stands; the second, computed from decisions that are
+    /// no longer the stored ones, writes nothing and queues no notice, and the dispatcher evaluates it again.
+    @Test func aSubjectEvaluatedByTwoWritersAtOnceQueuesEachNoticeOnce() throws {
+        let h = try DispatchHarness()
+        try h.send(from: "jiaxing", [DispatchFixtures.redList(validUntil: "2026-12-31")])
+        let key = try #require(try h.lookup.subjectKeys(DispatchFixtures.person).first)
+        func queued() throws -> Int { try h.partners.ids.map { try h.queuedNotices($0) }.reduce(0, +) }
+        let before = try queued()
+        // The red list expires: both writers evaluate before either writes.
+        let day = CivilDate(iso: "2027-01-05")!
+        h.day.set(day)
+        let first = try h.dispatcher.evaluate(subjectKey: key, asOf: day)
+        let second = try h.dispatcher.evaluate(subjectKey: key, asOf: day)
+        #expect(first.changes.count == 3 && second.changes.count == 3)
+        #expect(first.changes.allSatisfy { $0.change == .lifted })
+        #expect(try h.store.replaceMeasureDecisions([first.stored]).isEmpty)
+        let afterFirst = try queued()
+        #expect(afterFirst > before)
+        #expect(try h.store.replaceMeasureDecisions([second.stored]) == [key])
+        #expect(try queued() == afterFirst)
+        // Evaluated again, it finds nothing new.
+        #expect(try h.dispatcher.reevaluate(subjectKeys: [key], asOf: day).isEmpty)
+        #expect(try queued() == afterFirst)
+        #expect(try h.dispatcher.decisions(subjectKey: key).allSatisfy { $0.status == .lifted })
+    }
+
     /// A red list entry issues trust-travel benefits; a debtor listing from another city issues punishments and
     /// suspends the benefits; the court's de-listing (a retraction) lifts the punishments and resumes the
     /// benefits — every change as a signed measures.notice envelope to the partners in each measure's scope.

@@ -111,14 +111,25 @@ public final class MeasureBackfill: Sendable {
             }
             let date = dispatcher.today()
             var batch: [MeasureEvaluation] = []
+            var changes: [String: Int] = [:]
             for key in keys {
                 let evaluation = try dispatcher.evaluate(subjectKey: key, asOf: date)
                 batch.append(evaluation.stored)
-                state.changes += evaluation.changes.count
+                changes[key] = evaluation.changes.count
             }
+            let counted = state.changes
+            state.changes += changes.values.reduce(0, +)
             state.subjects += keys.count
             state.cursor = last
-            try store.replaceMeasureDecisions(batch, backfill: state)
+            let stale = try store.replaceMeasureDecisions(batch, backfill: state)
+            if !stale.isEmpty {
+                // Evaluated meanwhile by the node's workers (with rules that may be older than this pass's): evaluated
+                // again on what they wrote, so each change is queued once.
+                let again = try dispatcher.reevaluate(subjectKeys: stale, asOf: date)
+                state.changes = counted + keys.filter { !stale.contains($0) }.map { changes[$0] ?? 0 }.reduce(0, +)
+                    + again.count
+                try store.saveMeasureBackfillState(state)
+            }
             return keys.count
         }
     }

@@ -82,28 +82,51 @@ public final class MeasureDispatcher: @unchecked Sendable {
 
     /// Re-evaluates subjects on `asOf` (default today), stores the decisions and queues notices of the changes.
     @discardableResult
+    ///
+    /// A subject whose stored decisions another worker or process wrote between this evaluation's read and its write
+    /// is evaluated again (see `MeasureEvaluation.basedOn`), so each change is queued once.
     public func reevaluate(subjectKeys: [String], asOf: CivilDate? = nil) throws -> [MeasureChange] {
         let date = asOf ?? today()
         var all: [MeasureChange] = []
-        var batch: [MeasureEvaluation] = []
-        for key in subjectKeys {
-            let evaluation = try evaluate(subjectKey: key, asOf: date)
-            all += evaluation.changes
-            batch.append(evaluation.stored)
-            if batch.count >= 500 {
-                try store.replaceMeasureDecisions(batch)
-                batch = []
+        var pending = subjectKeys
+        for round in 1...Self.maxRounds {
+            var stale: [String] = []
+            var start = 0
+            while start < pending.count {
+                let keys = pending[start..<min(start + 500, pending.count)]
+                start += keys.count
+                var batch: [MeasureEvaluation] = []
+                var changes: [String: [MeasureChange]] = [:]
+                for key in keys {
+                    let evaluation = try evaluate(subjectKey: key, asOf: date)
+                    changes[key] = evaluation.changes
+                    batch.append(evaluation.stored)
+                }
+                let unwritten = Set(try store.replaceMeasureDecisions(batch))
+                for key in keys where !unwritten.contains(key) { all += changes[key] ?? [] }
+                stale += keys.filter { unwritten.contains($0) }
             }
+            if stale.isEmpty { break }
+            if round == Self.maxRounds {
+                logger.warning(
+                    "subjects left for their next evaluation: other writers changed their decisions \(round) times",
+                    ["subjects": String(stale.count)])
+                break
+            }
+            pending = stale
         }
-        try store.replaceMeasureDecisions(batch)
         return all
     }
+
+    /// How many times a subject is evaluated again when other writers keep changing its decisions meanwhile.
+    static let maxRounds = 5
 
     /// One subject's new decisions and notices, and its changes.
     func evaluate(subjectKey: String, asOf: CivilDate) throws -> (stored: MeasureEvaluation, changes: [MeasureChange]) {
         let records = try records(subjectKey: subjectKey)
         let current = try engine.evaluate(records: records, asOf: asOf)
-        let previous = try decisions(subjectKey: subjectKey)
+        let stored = try store.measureDecisions(subjectKey: subjectKey)
+        let previous = try Self.decode(stored, subjectKey: subjectKey)
         let changes = MeasureChange.between(previous: previous, current: current)
         // Decisions whose rule no longer fires (a corrected record) are kept as lifted, for the explanation.
         let currentKeys = Set(current.map(\.key))
@@ -126,7 +149,8 @@ public final class MeasureDispatcher: @unchecked Sendable {
         }
         return (
             MeasureEvaluation(
-                subjectKey: subjectKey, decisions: rows, evaluatedOn: asOf.description, notices: notices), changes
+                subjectKey: subjectKey, decisions: rows, evaluatedOn: asOf.description, notices: notices,
+                basedOn: MeasureEvaluation.basis(of: stored)), changes
         )
     }
 
@@ -177,7 +201,11 @@ public final class MeasureDispatcher: @unchecked Sendable {
 
     /// A subject's stored decisions (its latest evaluation).
     public func decisions(subjectKey: String) throws -> [MeasureDecision] {
-        try store.measureDecisions(subjectKey: subjectKey).map { row in
+        try Self.decode(store.measureDecisions(subjectKey: subjectKey), subjectKey: subjectKey)
+    }
+
+    static func decode(_ stored: [StoredMeasureDecision], subjectKey: String) throws -> [MeasureDecision] {
+        try stored.map { row in
             do {
                 return try JSONDecoder().decode(MeasureDecision.self, from: Data(row.content.utf8))
             } catch {
