@@ -9,12 +9,14 @@ import GatewayStore
 /// `g60-gateway demo`: the nine-city exchange on loopback, end to end.
 enum DemoCommand: Command {
     static let name = "demo"
-    static let summary = "run the nine-city exchange on loopback: PKI, gateway, simulated partners, fixtures"
+    static let summary = "run the exchange of every partner folder on loopback: PKI, gateway, simulated partners, fixtures"
     static let help = """
         Usage: g60-gateway demo [--state DIR] [--port N] [--alg sm2|p256|ed25519] [--exit] [--partners DIR]
 
-        Creates a demo PKI (first run), starts the gateway on 127.0.0.1 with an embedded SQLite file, starts nine
-        simulated partner platforms (each receives deliveries and answers signed receipts), has every partner submit
+        Creates a demo PKI (first run; a partner folder added later gets its certificate on the next run), starts
+        the gateway on 127.0.0.1 with an embedded SQLite file (a new one each run: the previous run's database is
+        removed, so the summary can be checked against the goldens; the PKI and tokens are kept), starts one
+        simulated partner platform per partner folder (each receives deliveries and answers signed receipts), has every partner submit
         its fixture files from Partners/<slug>/fixtures as signed envelopes, runs the exchange to completion with
         progress, prints a summary per city (and the rejected rows with reasons), checks it against the fixtures'
         golden files, then keeps the gateway running with its URLs until Ctrl-C.
@@ -41,20 +43,31 @@ enum DemoCommand: Command {
             ?? contracts.deletingLastPathComponent().appendingPathComponent("Partners")
         try fm.createDirectory(at: state, withIntermediateDirectories: true)
         let pki = state.appendingPathComponent("pki")
+        let partners = try PartnerDirectory.load(directory: partnersDir)
+        let quiet = CLIIO(readAll: { Data() }, writeOut: { _ in }, writeErr: { io.err($0) })
         if !fm.fileExists(atPath: pki.appendingPathComponent("root/cert.pem").path) {
             io.out("== creating the demo PKI in \(pki.path)")
-            let quiet = CLIIO(readAll: { Data() }, writeOut: { _ in }, writeErr: { io.err($0) })
-            guard try PKICommand.run(["init", "--dir", pki.path, "--alg", args.value("--alg") ?? "sm2"], io: quiet) == .ok
+            guard
+                try PKICommand.run(
+                    ["init", "--dir", pki.path, "--alg", args.value("--alg") ?? "sm2", "--partners", partnersDir.path],
+                    io: quiet) == .ok
             else { return .unreadable }
         }
-        let credentials = try DemoCredentials.loadOrCreate(state.appendingPathComponent("credentials.json"))
+        // A partner folder added since the state was made (a tenth city) gets its key and certificate now.
+        for id in partners.ids where !fm.fileExists(atPath: pki.appendingPathComponent("\(id)/cert.pem").path) {
+            io.out("== issuing a demo certificate for the new partner \(id)")
+            guard try PKICommand.run(["add", "--dir", pki.path, "--partner", id], io: quiet) == .ok else {
+                return .unreadable
+            }
+        }
+        let credentials = try DemoCredentials.loadOrCreate(
+            state.appendingPathComponent("credentials.json"), partners: partners.ids)
         let configFile = state.appendingPathComponent("gateway.json")
         try credentials.configuration(
             port: port, state: state, partners: partnersDir, contracts: contracts
         ).write(to: configFile)
         let configuration = try Configuration.load(file: configFile.path, environment: [:])
 
-        let partners = try PartnerDirectory.load(directory: partnersDir)
         let trust = try TrustStore.load(directory: pki, partnersDirectory: partnersDir)
         var simulated: [String: SimulatedPartner] = [:]
         for id in partners.ids {
@@ -64,6 +77,12 @@ enum DemoCommand: Command {
             simulated[id] = partner
         }
         defer { for p in simulated.values { p.stop() } }
+        let database = URL(fileURLWithPath: configuration.databasePath)
+        if fm.fileExists(atPath: database.path) {
+            // The summary is checked against the fixtures' goldens, which describe one exchange into an empty store.
+            for suffix in ["", "-wal", "-shm", ".pull-cursors.json"] { try? fm.removeItem(atPath: database.path + suffix) }
+            io.out("== starting from an empty store: the previous run's \(database.lastPathComponent) was removed (PKI and tokens kept)")
+        }
         let logFile = state.appendingPathComponent("gateway.log")
         fm.createFile(atPath: logFile.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: logFile)
@@ -80,7 +99,7 @@ enum DemoCommand: Command {
         try service.start()
         defer { service.stop() }
         let gatewayURL = "http://127.0.0.1:\(service.ports.first ?? port)"
-        io.out("== gateway on \(gatewayURL) (log: \(logFile.path)); nine simulated partners on loopback")
+        io.out("== gateway on \(gatewayURL) (log: \(logFile.path)); \(simulated.count) simulated partners on loopback")
 
         // Every partner submits its fixtures as signed envelopes.
         var sent: [String: (envelopes: Int, rows: Int, receipts: Int)] = [:]

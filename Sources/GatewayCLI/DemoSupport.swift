@@ -18,20 +18,23 @@ struct DemoCredentials: Codable {
         return (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
     }
 
-    static func loadOrCreate(_ url: URL) throws -> DemoCredentials {
+    /// The state folder's tokens, made on first use; a partner without a token (a folder added since) gets one.
+    static func loadOrCreate(_ url: URL, partners: [String]) throws -> DemoCredentials {
+        var credentials: DemoCredentials
         if let data = FileManager.default.contents(atPath: url.path),
             let existing = try? JSONDecoder().decode(DemoCredentials.self, from: data)
         {
-            return existing
+            credentials = existing
+            if partners.allSatisfy({ existing.partners[$0] != nil }) { return existing }
+        } else {
+            credentials = DemoCredentials(
+                operate: token(), readRecords: token(), lookup: token(), submit: token(), partners: [:])
         }
-        let slugs = ["songjiang", "jiaxing", "hangzhou", "jinhua", "suzhou", "huzhou", "xuancheng", "wuhu", "hefei"]
-        let created = DemoCredentials(
-            operate: token(), readRecords: token(), lookup: token(), submit: token(),
-            partners: Dictionary(uniqueKeysWithValues: slugs.map { ($0, token()) }))
+        for slug in partners where credentials.partners[slug] == nil { credentials.partners[slug] = token() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(created).write(to: url)
-        return created
+        try encoder.encode(credentials).write(to: url)
+        return credentials
     }
 
     static func hash(_ token: String) -> String { Digest.hash(Array(token.utf8), using: .sha256).hexString }

@@ -43,6 +43,19 @@ import Testing
         }
     }
 
+    /// `make demo` run a second time in the same checkout passes its checks again: the state's PKI and tokens are
+    /// kept, the previous run's database and pull cursors are not (the goldens describe one exchange into an empty
+    /// store).
+    @Test func demoRunAgainOnItsStatePassesAgain() throws {
+        #expect(Self.demoRun.status == 0)
+        let before = try Data(contentsOf: Self.state.appendingPathComponent("credentials.json"))
+        let again = run(["demo", "--state", Self.state.path, "--port", "0", "--exit", "--alg", "p256"])
+        #expect(again.status == 0, "\(again.out)\(again.err)")
+        #expect(again.out.contains("== starting from an empty store"), "\(again.out)")
+        #expect(again.out.contains("== checks: all passed"), "\(again.out)")
+        #expect(try Data(contentsOf: Self.state.appendingPathComponent("credentials.json")) == before)
+    }
+
     /// Every route of Contracts/http/openapi.yaml answers on the running node (never 404/405), anonymous calls to
     /// protected routes get 401, and a client without the scope gets 403.
     @Test func openAPIRoutesAreServedAndProtected() throws {

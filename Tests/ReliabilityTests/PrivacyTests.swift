@@ -128,7 +128,7 @@ import Testing
         try service.start()
         defer { service.stop() }
         let api = try API(base: "http://127.0.0.1:\(service.ports.first ?? 0)")
-        let credentials = try DemoCredentials.loadOrCreate(state.appendingPathComponent("credentials.json"))
+        let credentials = try DemoCredentials.loadOrCreate(state.appendingPathComponent("credentials.json"), partners: PKICommand.partners)
         func get(_ path: String, _ token: String) throws -> String {
             let response = try api.get(path, token: token)
             #expect(response.status == 200, "\(path): \(response.status)")

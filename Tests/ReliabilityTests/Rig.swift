@@ -34,7 +34,7 @@ final class Rig: @unchecked Sendable {
         pki = dir.appendingPathComponent("pki")
         let status = CLI.main(["pki", "init", "--dir", pki.path, "--alg", "ed25519"], io: Rig.quiet)
         guard status == 0 else { throw RigError("pki init failed with \(status)") }
-        credentials = try DemoCredentials.loadOrCreate(dir.appendingPathComponent("credentials.json"))
+        credentials = try DemoCredentials.loadOrCreate(dir.appendingPathComponent("credentials.json"), partners: PKICommand.partners)
         partners = try PartnerDirectory.load(directory: TestSupport.partners)
         trust = try TrustStore.load(directory: pki, partnersDirectory: TestSupport.partners)
     }
