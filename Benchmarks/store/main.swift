@@ -2,7 +2,7 @@
 // writers, next to raw SQLite insert rates measured in the same run on the same disk. Run with `make bench-store`.
 //
 // Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]
-//                        [--page-size BYTES] [--records N] [--segments K]
+//                        [--page-size BYTES] [--records N] [--segments K] [--pragma 'PRAGMA …']
 //   DIR default Benchmarks/out/store (same disk as the checkout, not tmpfs); F scales every count.
 //   --sync normal runs the raw baselines and the record stores with synchronous=NORMAL (no fsync per commit): the
 //   write path apart from the disk's sync rate. Envelope lines always use FULL (acknowledgement = durability).
@@ -12,6 +12,8 @@
 //   rows. Above 200,000 the records are made batch by batch outside the clock (memory stays flat) and the 4-writer
 //   line is left out. --segments K cuts the 1-writer lines and the raw baselines into K equal stretches, each printed
 //   (default 1; 10 from 500,000 records): how the rate changes as the tables and their indexes grow.
+//   --pragma SQL runs SQL (e.g. 'PRAGMA mmap_size=1073741824') after the store's pragmas on the raw baselines' and the
+//   stores' connections alike (repeatable).
 // Every line gives the pages written to the WAL per 1,000 rows (SQLITE_DBSTATUS_CACHE_WRITE of the writing
 // connection: each a frame of page size + 24 bytes, so dirty pages per commit × commits); every timed section starts
 // with an empty WAL (a fresh file, or a TRUNCATE checkpoint before the re-sent line), so an automatic checkpoint
@@ -30,6 +32,7 @@ var runs = 1
 var pageSize: Int?
 var recordsOption: Int?
 var segmentsOption: Int?
+var pragmas: [String] = []
 var argi = 1
 while argi < CommandLine.arguments.count {
     let a = CommandLine.arguments[argi]
@@ -43,10 +46,11 @@ while argi < CommandLine.arguments.count {
     case "--page-size": pageSize = Int(v)
     case "--records": recordsOption = Int(v).map { max(1_000, $0) }
     case "--segments": segmentsOption = Int(v).map { max(1, $0) }
+    case "--pragma": pragmas.append(v)
     default:
         print(
             "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N] "
-                + "[--page-size BYTES] [--records N] [--segments K]")
+                + "[--page-size BYTES] [--records N] [--segments K] [--pragma SQL]")
         exit(2)
     }
     argi += 2
@@ -91,7 +95,9 @@ print(
         + "; load average at start \(loadAverage()); \(Date())")
 print(
     "synchronous=\(syncMode) for the raw baselines and the record stores (--sync); page size "
-        + (pageSize.map { "\($0)" } ?? "SQLite's default") + " (--page-size)")
+        + (pageSize.map { "\($0)" } ?? "SQLite's default") + " (--page-size)"
+        + (pragmas.isEmpty ? "" : "; on both sides: " + pragmas.joined(separator: "; ")))
+let extraPragmas = pragmas.joined(separator: "; ")
 
 func record(_ n: Int, fine: Int64 = 500_000) -> CanonicalRecord {
     let authority = Authority(name: "嘉兴市市场监督管理局", uscc: "11330400002000000X")
@@ -201,7 +207,7 @@ for run in 1...runs where only != "envelopes" {
     if runs > 1 { print("-- records run \(run) of \(runs), load average \(loadAverage())") }
     let rawSeq = try StoreBenchmarkSupport.rawBatchedInsertStretches(
         path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: false,
-        synchronous: syncMode, pageSize: pageSize, segments: segments)
+        synchronous: syncMode, pageSize: pageSize, segments: segments, pragmas: extraPragmas)
     report(
         String(
             format:
@@ -211,7 +217,7 @@ for run in 1...runs where only != "envelopes" {
     stretchLines("raw seq.", rawSeq.segments)
     let rawHashed = try StoreBenchmarkSupport.rawBatchedInsertStretches(
         path: fresh("rawr.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: true,
-        synchronous: syncMode, pageSize: pageSize, segments: segments)
+        synchronous: syncMode, pageSize: pageSize, segments: segments, pragmas: extraPragmas)
     report(
         String(
             format:
@@ -221,7 +227,7 @@ for run in 1...runs where only != "envelopes" {
     stretchLines("raw hashed", rawHashed.segments)
     let raw = rawSeq.total.perSecond
     let rawR = rawHashed.total.perSecond
-    let options = StoreBenchmarkSupport.options(synchronous: syncMode, pageSize: pageSize)
+    let options = StoreBenchmarkSupport.options(synchronous: syncMode, pageSize: pageSize, pragmas: extraPragmas)
     if run == 1 {
         // The share of the cost that is canonical JSON (sorted keys), the content comparison form.
         let sample = batchRecords(0..<min(recordCount, 50_000))

@@ -39,6 +39,9 @@ public struct SQLiteStoreOptions: Sendable {
     /// `PRAGMA page_size` for a new file (nil: SQLite's default, 4,096); an existing file keeps its page size. Not
     /// public: only `StoreBenchmarkSupport.options` sets it, to measure the effect before the default changes.
     var pageSize: Int?
+    /// Further `PRAGMA` statements run on both connections after the defaults (e.g. `PRAGMA mmap_size=…`). Not
+    /// public: only `StoreBenchmarkSupport.options` sets it, to measure a pragma on both sides of the benchmark.
+    var extraPragmas = ""
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -104,6 +107,7 @@ public final class SQLiteStore: @unchecked Sendable {
         try writer.exec(
             "PRAGMA synchronous=\(options.synchronous); PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
                 + "PRAGMA wal_autocheckpoint=8192")
+        if !options.extraPragmas.isEmpty { try writer.exec(options.extraPragmas) }
         try Self.migrate(writer, path: path, cipher: options.identityCipher)
         evidenceSealedAtOpen = try Self.prepareEvidence(
             writer, path: path, cipher: options.identityCipher, requireKey: options.requireEvidenceKey,
@@ -113,6 +117,7 @@ public final class SQLiteStore: @unchecked Sendable {
         committer = GroupCommitter(context: context, maxBatch: options.maxBatch)
         reader = try SQLiteConnection(
             path: path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        if !options.extraPragmas.isEmpty { try reader.exec(options.extraPragmas) }
     }
 
     /// The schema version this build writes.
@@ -186,6 +191,10 @@ public final class SQLiteStore: @unchecked Sendable {
                     if version == Schema.leanRecordsVersion {
                         try copyRecordsToLeanLayout(db)
                         try db.exec(Schema.leanRecordsFinish)
+                    }
+                    if version == Schema.naturalHashVersion {
+                        try fillNaturalHashes(db)
+                        try db.exec(Schema.naturalHashFinish)
                     }
                     try db.exec("PRAGMA user_version = \(version)")
                 }

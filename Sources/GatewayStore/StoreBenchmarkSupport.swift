@@ -10,10 +10,13 @@ public enum StoreBenchmarkSupport {
     /// Store options for the benchmark: `synchronous` is "FULL" (what the service runs) or "NORMAL" (no fsync per
     /// commit in WAL mode: measures the write path apart from the disk's sync rate).
     /// `pageSize` (nil: SQLite's default, 4,096) is `PRAGMA page_size` of the new file.
-    public static func options(synchronous: String, pageSize: Int? = nil) -> SQLiteStoreOptions {
+    /// `pragmas` (e.g. `PRAGMA mmap_size=1073741824`) run after the store's own, on both of its connections; pass
+    /// the same to the raw baselines.
+    public static func options(synchronous: String, pageSize: Int? = nil, pragmas: String = "") -> SQLiteStoreOptions {
         var options = SQLiteStoreOptions()
         options.synchronous = synchronous == "NORMAL" ? "NORMAL" : "FULL"
         options.pageSize = pageSize
+        options.extraPragmas = pragmas
         return options
     }
 
@@ -65,13 +68,14 @@ public enum StoreBenchmarkSupport {
     /// grows), each with the pages it wrote to the WAL. Keys are made before the clock starts.
     public static func rawBatchedInsertStretches(
         path: String, rows: Int, batchSize: Int, payloadBytes: Int, randomKeys: Bool = false,
-        synchronous: String = "FULL", pageSize: Int? = nil, segments: Int = 1
+        synchronous: String = "FULL", pageSize: Int? = nil, segments: Int = 1, pragmas: String = ""
     ) throws -> (total: Stretch, segments: [Stretch]) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let db = try SQLiteConnection(path: path, create: true)
         if let pageSize { try db.exec("PRAGMA page_size=\(pageSize)") }
         _ = try db.first("PRAGMA journal_mode=WAL") { $0.text(0) }
         try db.exec("PRAGMA synchronous=\(synchronous == "NORMAL" ? "NORMAL" : "FULL"); \(storePragmas)")
+        if !pragmas.isEmpty { try db.exec(pragmas) }
         try db.exec("CREATE TABLE raw (key TEXT PRIMARY KEY, n INTEGER NOT NULL, payload TEXT NOT NULL)")
         let payload = String(repeating: "x", count: payloadBytes)
         var generator = SystemRandomNumberGenerator()
