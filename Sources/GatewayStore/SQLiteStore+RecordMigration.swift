@@ -58,15 +58,4 @@ extension SQLiteStore {
                     + "migration 4 (record layout) was not applied and the file was not changed")
         }
     }
-
-    /// Migration 8's data step, inside the migration's transaction: every record's `natural_hash` from its stored
-    /// source partner, kind and (normalized) natural number, row by row.
-    static func fillNaturalHashes(_ db: SQLiteConnection) throws {
-        // Not a slot statement: the writer's slots belong to the record write path.
-        try db.query("SELECT record_row, source_partner, kind, natural_number FROM records") { row in
-            try db.run(
-                "UPDATE records SET natural_hash = ? WHERE record_row = ?",
-                [.int(NaturalKeyHash.of(partner: row.text(1), kind: row.text(2), natural: row.text(3))), .int(row.int(0))])
-        }
-    }
 }

@@ -128,7 +128,7 @@ extension SQLiteStore: RecordStore {
     /// One record in the writer's transaction.
     ///
     /// A new record costs two statements: an INSERT into `records` that does nothing when the key exists (one
-    /// random-order insert into the 16-byte key index, one into the 8-byte `records_natural_hash`, the row appended) and the append
+    /// random-order insert into the 16-byte key index, one into `records_natural`, the row appended) and the append
     /// of its version, numbered by the writer (`BatchState.nextVersionRow`). A known record costs a look-up of its
     /// current version (a key look-up and a rowid look-up, the JSON compared in place); unchanged, it stops there;
     /// changed, it appends a version and moves `records.current_row`. Which of the INSERT and the look-up is tried
@@ -166,16 +166,14 @@ extension SQLiteStore: RecordStore {
                 slot: Slot.insertRecord,
                 """
                 INSERT INTO records (record_key, kind, source_partner, natural_number, current_version, current_row,
-                  updated_at, natural_hash) VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (record_key) DO NOTHING
+                  updated_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (record_key) DO NOTHING
                 """)
-            let kind = record.kind.rawValue
             try key.bind(insert, 1)
-            try insert.bind(2, kind)
+            try insert.bind(2, record.kind.rawValue)
             try insert.bind(3, record.sourcePartner)
             try insert.bind(4, naturalNumber)
             try insert.bind(5, versionRow)
             try insert.bind(6, nowMillis)
-            try insert.bind(7, NaturalKeyHash.of(partner: record.sourcePartner, kind: kind, natural: naturalNumber))
             try insert.run()
             created = db.changes == 1
             if !created {
@@ -274,13 +272,10 @@ extension SQLiteStore: RecordStore {
         if target == nil {
             target = try db.first(
                 """
-                SELECT record_key FROM records WHERE natural_hash = ? AND source_partner = ? AND kind = ?
+                SELECT record_key FROM records WHERE source_partner = ? AND kind = ?
                   AND (natural_number = ? OR natural_number LIKE '%|' || ?) ORDER BY updated_at DESC LIMIT 1
                 """,
-                [
-                    .int(NaturalKeyHash.of(partner: sourcePartner, kind: r.targetKind.rawValue, natural: number)),
-                    .text(sourcePartner), .text(r.targetKind.rawValue), .text(number), .text(number),
-                ],
+                [.text(sourcePartner), .text(r.targetKind.rawValue), .text(number), .text(number)],
                 { RecordKey.id($0.blob(0)) })
         }
         if let known = target,

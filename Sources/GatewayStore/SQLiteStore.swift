@@ -192,10 +192,6 @@ public final class SQLiteStore: @unchecked Sendable {
                         try copyRecordsToLeanLayout(db)
                         try db.exec(Schema.leanRecordsFinish)
                     }
-                    if version == Schema.naturalHashVersion {
-                        try fillNaturalHashes(db)
-                        try db.exec(Schema.naturalHashFinish)
-                    }
                     try db.exec("PRAGMA user_version = \(version)")
                 }
                 try db.exec("PRAGMA application_id = \(Schema.applicationID)")

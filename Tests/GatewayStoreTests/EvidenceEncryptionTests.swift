@@ -228,7 +228,7 @@ import Testing
     }
 
     /// A schema-4 file as the code before migration 5 wrote it (no `sealed` columns, clear raw bytes, a valid
-    /// chain; made by writing with today's keyless path, then removing what migrations 5 to 8 add):
+    /// chain; made by writing with today's keyless path, then removing what migrations 5, 6 and 7 add):
     /// migration 5 and the open-time step seal it in place, the chain's hashes unchanged.
     @Test func schema4FileIsMigratedAndSealedInPlace() throws {
         let dir = try TempDirectory()
@@ -253,8 +253,6 @@ import Testing
                 DROP TABLE measure_backfill;
                 DROP INDEX queue_errors; DROP INDEX message_log_outbound_id; DROP TABLE queue_payloads;
                 ALTER TABLE queue_items DROP COLUMN payload_ref;
-                DROP INDEX records_natural_hash; ALTER TABLE records DROP COLUMN natural_hash;
-                CREATE INDEX records_natural ON records (source_partner, kind, natural_number);
                 PRAGMA user_version = \(Schema.evidenceSealingVersion - 1);
                 """)
             _ = try raw.first("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }

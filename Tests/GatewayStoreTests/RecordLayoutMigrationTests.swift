@@ -187,9 +187,8 @@ import Testing
         let indexes = try raw.all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'record%'") {
             $0.text(0)
         }
-        // One secondary index on the record tables (natural numbers, for retractions: an 8-byte hash since
-        // migration 8); versions have none.
-        #expect(indexes.filter { !$0.hasPrefix("sqlite_autoindex") } == ["records_natural_hash"])
+        // One secondary index on the record tables (natural numbers, for retractions); versions have none.
+        #expect(indexes.filter { !$0.hasPrefix("sqlite_autoindex") } == ["records_natural"])
         #expect(indexes.filter { $0.hasPrefix("sqlite_autoindex_records") }.count == 1)  // UNIQUE (record_key)
         #expect(try raw.first("PRAGMA user_version") { Int($0.int(0)) } == SQLiteStore.schemaVersion)
         #expect(SQLiteStore.schemaVersion >= Schema.leanRecordsVersion)

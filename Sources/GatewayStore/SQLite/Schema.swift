@@ -153,8 +153,6 @@ enum Schema {
         backfillMigration,
         // 7: queue payloads out of the queue rows, shared by fan-out items (see Schema+Queues.swift).
         queuePayloadsMigration,
-        // 8: the natural-number index on an 8-byte hash (see Schema+NaturalHash.swift).
-        naturalHashMigration,
     ]
 
     /// The migration that marks evidence rows (message log, quarantine) as sealed or clear.
