@@ -20,6 +20,7 @@ help:
 	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
 	@echo "make bench-lookup  trust-travel eligibility lookups over 1M subjects vs nginx under wrk (Benchmarks/lookup/run.sh)"
 	@echo "make bench-store  durable envelopes and records/s next to raw SQLite inserts; bench-store-callgrind: instructions"
+	@echo "make bench-store-1m  the record lines at 1,000,000 records, in 10 stretches (growth with the table size)"
 	@echo "make bench-ingest  POST to durable receipt through a running node (INGEST_ARGS)"
 	@echo "make bench-backlog  a 1M-record backlog mapped, dispatched and delivered; peak RSS (BACKLOG_ARGS)"
 	@echo "make bench-report / bench-ops / bench-privacy  the report, the /ops and /metrics views, evidence encryption"
@@ -72,6 +73,12 @@ bench-store: deps
 	$(SWIFT) build -c release --product g60-store-bench
 	.build/release/g60-store-bench --runs 3
 	.build/release/g60-store-bench --only records --sync normal --runs 3
+
+# The record lines at 1,000,000 records (10 stretches each): how the rates and WAL pages change as the indexes grow.
+.PHONY: bench-store-1m
+bench-store-1m: deps
+	$(SWIFT) build -c release --product g60-store-bench
+	.build/release/g60-store-bench --only records --records 1000000
 
 # Instruction counts of the record write path under callgrind (repeatable on a loaded machine; a few minutes).
 .PHONY: bench-store-callgrind

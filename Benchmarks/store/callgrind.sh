@@ -22,7 +22,7 @@ python3 - "$out/tree.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
 wanted = [
-    ("raw baselines (both, 10,000 rows each, with their commits)", r"BenchmarkSupportO21rawBatchedInsertRates4path"),
+    ("raw baselines (both, 10,000 rows each, with their commits)", r"BenchmarkSupportO[0-9]+rawBatchedInsert(Rates|Stretches)4path"),
     ("PreparedRecord.prepare (5 × 5,000 records)", r"PreparedRecordV7prepare"),
     ("CanonicalJSONWriter.writeRecord", r"CanonicalJSONWriterV11writeRecord"),
     ("GroupCommitter.commit (write path + COMMIT)", r"GroupCommitterC6commit"),

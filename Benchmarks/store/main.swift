@@ -2,12 +2,23 @@
 // writers, next to raw SQLite insert rates measured in the same run on the same disk. Run with `make bench-store`.
 //
 // Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]
-//                        [--page-size BYTES]
+//                        [--page-size BYTES] [--records N] [--segments K] [--pragma 'PRAGMA …']
 //   DIR default Benchmarks/out/store (same disk as the checkout, not tmpfs); F scales every count.
 //   --sync normal runs the raw baselines and the record stores with synchronous=NORMAL (no fsync per commit): the
 //   write path apart from the disk's sync rate. Envelope lines always use FULL (acknowledgement = durability).
 //   --runs N repeats the record lines N times (default 1).
 //   --page-size BYTES sets PRAGMA page_size of the raw baselines' and the record stores' new files (default SQLite's).
+//   --records N stores N new records per record line (default 50,000 × F); the raw baselines insert max(100,000 × F, N)
+//   rows. Above 200,000 the records are made batch by batch outside the clock (memory stays flat) and the 4-writer
+//   line is left out. --segments K cuts the 1-writer lines and the raw baselines into K equal stretches, each printed
+//   (default 1; 10 from 500,000 records): how the rate changes as the tables and their indexes grow.
+//   --pragma SQL runs SQL (e.g. 'PRAGMA mmap_size=1073741824') after the store's pragmas on the raw baselines' and the
+//   stores' connections alike (repeatable).
+// Every line gives the pages written to the WAL per 1,000 rows (SQLITE_DBSTATUS_CACHE_WRITE of the writing
+// connection: each a frame of page size + 24 bytes, so dirty pages per commit × commits); every timed section starts
+// with an empty WAL (a fresh file, or a TRUNCATE checkpoint before the re-sent line), so an automatic checkpoint
+// (every 8,192 WAL pages, the store's and the baselines' wal_autocheckpoint) lands in each section only as its own
+// page count makes it.
 import Foundation
 import GatewayCore
 import GatewayStore
@@ -19,6 +30,9 @@ var only = ""
 var syncMode = "FULL"
 var runs = 1
 var pageSize: Int?
+var recordsOption: Int?
+var segmentsOption: Int?
+var pragmas: [String] = []
 var argi = 1
 while argi < CommandLine.arguments.count {
     let a = CommandLine.arguments[argi]
@@ -30,10 +44,13 @@ while argi < CommandLine.arguments.count {
     case "--sync": syncMode = v.uppercased() == "NORMAL" ? "NORMAL" : "FULL"
     case "--runs": runs = max(1, Int(v) ?? 1)
     case "--page-size": pageSize = Int(v)
+    case "--records": recordsOption = Int(v).map { max(1_000, $0) }
+    case "--segments": segmentsOption = Int(v).map { max(1, $0) }
+    case "--pragma": pragmas.append(v)
     default:
         print(
             "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N] "
-                + "[--page-size BYTES]")
+                + "[--page-size BYTES] [--records N] [--segments K] [--pragma SQL]")
         exit(2)
     }
     argi += 2
@@ -78,7 +95,9 @@ print(
         + "; load average at start \(loadAverage()); \(Date())")
 print(
     "synchronous=\(syncMode) for the raw baselines and the record stores (--sync); page size "
-        + (pageSize.map { "\($0)" } ?? "SQLite's default") + " (--page-size)")
+        + (pageSize.map { "\($0)" } ?? "SQLite's default") + " (--page-size)"
+        + (pragmas.isEmpty ? "" : "; on both sides: " + pragmas.joined(separator: "; ")))
+let extraPragmas = pragmas.joined(separator: "; ")
 
 func record(_ n: Int, fine: Int64 = 500_000) -> CanonicalRecord {
     let authority = Authority(name: "嘉兴市市场监督管理局", uscc: "11330400002000000X")
@@ -108,109 +127,157 @@ func envelope(_ id: String) -> EnvelopeSubmission {
 
 func report(_ line: String) { print(line) }
 
-// Records: built before timing; their canonical JSON size sets the raw baseline's row size.
-let recordCount = scaled(50_000)
-let records = (0..<recordCount).map { record($0) }
-let sampleJSON = try JSONEncoder().encode(records[0])
+// Records: built before timing (batch by batch above 200,000); their canonical JSON size sets the raw baselines' row
+// size.
+let recordCount = recordsOption ?? scaled(50_000)
+let keepRecords = recordCount <= 200_000
+let segments = segmentsOption ?? (recordCount >= 500_000 ? 10 : 1)
+let records = keepRecords ? (0..<recordCount).map { record($0) } : []
+func batchRecords(_ range: Range<Int>) -> [CanonicalRecord] {
+    keepRecords ? Array(records[range]) : range.map { record($0) }
+}
+let sampleJSON = try JSONEncoder().encode(record(0))
 let rowBytes = sampleJSON.count
 let provenance = Provenance(partner: "jiaxing", messageID: "bench", rowNumber: 1, receivedAt: Date())
 
-let rawRows = scaled(100_000)
+let rawRows = max(scaled(100_000), recordCount)
 let singleCommits = try StoreBenchmarkSupport.rawSingleRowCommits(path: fresh("single.db"), rows: scaled(2_000))
 report(String(format: "raw SQLite single-row commits %8.0f commits/s (the disk's durable commit rate)", singleCommits))
+print(
+    "records per store line \(recordCount), rows per raw baseline \(rawRows)"
+        + (segments > 1 ? ", \(segments) stretches each" : ""))
 
-/// One records/s line: wall rate, the share of each raw baseline, CPU per record.
-func recordLine(
-    _ label: String, count: Int, _ m: (wall: Double, cpu: Double), raw: Double, rawHashed: Double, _ note: String
-) {
-    let rate = Double(count) / m.wall
+typealias Stretch = StoreBenchmarkSupport.Stretch
+
+/// One records/s line: wall rate, the share of each raw baseline, CPU per record, WAL pages per 1,000 records.
+func recordLine(_ label: String, _ m: Stretch, raw: Double, rawHashed: Double, _ note: String) {
+    let rate = m.perSecond
     report(
         String(
             format:
-                "%@ %9.0f records/s = %3.0f %% of raw seq., %3.0f %% of raw hashed; %6.1f µs CPU/record, %7.0f records/CPU-s (%@)",
-            label.padding(toLength: 34, withPad: " ", startingAt: 0), rate, 100 * rate / raw, 100 * rate / rawHashed,
-            1e6 * m.cpu / Double(count), Double(count) / m.cpu, note))
+                "%@ %9.0f records/s = %3.0f %% of raw seq., %3.0f %% of raw hashed; %6.1f µs CPU/record, %7.0f records/CPU-s, %5.0f WAL pages/1,000 (%@)",
+            label.padding(toLength: 44, withPad: " ", startingAt: 0), rate, 100 * rate / raw, 100 * rate / rawHashed,
+            1e6 * m.cpu / Double(m.rows), m.perCPUSecond, m.pagesPer1000, note))
+}
+
+/// The stretches of a line (only with --segments > 1): rate, CPU and pages of each, the table size at its end.
+func stretchLines(_ label: String, _ parts: [Stretch]) {
+    guard parts.count > 1 else { return }
+    var rows = 0
+    for part in parts {
+        rows += part.rows
+        report(
+            String(
+                format: "    %@ up to %8d rows: %9.0f rows/s, %6.1f µs CPU/row, %5.0f WAL pages/1,000",
+                label.padding(toLength: 26, withPad: " ", startingAt: 0), rows, part.perSecond,
+                1e6 * part.cpu / Double(part.rows), part.pagesPer1000))
+    }
+}
+
+/// Stores every record in batches of 1,000 through `put`, timing only `put` (records made and `prepare`d outside
+/// the clock); returns the whole and `segments` stretches.
+func storeAll<P>(
+    _ store: SQLiteStore, prepare: ([CanonicalRecord]) throws -> P, _ put: (P) throws -> Void
+) throws -> (Stretch, [Stretch]) {
+    let per = max(1_000, (recordCount + segments - 1) / segments)
+    var parts: [Stretch] = []
+    var total = Stretch()
+    var part = Stretch()
+    var pagesBefore = try StoreBenchmarkSupport.pagesWritten(store)
+    for start in stride(from: 0, to: recordCount, by: 1_000) {
+        let range = start..<min(recordCount, start + 1_000)
+        let batch = try prepare(batchRecords(range))
+        let m = try measured { try put(batch) }
+        part.rows += range.count
+        part.wall += m.wall
+        part.cpu += m.cpu
+        if part.rows >= per || start + 1_000 >= recordCount {
+            let pages = try StoreBenchmarkSupport.pagesWritten(store)
+            part.pages = pages - pagesBefore
+            pagesBefore = pages
+            parts.append(part)
+            total += part
+            part = Stretch()
+        }
+    }
+    return (total, parts)
 }
 
 for run in 1...runs where only != "envelopes" {
     if runs > 1 { print("-- records run \(run) of \(runs), load average \(loadAverage())") }
-    let rawSeq = try StoreBenchmarkSupport.rawBatchedInsertRates(
+    let rawSeq = try StoreBenchmarkSupport.rawBatchedInsertStretches(
         path: fresh("raw.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: false,
-        synchronous: syncMode, pageSize: pageSize)
+        synchronous: syncMode, pageSize: pageSize, segments: segments, pragmas: extraPragmas)
     report(
         String(
             format:
-                "raw SQLite batched inserts, sequential keys %9.0f rows/s, %7.0f rows/CPU-s (%d rows of %d B, 1,000 per transaction, WAL, synchronous=%@, store pragmas)",
-            rawSeq.perSecond, rawSeq.perCPUSecond, rawRows, rowBytes, syncMode))
-    let rawHashed = try StoreBenchmarkSupport.rawBatchedInsertRates(
+                "raw SQLite batched inserts, sequential keys %9.0f rows/s, %7.0f rows/CPU-s, %6.1f µs CPU/row, %5.0f WAL pages/1,000 (%d rows of %d B, 1,000 per transaction, WAL, synchronous=%@, store pragmas)",
+            rawSeq.total.perSecond, rawSeq.total.perCPUSecond, 1e6 / rawSeq.total.perCPUSecond,
+            rawSeq.total.pagesPer1000, rawRows, rowBytes, syncMode))
+    stretchLines("raw seq.", rawSeq.segments)
+    let rawHashed = try StoreBenchmarkSupport.rawBatchedInsertStretches(
         path: fresh("rawr.db"), rows: rawRows, batchSize: 1_000, payloadBytes: rowBytes, randomKeys: true,
-        synchronous: syncMode, pageSize: pageSize)
+        synchronous: syncMode, pageSize: pageSize, segments: segments, pragmas: extraPragmas)
     report(
         String(
             format:
-                "raw SQLite batched inserts, hashed keys     %9.0f rows/s, %7.0f rows/CPU-s (same, keys like record ids: random order)",
-            rawHashed.perSecond, rawHashed.perCPUSecond))
-    let raw = rawSeq.perSecond
-    let rawR = rawHashed.perSecond
-    let options = StoreBenchmarkSupport.options(synchronous: syncMode, pageSize: pageSize)
+                "raw SQLite batched inserts, hashed keys     %9.0f rows/s, %7.0f rows/CPU-s, %6.1f µs CPU/row, %5.0f WAL pages/1,000 (same, keys like record ids: random order)",
+            rawHashed.total.perSecond, rawHashed.total.perCPUSecond, 1e6 / rawHashed.total.perCPUSecond,
+            rawHashed.total.pagesPer1000))
+    stretchLines("raw hashed", rawHashed.segments)
+    let raw = rawSeq.total.perSecond
+    let rawR = rawHashed.total.perSecond
+    let options = StoreBenchmarkSupport.options(synchronous: syncMode, pageSize: pageSize, pragmas: extraPragmas)
     if run == 1 {
         // The share of the cost that is canonical JSON (sorted keys), the content comparison form.
+        let sample = batchRecords(0..<min(recordCount, 50_000))
         func encodingLine(_ label: String, _ m: (wall: Double, cpu: Double)) {
             report(
                 String(
                     format: "%@ %9.0f records/s, %7.0f records/CPU-s (1 thread, no database)",
-                    label.padding(toLength: 52, withPad: " ", startingAt: 0), Double(recordCount) / m.wall,
-                    Double(recordCount) / m.cpu))
+                    label.padding(toLength: 52, withPad: " ", startingAt: 0), Double(sample.count) / m.wall,
+                    Double(sample.count) / m.cpu))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encodingLine(
             "canonical JSON encoding only (JSONEncoder)",
-            try measured { for r in records { _ = try encoder.encode(r) } })
+            try measured { for r in sample { _ = try encoder.encode(r) } })
         // The writer the store uses since: GatewayCore's CanonicalJSONWriter, byte-identical output.
         encodingLine(
             "canonical JSON encoding only (CanonicalJSONWriter)",
-            measured { for r in records { _ = CanonicalJSONWriter.recordText(r) } })
-        // What putRecords does before the writer: PreparedRecord.prepare (JSON, and since schema 4 the digest).
+            measured { for r in sample { _ = CanonicalJSONWriter.recordText(r) } })
+        // What putRecords does before the writer: PreparedRecord.prepare (the canonical JSON).
         encodingLine(
             "PreparedRecord.prepare only",
-            try measured { _ = try PreparedRecord.prepare(records.map { ($0, provenance) }) })
+            try measured { _ = try PreparedRecord.prepare(sample.map { ($0, provenance) }) })
+    }
+    do {
+        // The service's path: the mapping worker makes each record's canonical JSON once (PreparedRecord), uses
+        // it for the delivery line and hands it to putPreparedRecords. Prepared outside the clock, as the raw
+        // baselines' rows are.
+        let store = try SQLiteStore(path: fresh("records1p.db"), options: options)
+        let (m, parts) = try storeAll(store, prepare: { try PreparedRecord.prepare($0.map { ($0, provenance) }) }) {
+            _ = try store.putPreparedRecords($0)
+        }
+        recordLine(
+            "service's path: putPreparedRecords, 1 writer", m, raw: raw, rawHashed: rawR,
+            "JSON made by the mapping worker, batches of 1,000, new records")
+        stretchLines("putPreparedRecords", parts)
     }
     do {
         let store = try SQLiteStore(path: fresh("records1.db"), options: options)
-        let m = try measured {
-            for start in stride(from: 0, to: recordCount, by: 1_000) {
-                let batch = records[start..<min(recordCount, start + 1_000)].map { ($0, provenance) }
-                _ = try store.putRecords(batch)
-            }
-        }
+        let pairs = { (batch: [CanonicalRecord]) in batch.map { ($0, provenance) } }
+        let (m, parts) = try storeAll(store, prepare: pairs) { _ = try store.putRecords($0) }
         recordLine(
-            "store records, 1 writer", count: recordCount, m, raw: raw, rawHashed: rawR, "batches of 1,000, new records"
-        )
-        let m2 = try measured {
-            for start in stride(from: 0, to: recordCount, by: 1_000) {
-                let batch = records[start..<min(recordCount, start + 1_000)].map { ($0, provenance) }
-                _ = try store.putRecords(batch)
-            }
-        }
+            "putRecords, 1 writer", m, raw: raw, rawHashed: rawR, "encodes each record itself, batches of 1,000, new")
+        stretchLines("putRecords", parts)
+        try StoreBenchmarkSupport.checkpoint(store)
+        let (m2, _) = try storeAll(store, prepare: pairs) { _ = try store.putRecords($0) }
         recordLine(
-            "store records, 1 writer, resent", count: recordCount, m2, raw: raw, rawHashed: rawR,
-            "same records again: no new version")
+            "putRecords, 1 writer, re-sent", m2, raw: raw, rawHashed: rawR, "same records again: no new version")
     }
-    do {
-        // The write path alone, as raw inserts are measured: records prepared (encoded) before the clock starts.
-        let prepared = try PreparedRecord.prepare(records.map { ($0, provenance) })
-        let store = try SQLiteStore(path: fresh("records1p.db"), options: options)
-        let m = try measured {
-            for start in stride(from: 0, to: recordCount, by: 1_000) {
-                _ = try store.putPreparedRecords(Array(prepared[start..<min(recordCount, start + 1_000)]))
-            }
-        }
-        recordLine(
-            "store records, 1 writer, prepared", count: recordCount, m, raw: raw, rawHashed: rawR,
-            "canonical JSON computed by the caller beforehand")
-    }
-    do {
+    if keepRecords {
         let store = try SQLiteStore(path: fresh("records4.db"), options: options)
         let writers = 4
         let m = measured {
@@ -225,9 +292,13 @@ for run in 1...runs where only != "envelopes" {
                 print("record writer failures: \(failures.load(ordering: .relaxed))")
             }
         }
+        var s = Stretch()
+        s.rows = recordCount
+        s.wall = m.wall
+        s.cpu = m.cpu
+        s.pages = try StoreBenchmarkSupport.pagesWritten(store)
         recordLine(
-            "store records, \(writers) writers", count: recordCount, m, raw: raw, rawHashed: rawR,
-            "batches of 250, group commit")
+            "putRecords, \(writers) writers", s, raw: raw, rawHashed: rawR, "batches of 250, group commit")
     }
 }
 if only != "records" {

@@ -45,6 +45,9 @@ public struct SQLiteStoreOptions: Sendable {
     /// `PRAGMA page_size` for a new file (nil: SQLite's default, 4,096); an existing file keeps its page size. Not
     /// public: only `StoreBenchmarkSupport.options` sets it, to measure the effect before the default changes.
     var pageSize: Int?
+    /// Further `PRAGMA` statements run on both connections after the defaults (e.g. `PRAGMA mmap_size=…`). Not
+    /// public: only `StoreBenchmarkSupport.options` sets it, to measure a pragma on both sides of the benchmark.
+    var extraPragmas = ""
 
     public init(
         hash: @escaping StoreHashFunction = { SHA256.hash($0) },
@@ -111,6 +114,7 @@ public final class SQLiteStore: @unchecked Sendable {
         try writer.exec(
             "PRAGMA synchronous=\(options.synchronous); PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
                 + "PRAGMA wal_autocheckpoint=8192")
+        if !options.extraPragmas.isEmpty { try writer.exec(options.extraPragmas) }
         try Self.migrate(writer, path: path, cipher: options.identityCipher)
         evidenceSealedAtOpen = try Self.prepareEvidence(
             writer, path: path, cipher: options.identityCipher, requireKey: options.requireEvidenceKey,
@@ -120,6 +124,7 @@ public final class SQLiteStore: @unchecked Sendable {
         committer = GroupCommitter(context: context, maxBatch: options.maxBatch)
         reader = try SQLiteConnection(
             path: path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        if !options.extraPragmas.isEmpty { try reader.exec(options.extraPragmas) }
     }
 
     /// What the integrity check at open covered (see `SQLiteStoreOptions.fullCheckLimitBytes`).

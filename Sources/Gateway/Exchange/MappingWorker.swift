@@ -145,9 +145,12 @@ public final class MappingWorker: @unchecked Sendable {
                 ])
         }
         profile.add(.map, since: mapStart)
-        let results = try profile.measure(.storeRecords) {
+        // Each accepted record's canonical JSON is made once, here: the store compares and keeps these bytes, and
+        // the delivery lines below reuse them (putRecords would encode every record a second time).
+        let (prepared, results) = try profile.measure(.storeRecords) {
             try store.quarantine(outcome.quarantine)
-            return try store.putRecords(outcome.accepted)
+            let prepared = try PreparedRecord.prepare(outcome.accepted)
+            return (prepared, try store.putPreparedRecords(prepared))
         }
         try profile.measure(.dispatch) {
             _ = try dispatcher?.recordsStored(outcome.accepted.map(\.record), results: results)
@@ -171,17 +174,24 @@ public final class MappingWorker: @unchecked Sendable {
                     stored.provenance.messageID == header.messageID
                 else { continue }
             }
-            if case .retraction(var r) = record.body {
-                if let target = result.withdrewRecordID {
-                    r.targetRecordId = target
-                    record.body = .retraction(r)
-                }
+            // The stored canonical JSON, except for a retraction whose target the store found by natural number:
+            // its delivered line names the target's id, so it is encoded again with it.
+            var canonical = prepared[i].canonicalBytes
+            if case .retraction(var r) = record.body, let target = result.withdrewRecordID, r.targetRecordId != target {
+                r.targetRecordId = target
+                record.body = .retraction(r)
+                canonical = Array(try json.line(record).utf8)
             }
             // The delivered line carries the stored version (Contracts/records/README.md, "Delivery"), so a receiver
             // can apply out-of-order or repeated deliveries by record id and version.
-            var text = try json.line(record)
-            if text.hasPrefix("{") { text = "{\"version\":\(result.version)," + text.dropFirst() }
-            let line = Array(text.utf8)
+            var line: [UInt8]
+            if canonical.first == UInt8(ascii: "{") {
+                line = Array("{\"version\":\(result.version),".utf8)
+                line.reserveCapacity(line.count + canonical.count)
+                line.append(contentsOf: canonical.dropFirst())
+            } else {
+                line = canonical
+            }
             let retracted = record.kind == .retraction ? result.withdrewRecordID : nil
             for subscriber in partners.subscribers(of: record.kind, except: record.sourcePartner) {
                 fanOut.add(line, recordID: result.recordID, retracting: retracted, for: subscriber.id)

@@ -93,6 +93,22 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on the writer connection outside any transaction, while no batch commits (the store benchmark:
+    /// page counters and checkpoints between its timed sections).
+    func withIdleWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        condition.lock()
+        while committing { condition.wait() }
+        committing = true
+        condition.unlock()
+        defer {
+            condition.lock()
+            committing = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body(context.db)
+    }
+
     /// Runs one batch; returns an error when the committer must refuse further work.
     private func commit(_ batch: [Ticket]) -> StoreError? {
         let db = context.db
