@@ -6,7 +6,7 @@ import GatewayHTTP
 import GatewayMapping
 import GatewayStore
 
-/// `g60-gateway demo`: the nine-city exchange on loopback, end to end.
+/// `g60-gateway demo`: the exchange of every partner folder (the nine cities) on loopback, end to end.
 enum DemoCommand: Command {
     static let name = "demo"
     static let summary = "run the exchange of every partner folder on loopback: PKI, gateway, simulated partners, fixtures"
@@ -30,6 +30,9 @@ enum DemoCommand: Command {
         The keys, tokens and identity-hash key of the demo are DEMO secrets, printed and stored in clear on purpose.
         """
 
+    /// The file that marks a folder as the demo's state (the demo replaces the database of such a folder only).
+    static let marker = ".g60-demo-state"
+
     static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
         let args = try ArgumentList(
             arguments, valued: ["--state", "--port", "--alg", "--partners", "--contracts"], switches: ["--exit"])
@@ -42,6 +45,35 @@ enum DemoCommand: Command {
             args.value("--partners").map { URL(fileURLWithPath: $0) }
             ?? contracts.deletingLastPathComponent().appendingPathComponent("Partners")
         try fm.createDirectory(at: state, withIntermediateDirectories: true)
+        // One demo per state folder: a second one would remove the running one's database.
+        let lockPath = state.appendingPathComponent("demo.lock").path
+        let lock = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        guard lock >= 0 else {
+            io.err("g60-gateway demo: cannot open \(lockPath): \(String(cString: strerror(errno)))")
+            return .unreadable
+        }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            io.err(
+                "g60-gateway demo: another demo is running on \(state.path) (it holds demo.lock); stop it first, or "
+                    + "give another --state")
+            return .usage
+        }
+        // A folder that is not the demo's (a node's own state, say) is never touched: the demo replaces its database.
+        let marker = state.appendingPathComponent(Self.marker)
+        let isDemoState =
+            fm.fileExists(atPath: marker.path)
+            || fm.fileExists(atPath: state.appendingPathComponent("credentials.json").path)
+        let entries = ((try? fm.contentsOfDirectory(atPath: state.path)) ?? []).filter { $0 != "demo.lock" }
+        if !isDemoState && !entries.isEmpty {
+            io.err(
+                "g60-gateway demo: \(state.path) holds files but is not a demo state folder (no \(Self.marker)); "
+                    + "give a new or empty --state")
+            return .usage
+        }
+        fm.createFile(
+            atPath: marker.path,
+            contents: Data("made by g60-gateway demo: its gateway.sqlite is replaced on every run\n".utf8))
         let pki = state.appendingPathComponent("pki")
         let partners = try PartnerDirectory.load(directory: partnersDir)
         let quiet = CLIIO(readAll: { Data() }, writeOut: { _ in }, writeErr: { io.err($0) })
@@ -80,8 +112,17 @@ enum DemoCommand: Command {
         let database = URL(fileURLWithPath: configuration.databasePath)
         if fm.fileExists(atPath: database.path) {
             // The summary is checked against the fixtures' goldens, which describe one exchange into an empty store.
-            for suffix in ["", "-wal", "-shm", ".pull-cursors.json"] { try? fm.removeItem(atPath: database.path + suffix) }
-            io.out("== starting from an empty store: the previous run's \(database.lastPathComponent) was removed (PKI and tokens kept)")
+            for suffix in ["", "-wal", "-shm", ".pull-cursors.json"] where fm.fileExists(atPath: database.path + suffix) {
+                do {
+                    try fm.removeItem(atPath: database.path + suffix)
+                } catch {
+                    io.err("g60-gateway demo: cannot remove the previous run's \(database.path + suffix): \(error)")
+                    return .unreadable
+                }
+            }
+            io.out(
+                "== starting from an empty store: the previous run's \(database.lastPathComponent) was removed "
+                    + "(PKI and tokens kept)")
         }
         let logFile = state.appendingPathComponent("gateway.log")
         fm.createFile(atPath: logFile.path, contents: nil)

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCrypto
+import GatewayMapping
 
 /// `g60-gateway pki init`: writes a demo exchange (root CA, node and partner keys and certificates, empty CRL).
 enum PKICommand: Command {
@@ -32,13 +33,21 @@ enum PKICommand: Command {
     static let node = "g60-hub"
 
     /// The partner ids of a partners folder: its subfolders that hold a `partner.json`, sorted.
+    /// A folder whose name cannot be a partner id is refused (the node refuses it too, `Partner.slugProblem`).
     static func partnerIDs(in folder: URL) throws -> [String] {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else {
             throw UsageError("--partners \(folder.path) is not a readable folder")
         }
-        return names.filter { fm.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent("partner.json").path) }
-            .sorted()
+        let ids = names.filter {
+            fm.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent("partner.json").path)
+        }.sorted()
+        for id in ids {
+            if let problem = Partner.slugProblem(id) {
+                throw UsageError("partner folder \(folder.appendingPathComponent(id).path): the name \(problem)")
+            }
+        }
+        return ids
     }
 
     static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
@@ -85,15 +94,14 @@ enum PKICommand: Command {
 
     /// `pki add`: one more partner's key and certificate from the existing root.
     static func add(partner slug: String, dir: URL, days: Int, io: CLIIO) throws -> ExitStatus {
-        guard slug.range(of: "^[a-z][a-z0-9-]{1,39}$", options: .regularExpression) != nil else {
-            throw UsageError("--partner must be a partner slug (lower-case letters, digits, '-'): \(slug)")
-        }
+        if let problem = Partner.slugProblem(slug) { throw UsageError("--partner: \(problem)") }
         let fm = FileManager.default
         guard !fm.fileExists(atPath: dir.appendingPathComponent("\(slug)/cert.pem").path) else {
             io.err("g60-gateway pki: \(dir.path)/\(slug)/cert.pem exists; \(slug) already has a certificate")
             return .usage
         }
-        guard let rootKeyPEM = fm.contents(atPath: dir.appendingPathComponent("root/key.pem").path),
+        guard fm.fileExists(atPath: dir.appendingPathComponent("root/cert.pem").path),
+            let rootKeyPEM = fm.contents(atPath: dir.appendingPathComponent("root/key.pem").path),
             let rootCert = try Certificate.load(file: dir.appendingPathComponent("root/cert.pem")).first
         else {
             io.err("g60-gateway pki: \(dir.path) lacks root/cert.pem or root/key.pem; run 'pki init' first")
@@ -114,8 +122,9 @@ enum PKICommand: Command {
     ) throws {
         let key = try PrivateKey.generate(algorithm)
         let cert = try root.issue(partnerID: partner, publicKey: key.publicKey, notBefore: notBefore, notAfter: notAfter)
-        try write(try cert.pem(), "\(partner)/cert.pem", io: io, dir: dir)
+        // The key first: a certificate is what marks a partner as issued (`add` refuses an existing one).
         try write(try key.pem(), "\(partner)/key.pem", io: io, dir: dir, secret: true)
+        try write(try cert.pem(), "\(partner)/cert.pem", io: io, dir: dir)
         io.out("  \(partner): key id \(cert.fingerprint)")
     }
 

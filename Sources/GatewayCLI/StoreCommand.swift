@@ -13,7 +13,8 @@ enum StoreCommand: Command {
         also compares every index with its table, and is slower) and prints OK or the problems found (at most 20).
         A node checks the whole file at start only up to database.fullCheckMaxMegabytes (default 1024 MB); above
         that it checks the log head and checkpoints and says so in its log, and this verb does the rest, at a time
-        the operator chooses. It reads only, and a running node may go on meanwhile.
+        the operator chooses. It opens the store as the other store verbs do (an older schema is migrated first, and
+        a busy node's write lock is waited for up to 5 s), then only reads: a running node goes on meanwhile.
         --db      the store database (default: the configuration's, else $G60_DB, else ./g60-gateway.db)
         --config  the node's configuration file (for its database.path)
         --state   a demo state folder: DIR/gateway.json as --config

@@ -51,6 +51,26 @@ public struct Partner: Sendable {
 
     public var id: String { description.id }
 
+    /// Names a partner id cannot take: the exchange PKI's own folders (`pki init` layout) and the default node id.
+    public static let reservedSlugs: Set<String> = ["root", "g60-hub"]
+
+    /// Why `slug` cannot be a partner id (folder name, certificate SAN `g60:partner:<slug>`, PKI folder), or nil:
+    /// 2–40 characters, lower-case ASCII letters, digits, '-' and '_', starting with a letter, not reserved.
+    public static func slugProblem(_ slug: String) -> String? {
+        let bytes = Array(slug.utf8)
+        guard (2...40).contains(bytes.count) else { return "'\(slug)' must have 2 to 40 characters" }
+        guard let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else {
+            return "'\(slug)' must start with a lower-case letter a–z"
+        }
+        let allowed = bytes.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+        }
+        guard allowed else { return "'\(slug)' may hold only lower-case letters a–z, digits, '-' and '_'" }
+        guard !reservedSlugs.contains(slug) else { return "'\(slug)' is reserved (the exchange PKI uses it)" }
+        return nil
+    }
+
     /// Loads `folder/partner.json` and every dialect it names.
     public static func load(folder: URL) throws -> Partner {
         let file = folder.appendingPathComponent("partner.json")
@@ -64,6 +84,9 @@ public struct Partner: Sendable {
             throw MappingError(MappingError.partnerInvalid, "\(file.path): \(DecodingErrorText.describe(error))")
         }
         let slug = folder.standardizedFileURL.lastPathComponent
+        if let problem = slugProblem(slug) {
+            throw MappingError(MappingError.partnerInvalid, "\(folder.path): the folder name \(problem)")
+        }
         guard description.id == slug else {
             throw MappingError(
                 MappingError.partnerInvalid, "\(file.path): id '\(description.id)' is not the folder name '\(slug)'")

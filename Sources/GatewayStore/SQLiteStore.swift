@@ -17,10 +17,11 @@ public struct SQLiteStoreOptions: Sendable {
     /// Check the file's integrity at open (on by default): SQLite's whole `PRAGMA quick_check` for files up to
     /// `fullCheckLimitBytes`, the tables every start depends on for larger ones (see `IntegrityCheckAtOpen`).
     public var quickCheckOnOpen: Bool
-    /// The largest file that gets the whole `quick_check` at open (default 1 GiB; nil: every file). The whole
-    /// check reads every page, so it grows with years of records (about a minute per few GB): above this size the
-    /// open checks the log head, the checkpoints and the schema, and `checkIntegrity()` (`g60-gateway store
-    /// check`) runs the whole check when the operator chooses.
+    /// The largest file that gets the whole `quick_check` at open (default 1 GiB; nil: every file; 0: none, every
+    /// file gets the partial check). The whole check reads every page, so it grows with years of records (about a
+    /// minute per few GB): above this size the open runs `quick_check` on the log head and checkpoint tables only
+    /// (the header, application id and schema version are read at every open), and `checkIntegrity()`
+    /// (`g60-gateway store check`) runs the whole check when the operator chooses.
     public var fullCheckLimitBytes: Int64? = 1 << 30
     /// The most writes one group commit takes.
     public var maxBatch: Int

@@ -56,6 +56,32 @@ import Testing
         #expect(try Data(contentsOf: Self.state.appendingPathComponent("credentials.json")) == before)
     }
 
+    /// A second demo on a state folder whose demo is still running stops at once, and a folder that is not a demo's
+    /// (a node's own state) is refused: neither loses its database.
+    @Test func demoRefusesABusyOrForeignStateFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-demo-guard-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let busy = dir.appendingPathComponent("busy")
+        try FileManager.default.createDirectory(at: busy, withIntermediateDirectories: true)
+        try Data("demo".utf8).write(to: busy.appendingPathComponent(".g60-demo-state"))
+        try Data("live".utf8).write(to: busy.appendingPathComponent("gateway.sqlite"))
+        let held = open(busy.appendingPathComponent("demo.lock").path, O_RDWR | O_CREAT, 0o644)
+        #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+        let second = run(["demo", "--state", busy.path, "--port", "0", "--exit", "--alg", "p256"])
+        close(held)
+        #expect(second.status == 2, "\(second.out)\(second.err)")
+        #expect(second.err.contains("another demo is running"), "\(second.err)")
+        #expect(try Data(contentsOf: busy.appendingPathComponent("gateway.sqlite")) == Data("live".utf8))
+
+        let node = dir.appendingPathComponent("node")
+        try FileManager.default.createDirectory(at: node, withIntermediateDirectories: true)
+        try Data("node".utf8).write(to: node.appendingPathComponent("gateway.sqlite"))
+        let foreign = run(["demo", "--state", node.path, "--port", "0", "--exit", "--alg", "p256"])
+        #expect(foreign.status == 2, "\(foreign.out)\(foreign.err)")
+        #expect(foreign.err.contains("is not a demo state folder"), "\(foreign.err)")
+        #expect(try Data(contentsOf: node.appendingPathComponent("gateway.sqlite")) == Data("node".utf8))
+    }
+
     /// Every route of Contracts/http/openapi.yaml answers on the running node (never 404/405), anonymous calls to
     /// protected routes get 401, and a client without the scope gets 403.
     @Test func openAPIRoutesAreServedAndProtected() throws {

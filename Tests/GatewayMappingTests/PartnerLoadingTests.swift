@@ -64,6 +64,24 @@ import Testing
         #expect(error?.code == MappingError.partnerInvalid)
     }
 
+    /// A folder name is a partner id, a certificate SAN and a PKI folder: names the PKI uses, or that a SAN or a
+    /// file system may read otherwise, are refused with the reason; ordinary city slugs pass.
+    @Test(arguments: [
+        ("root", "reserved"), ("g60-hub", "reserved"), ("x", "2 to 40"), ("Wuhu", "start with a lower-case"),
+        ("ma anshan", "only lower-case"), ("9city", "start with a lower-case"), ("huai.nan", "only lower-case"),
+    ])
+    func folderNamesThatCannotBePartnerIDsAreRefused(slug: String, reason: String) throws {
+        #expect(Partner.slugProblem(slug)?.contains(reason) == true, "\(slug): \(Partner.slugProblem(slug) ?? "accepted")")
+        let dir = try folder(Self.goodPartner, slug: slug)
+        defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
+        let error = #expect(throws: MappingError.self) { try Partner.load(folder: dir) }
+        #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func citySlugsAreValidPartnerIDs() {
+        for slug in ["songjiang", "hefei", "ma_anshan", "lishui-2", "tongling"] { #expect(Partner.slugProblem(slug) == nil, "\(slug)") }
+    }
+
     @Test func anAgeThatIsNotANumberIsRejected() throws {
         let dir = try folder(Self.goodPartner)
         defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }

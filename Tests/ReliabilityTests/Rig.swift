@@ -32,10 +32,12 @@ final class Rig: @unchecked Sendable {
             "g60-reliab-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         pki = dir.appendingPathComponent("pki")
-        let status = CLI.main(["pki", "init", "--dir", pki.path, "--alg", "ed25519"], io: Rig.quiet)
+        let status = CLI.main(
+            ["pki", "init", "--dir", pki.path, "--alg", "ed25519", "--partners", TestSupport.partners.path], io: Rig.quiet)
         guard status == 0 else { throw RigError("pki init failed with \(status)") }
-        credentials = try DemoCredentials.loadOrCreate(dir.appendingPathComponent("credentials.json"), partners: PKICommand.partners)
         partners = try PartnerDirectory.load(directory: TestSupport.partners)
+        credentials = try DemoCredentials.loadOrCreate(
+            dir.appendingPathComponent("credentials.json"), partners: partners.ids)
         trust = try TrustStore.load(directory: pki, partnersDirectory: TestSupport.partners)
     }
 

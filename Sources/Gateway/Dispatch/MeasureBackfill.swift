@@ -121,11 +121,13 @@ public final class MeasureBackfill: Sendable {
             state.changes += changes.values.reduce(0, +)
             state.subjects += keys.count
             state.cursor = last
-            let stale = try store.replaceMeasureDecisions(batch, backfill: state)
+            let stale = Set(try store.replaceMeasureDecisions(batch, backfill: state))
             if !stale.isEmpty {
+                // (The count saved with the batch included the unwritten subjects; it is corrected here. A crash in
+                // between leaves the counter, and only the counter, a little high.)
                 // Evaluated meanwhile by the node's workers (with rules that may be older than this pass's): evaluated
                 // again on what they wrote, so each change is queued once.
-                let again = try dispatcher.reevaluate(subjectKeys: stale, asOf: date)
+                let again = try dispatcher.reevaluate(subjectKeys: stale.sorted(), asOf: date)
                 state.changes = counted + keys.filter { !stale.contains($0) }.map { changes[$0] ?? 0 }.reduce(0, +)
                     + again.count
                 try store.saveMeasureBackfillState(state)

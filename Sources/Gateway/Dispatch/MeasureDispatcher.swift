@@ -123,9 +123,12 @@ public final class MeasureDispatcher: @unchecked Sendable {
 
     /// One subject's new decisions and notices, and its changes.
     func evaluate(subjectKey: String, asOf: CivilDate) throws -> (stored: MeasureEvaluation, changes: [MeasureChange]) {
+        // The stored decisions first, the records after: decisions are written only after their records commit, so
+        // a record stored meanwhile by another writer is either among the records read here, or its writer's new
+        // decisions differ from `stored` and the write below finds this evaluation stale.
+        let stored = try store.measureDecisions(subjectKey: subjectKey)
         let records = try records(subjectKey: subjectKey)
         let current = try engine.evaluate(records: records, asOf: asOf)
-        let stored = try store.measureDecisions(subjectKey: subjectKey)
         let previous = try Self.decode(stored, subjectKey: subjectKey)
         let changes = MeasureChange.between(previous: previous, current: current)
         // Decisions whose rule no longer fires (a corrected record) are kept as lifted, for the explanation.
