@@ -113,3 +113,45 @@ func partnerRuleCasePasses(file: String) throws {
     // Every decision names its versions and explains itself.
     #expect(july.allSatisfy { $0.versions.rules == engine.rules.version && $0.explanation.contains($0.rule) })
 }
+
+/// `canDecide` never hides a decision: in every rule case (shared and the cities'), leaving out the records it says
+/// cannot decide gives exactly the same decisions on every checked day.
+@Test func recordsThatCannotDecideChangeNoDecision() throws {
+    var cases = try RuleTestCase.loadAll(directory: rulesDir.appendingPathComponent("tests")).map { ($0.test, engine) }
+    cases += try RuleEngine.partnerRuleTests(partners: TestSupport.partners).map { ($0.test, fullEngine) }
+    var skipped = 0
+    var deciding = 0
+    for (test, base) in cases {
+        var engine = base
+        if let extra = test.partnerRules {
+            let rules = try engine.rules.adding(
+                partnerRules: extra.ruleset, partner: extra.partner, catalogue: engine.catalogue)
+            engine = RuleEngine(catalogue: engine.catalogue, rules: rules, periods: engine.periods, calendar: engine.calendar)
+        }
+        var records = test.records
+        for i in records.indices { records[i].assignID(keyring: .demo) }
+        let groups = Dictionary(grouping: records) { RuleEngine.subjectKey($0.subject) }
+        for check in test.checks {
+            for (_, group) in groups {
+                let kept = try group.filter { try engine.canDecide(on: $0) }
+                skipped += group.count - kept.count
+                deciding += kept.count
+                let all = try engine.evaluate(records: group, asOf: check.asOf)
+                let some = try engine.evaluate(records: kept, asOf: check.asOf)
+                #expect(all == some, "\(test.name) on \(check.asOf)")
+            }
+        }
+    }
+    // The property is not vacuous: the cases hold records of both sorts.
+    #expect(skipped > 0 && deciding > 0, "skipped \(skipped), deciding \(deciding)")
+}
+
+@Test func canDecideFollowsTheRulesConditions() throws {
+    let warning = try #require(
+        try RuleTestCase.loadAll(directory: rulesDir.appendingPathComponent("tests")).flatMap(\.test.records).first {
+            if case .penalty(let p) = $0.body { return p.categories == ["warning"] }
+            return false
+        })
+    #expect(try !engine.canDecide(on: warning))
+    #expect(engine.triggerKinds.contains(.penalty))
+}

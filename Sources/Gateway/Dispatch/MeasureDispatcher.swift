@@ -61,11 +61,15 @@ public final class MeasureDispatcher: @unchecked Sendable {
         for (record, result) in zip(records, results) {
             let key = RuleEngine.subjectKey(record.subject)
             pairs.append((key, result.recordID))
-            keys.insert(key)
+            // A new record no rule can fire on changes no decision (`RuleEngine.canDecide`): its subject is indexed
+            // but not evaluated. (A record stored again unchanged is evaluated: its first evaluation may have been
+            // cut short by a crash.)
+            let decides = try result.change != .created || engine.canDecide(on: record)
+            if decides { keys.insert(key) }
             if let target = result.withdrewRecordID, let stored = try store.record(id: target) {
                 let targetKey = RuleEngine.subjectKey(stored.record.subject)
                 pairs.append((targetKey, result.recordID))
-                keys.insert(targetKey)
+                if decides { keys.insert(targetKey) }
             }
             if result.change == .corrected {
                 // A correction can change the subject itself: the previous subject is re-evaluated too (its
