@@ -1,5 +1,9 @@
 import GatewayCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An incremental RFC 4180 CSV decoder over UTF-8 bytes: quoted fields with doubled quotes, any one-byte
 /// delimiter, LF or CRLF line ends, line breaks inside quotes. Memory is bounded by one row (`maxRowBytes`).
 struct CSVDecoder: RowDecoder {
@@ -21,6 +25,8 @@ struct CSVDecoder: RowDecoder {
     private var quoteOpenLine = 1
     private var rowNumber = 0
     private var linesSkipped = 0
+    /// Whether every value of the current row is its field's bytes as they are (no UTF-8 repair).
+    private var valuesAreRawBytes = true
 
     init(delimiter: UInt8, hasHeader: Bool, columns: [String]?, skipLines: Int, maxRowBytes: Int) {
         self.delimiter = delimiter
@@ -147,14 +153,29 @@ struct CSVDecoder: RowDecoder {
 
     private mutating func endField() {
         if state == .unquoted || state == .fieldStart, field.last == 0x0D { field.removeLast() }
-        fields.append(String(decoding: field, as: UTF8.self))
+        let value = String(decoding: field, as: UTF8.self)
+        // Invalid UTF-8 is repaired to U+FFFD: that value's bytes are then not the row's (see `valuesAreRawBytes`).
+        if valuesAreRawBytes, !Self.sameBytes(value, field) { valuesAreRawBytes = false }
+        fields.append(value)
         field.removeAll(keepingCapacity: true)
+    }
+
+    static func sameBytes(_ s: String, _ bytes: [UInt8]) -> Bool {
+        let same: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
+            bytes.withUnsafeBufferPointer { b in
+                guard u.count == b.count else { return false }
+                guard let ub = u.baseAddress, let bb = b.baseAddress else { return true }
+                return memcmp(ub, bb, b.count) == 0
+            }
+        }
+        return same ?? s.utf8.elementsEqual(bytes)
     }
 
     private mutating func endRow(_ emit: (SourceRow) throws -> Void) throws {
         endField()
         state = .fieldStart
         defer {
+            valuesAreRawBytes = true
             fields.removeAll(keepingCapacity: true)
             raw.removeAll(keepingCapacity: true)
             rowStartLine = line
@@ -166,8 +187,11 @@ struct CSVDecoder: RowDecoder {
             return
         }
         rowNumber += 1
-        var rawRow = raw
-        while let last = rawRow.last, last == 0x0A || last == 0x0D { rawRow.removeLast() }
+        // The line end is left out of `raw` (see `SourceRow.rawTrailing`), not cut from a copy.
+        var trailing = 0
+        while trailing < raw.count, raw[raw.count - 1 - trailing] == 0x0A || raw[raw.count - 1 - trailing] == 0x0D {
+            trailing += 1
+        }
         // The column names, resolved once per file (per header), not a dictionary per row.
         let rowSchema: RowSchema
         if let columns {
@@ -188,7 +212,7 @@ struct CSVDecoder: RowDecoder {
         }
         try emit(
             SourceRow(
-                number: rowNumber, location: "line \(rowStartLine)", schema: rowSchema, values: fields, raw: rawRow,
-                problems: problems))
+                number: rowNumber, location: SourceRow.lineLocation(rowStartLine), schema: rowSchema, values: fields,
+                raw: raw, rawTrailing: trailing, valuesAreRawBytes: valuesAreRawBytes, problems: problems))
     }
 }

@@ -46,11 +46,14 @@ public struct DialectMapper: Sendable {
         let ops: [Transforms.Op]
         /// For a code field over a canonical table: its codes and names as hash lookups (built once).
         let lookup: CodeLookup?
+        /// For a code field: every value it knows (local codes, canonical codes and names) → its codes, by bytes.
+        let exact: ExactCodeTable?
 
         init(
             path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
             dateFormats: [String], unit: Money.Unit, table: [String: [String]]?, tableName: String?, split: [String],
-            when: Dialect.Condition?, join: Bool, omitUnknown: Bool, lookup: CodeLookup? = nil
+            when: Dialect.Condition?, join: Bool, omitUnknown: Bool, lookup: CodeLookup? = nil,
+            codes: CodeTables? = nil
         ) {
             self.path = path
             self.type = type
@@ -67,6 +70,19 @@ public struct DialectMapper: Sendable {
             self.omitUnknown = omitUnknown
             self.ops = Transforms.compile(transforms)
             self.lookup = lookup
+            switch type {
+            case .code(let t), .codes(let t):
+                var keys = (table ?? [:]).keys.sorted()
+                keys += lookup?.keys ?? []
+                if t == "sex" { keys += ["male", "男", "female", "女"] }
+                if t == "record-kinds" { keys += RecordKind.allCases.map(\.rawValue) }
+                self.exact = ExactCodeTable(
+                    keys.map { key in
+                        (key, DialectMapper.resolveTrimmedCode(key, local: table, lookup: lookup, table: t, codes: codes))
+                    })
+            default:
+                self.exact = nil
+            }
         }
     }
 
@@ -123,7 +139,7 @@ public struct DialectMapper: Sendable {
                     dateFormats: field.dateFormats ?? dialect.dateFormats ?? Dialect.defaultDateFormats,
                     unit: field.unit == "wanYuan" ? .wanYuan : field.unit == "fen" ? .fen : .yuan, table: table,
                     tableName: field.table, split: field.split ?? [], when: field.when, join: field.join ?? false,
-                    omitUnknown: field.onUnknown == "omit", lookup: CodeLookup(type: type, codes: codes)))
+                    omitUnknown: field.onUnknown == "omit", lookup: CodeLookup(type: type, codes: codes), codes: codes))
         }
         self.plans = plans
         var slotOf: [String: Int] = [:]
@@ -256,12 +272,15 @@ public struct DialectMapper: Sendable {
             }
             return true
         }
-        outcome.problems += values.problems + validated
-        outcome.record = record
-        outcome.verdict = outcome.problems.hasErrors ? .rejected : .accepted
+        var problems = outcome.problems
+        if !values.problems.isEmpty { problems += values.problems }
+        if !validated.isEmpty { problems += validated }
+        let verdict: RowOutcome.Verdict = problems.hasErrors ? .rejected : .accepted
+        // Built here, once, with the record moved in (not copied into an outcome made earlier).
         // The raw bytes serve the report of rejected and skipped rows only (for XML they are built on demand).
-        if outcome.verdict != .accepted { outcome.raw = row.raw }
-        return outcome
+        return RowOutcome(
+            row: row.number, location: row.location, verdict: verdict, record: consume record, problems: problems,
+            raw: verdict == .accepted ? [] : row.raw, skipReason: nil)
     }
 
     /// Whether a (transformed) source value means "empty".
@@ -454,6 +473,11 @@ public struct DialectMapper: Sendable {
             var out: [String] = []
             for part in Transforms.split(value, separators: plan.split) {
                 if let codes = resolveCode(part, plan: plan, table: table) {
+                    // The common case, one code: its array as it is (nothing to leave out as a repeat).
+                    if out.isEmpty, codes.count == 1 {
+                        out = codes
+                        continue
+                    }
                     for c in codes where !out.contains(c) { out.append(c) }
                 } else {
                     values.fail(
@@ -473,7 +497,16 @@ public struct DialectMapper: Sendable {
     /// Chinese name (and, for penalty categories, a pre-2021 v1 name).
     func resolveCode(_ value: String, plan: Plan, table: String) -> [String]? {
         let v = Transforms.trim(value)
-        if let local = plan.table?[v] { return local }
+        // The values the field knows, by their bytes (the same answers as below; see `ExactCodeTable`).
+        if let answer = plan.exact?.find(v) { return answer }
+        return Self.resolveTrimmedCode(v, local: plan.table, lookup: plan.lookup, table: table, codes: codes)
+    }
+
+    /// `resolveCode` for a trimmed value, by `String` equality: the general path, and what `ExactCodeTable` holds.
+    static func resolveTrimmedCode(
+        _ v: String, local: [String: [String]]?, lookup: CodeLookup?, table: String, codes: CodeTables?
+    ) -> [String]? {
+        if let local = local?[v] { return local }
         switch table {
         case "sex":
             if v == "male" || v == "男" { return ["male"] }
@@ -482,7 +515,8 @@ public struct DialectMapper: Sendable {
         case "record-kinds":
             return RecordKind(rawValue: v).map { [$0.rawValue] }
         default:
-            if let lookup = plan.lookup { return lookup.resolve(v) }
+            if let lookup { return lookup.resolve(v) }
+            guard let codes else { return nil }
             let t = codes[table]
             if t.contains(v) { return [v] }
             if let e = t.entry(named: v) { return [e.code] }
@@ -614,7 +648,7 @@ public struct DialectMapper: Sendable {
                     authority: authority(.retractionAuthorityName, .retractionAuthorityUscc), documentNumber: opt(.retractionDocumentNumber),
                     remarks: opt(.retractionRemarks)))
         }
-        return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)
+        return CanonicalRecord(sourcePartner: partnerID, subject: consume subject, body: consume body)
     }
 }
 
@@ -828,6 +862,9 @@ struct CodeLookup: Sendable {
         }
         v1ByName = v1
     }
+
+    /// Every code, name and v1 name, in a stable order (the keys of `ExactCodeTable`).
+    var keys: [String] { codes.sorted() + byName.keys.sorted() + v1ByName.keys.sorted() }
 
     func resolve(_ v: String) -> [String]? {
         if codes.contains(v) { return [v] }

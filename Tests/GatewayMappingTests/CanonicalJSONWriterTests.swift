@@ -1,5 +1,5 @@
 import Foundation
-import GatewayCore
+@testable import GatewayCore
 import GatewayTesting
 import Testing
 
@@ -87,6 +87,37 @@ import Testing
                 #expect(CanonicalJSONWriter.text(.record(r)) == (try Self.reference(r)))
                 r.id = nil
                 #expect(try MappingJSON().line(r) == Self.reference(r))
+            }
+        }
+    }
+
+    /// The cursor path (one scratch buffer) writes the bytes of the append path, after what the buffer holds, for
+    /// every kind, with escapes in every string, and for records around and beyond the scratch buffer's size
+    /// (which take the append path).
+    @Test func cursorPathMatchesAppendPath() throws {
+        let control = String(decoding: (0..<0x20).map { UInt8($0) } + Array("\"\\é中/".utf8), as: UTF8.self)
+        let sizes = [0, 10, 2_000, CanonicalJSONWriter.cursorCapacity / 6 - 40, CanonicalJSONWriter.cursorCapacity / 6,
+                     CanonicalJSONWriter.cursorCapacity - 900, CanonicalJSONWriter.cursorCapacity + 10,
+                     4 * CanonicalJSONWriter.cursorCapacity + 10, CanonicalJSONWriter.cursorLimit + 10]
+        for subject in Self.subjects {
+            for body in Self.bodies {
+                for size in sizes {
+                    var r = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: body)
+                    r.assignID(keyring: .demo)
+                    r.subject.name += String(repeating: "名", count: size / 3) + control
+                    if case .penalty(var p) = r.body {
+                        p.facts = String(repeating: size % 2 == 0 ? "a" : "\n", count: size)
+                        r.body = .penalty(p)
+                    }
+                    var fast = CanonicalJSONWriter()
+                    fast.bytes = [0x41, 0x42]
+                    fast.writeRecord(r)
+                    var slow = CanonicalJSONWriter()
+                    slow.bytes = [0x41, 0x42]
+                    slow.writeRecordAppending(r)
+                    #expect(fast.bytes == slow.bytes, "\(body.kind) size \(size)")
+                    #expect(String(decoding: fast.bytes.dropFirst(2), as: UTF8.self) == (try Self.reference(r)))
+                }
             }
         }
     }
