@@ -44,6 +44,8 @@ public struct DialectMapper: Sendable {
         let omitUnknown: Bool
         /// `transforms`, compiled once (no name matching per value).
         let ops: [Transforms.Op]
+        /// Whether `ops` is `trim` alone (the default): then `Transforms.trim` is called directly.
+        let trimOnly: Bool
         /// For a code field over a canonical table: its codes and names as hash lookups (built once).
         let lookup: CodeLookup?
         /// For a code field: every value it knows (local codes, canonical codes and names) → its codes, by bytes.
@@ -69,6 +71,7 @@ public struct DialectMapper: Sendable {
             self.join = join
             self.omitUnknown = omitUnknown
             self.ops = Transforms.compile(transforms)
+            if self.ops.count == 1, case .trim = self.ops[0] { self.trimOnly = true } else { self.trimOnly = false }
             self.lookup = lookup
             switch type {
             case .code(let t), .codes(let t):
@@ -389,7 +392,7 @@ public struct DialectMapper: Sendable {
                 var names: [String] = []
                 for (k, name) in plan.sources.enumerated() {
                     guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
-                    let v = Transforms.apply(plan.ops, to: raw)
+                    let v = plan.trimOnly ? Transforms.trim(raw) : Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         parts.append(v)
                         names.append(name)
@@ -403,7 +406,7 @@ public struct DialectMapper: Sendable {
                 // The first source with a value (no arrays or joining: this runs for every field of every row).
                 for (k, name) in plan.sources.enumerated() {
                     guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
-                    let v = Transforms.apply(plan.ops, to: raw)
+                    let v = plan.trimOnly ? Transforms.trim(raw) : Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         value = v
                         source = name

@@ -145,6 +145,33 @@ import Testing
         }
     }
 
+    /// The one-pass line of an accepted row equals the general report writer's, for any location, id and row
+    /// number, also after records of every size were written through the same writer.
+    @Test func acceptedReportLineMatchesGeneralPath() throws {
+        var record = CanonicalRecord(sourcePartner: "p", subject: Self.subjects[1], body: Self.bodies[2])
+        record.assignID(keyring: .demo)
+        let locations = ["line 2", "data.records[7]", "Record 4 (line 57)", "a\"b\\c\n\u{01}é中", "",
+                         String(repeating: "长", count: CanonicalJSONWriter.cursorCapacity)]
+        var fast = CanonicalJSONWriter()
+        for (i, location) in locations.enumerated() {
+            for row in [0, 1, 9, 10, 123_456, 1_000_000_000_000, -5, Int.max] {
+                let o = RowOutcome(
+                    row: row, location: location, verdict: .accepted, record: record, problems: [], raw: [],
+                    skipReason: nil)
+                var general = CanonicalJSONWriter()
+                general.writeReport(
+                    row: o.row, location: o.location, verdict: o.verdict, recordID: o.recordID, problems: [],
+                    skipReason: nil, raw: nil)
+                fast.bytes = []
+                if i % 2 == 0 { fast.writeRecord(record) }
+                fast.bytes = [0x5B]
+                fast.writeReport(o)
+                #expect(fast.bytes == [0x5B] + general.bytes, "\(location.prefix(20)) \(row)")
+                #expect(String(decoding: general.bytes, as: UTF8.self) == (try Self.reference(RowReportEntry(o))))
+            }
+        }
+    }
+
     @Test func controlCharactersAreEscapedLikeFoundation() throws {
         let s = "a\u{01}\u{1F}\u{7F}\u{2028}\"\\/\n\r\t\u{08}\u{0C}é中"
         #expect(CanonicalJSONWriter.text(.string(s)) == (try Self.reference(s)))

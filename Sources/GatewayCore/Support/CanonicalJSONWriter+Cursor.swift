@@ -432,3 +432,40 @@ extension CanonicalJSONWriter {
         writeRecordAppending(r)
     }
 }
+
+extension CanonicalJSONWriter {
+    /// A small line assembled in the scratch buffer of `writeRecord` and appended at once: literal bytes, JSON
+    /// strings (escaped as `writeString` escapes them) and integers (as `String(n)` writes them). For lines of a
+    /// fixed shape written per row, such as the row report's line of an accepted row.
+    public struct Line {
+        var cursor: Cursor
+
+        public mutating func literal(_ s: StaticString) { cursor.literal(s) }
+
+        public mutating func string(_ s: String) { cursor.string(s) }
+
+        public mutating func integer(_ n: Int) {
+            if n >= 0 {
+                if cursor.room(24) { cursor.unsigned(UInt64(n)) }
+            } else {
+                cursor.literal(n)
+            }
+        }
+    }
+
+    /// Appends the line `body` assembles; appends nothing and returns false when it does not fit the scratch
+    /// buffer (`cursorCapacity` bytes, or more once a record needed more), so the caller can take its general path.
+    @discardableResult
+    public mutating func appendLine(_ body: (inout Line) -> Void) -> Bool {
+        let capacity = max(Self.cursorCapacity, scratch?.capacity ?? 0)
+        if scratch?.capacity != capacity || !isKnownUniquelyReferenced(&scratch) {
+            scratch = Scratch(capacity: capacity)
+        }
+        guard let s = scratch else { return false }
+        var line = Line(cursor: Cursor(p: s.base, end: s.base + capacity))
+        body(&line)
+        if line.cursor.overflow { return false }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.base, count: line.cursor.p - s.base))
+        return true
+    }
+}
