@@ -18,6 +18,10 @@ struct CSVDecoder: RowDecoder {
 
     private var state = State.fieldStart
     private var field: [UInt8] = []
+    /// Whether the current field is unquoted from its first byte: its value is then `raw[fieldStartIndex...]` up to
+    /// the delimiter or line end, read from there (not copied into `field` byte run by byte run).
+    private var fieldInRaw = false
+    private var fieldStartIndex = 0
     private var fields: [String] = []
     private var raw: [UInt8] = []
     private var line = 1
@@ -87,7 +91,7 @@ struct CSVDecoder: RowDecoder {
                 if j > i {
                     let run = UnsafeBufferPointer(rebasing: buf[i..<j])
                     raw.append(contentsOf: run)
-                    field.append(contentsOf: run)
+                    if !fieldInRaw { field.append(contentsOf: run) }
                     i = j
                     continue
                 }
@@ -113,7 +117,8 @@ struct CSVDecoder: RowDecoder {
                     line += 1
                     try endRow(emit)
                 } else {
-                    field.append(byte)
+                    fieldInRaw = true
+                    fieldStartIndex = raw.count - 1
                     state = .unquoted
                 }
             case .unquoted:
@@ -123,7 +128,7 @@ struct CSVDecoder: RowDecoder {
                 } else if byte == 0x0A {
                     line += 1
                     try endRow(emit)
-                } else {
+                } else if !fieldInRaw {
                     field.append(byte)
                 }
             case .quoted:
@@ -167,25 +172,38 @@ struct CSVDecoder: RowDecoder {
         }
     }
 
+    /// Ends a field: called right after the delimiter or line feed that ends it was appended to `raw`.
     private mutating func endField() {
-        if state == .unquoted || state == .fieldStart, field.last == 0x0D { field.removeLast() }
-        let value = String(decoding: field, as: UTF8.self)
         // Invalid UTF-8 is repaired to U+FFFD: that value's bytes are then not the row's (see `valuesAreRawBytes`).
         // (Comparing the bytes costs a tenth of `String(validating:)`, which validates through a slower path.)
-        if valuesAreRawBytes, !Self.sameBytes(value, field) { valuesAreRawBytes = false }
+        if fieldInRaw {
+            fieldInRaw = false
+            let start = fieldStartIndex
+            var end = raw.count - 1
+            if end > start, raw[end - 1] == 0x0D { end -= 1 }
+            let (value, same) = raw.withUnsafeBufferPointer { b -> (String, Bool) in
+                let bytes = UnsafeBufferPointer(rebasing: b[start..<end])
+                let value = String(decoding: bytes, as: UTF8.self)
+                return (value, Self.sameBytes(value, bytes))
+            }
+            if !same { valuesAreRawBytes = false }
+            fields.append(value)
+            return
+        }
+        if state == .unquoted || state == .fieldStart, field.last == 0x0D { field.removeLast() }
+        let value = String(decoding: field, as: UTF8.self)
+        if valuesAreRawBytes, !field.withUnsafeBufferPointer({ Self.sameBytes(value, $0) }) { valuesAreRawBytes = false }
         fields.append(value)
-        field.removeAll(keepingCapacity: true)
+        if !field.isEmpty { field.removeAll(keepingCapacity: true) }
     }
 
-    static func sameBytes(_ s: String, _ bytes: [UInt8]) -> Bool {
+    static func sameBytes(_ s: String, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let same: Bool? = s.utf8.withContiguousStorageIfAvailable { u in
-            bytes.withUnsafeBufferPointer { b in
-                guard u.count == b.count else { return false }
-                guard let ub = u.baseAddress, let bb = b.baseAddress else { return true }
-                return memcmp(ub, bb, b.count) == 0
-            }
+            guard u.count == b.count else { return false }
+            guard let ub = u.baseAddress, let bb = b.baseAddress else { return true }
+            return memcmp(ub, bb, b.count) == 0
         }
-        return same ?? s.utf8.elementsEqual(bytes)
+        return same ?? s.utf8.elementsEqual(b)
     }
 
     private mutating func endRow(_ emit: (SourceRow) throws -> Void) throws {

@@ -234,6 +234,13 @@ public struct DialectMapper: Sendable {
 
     /// Maps and validates one row.
     public func map(_ row: SourceRow) -> RowOutcome {
+        var values = Values(count: plans.count)
+        return map(row, reusing: &values)
+    }
+
+    /// `map(_:)` with the value slots of an earlier row (`RunState` keeps one `Values` for a whole file): no slot
+    /// array is allocated per row. `values` is left cleared for the next row.
+    func map(_ row: SourceRow, reusing values: inout Values) -> RowOutcome {
         var outcome = RowOutcome(
             row: row.number, location: row.location, verdict: .rejected, record: nil, problems: row.problems,
             raw: [], skipReason: nil)
@@ -259,7 +266,8 @@ public struct DialectMapper: Sendable {
                     "\(row.location): source field \(name) holds bytes that are not valid \(dialect.encoding ?? "utf-8") (shown as U+FFFD)"
                 ))
         }
-        var values = Values(count: plans.count)
+        if values.slots.count != plans.count { values = Values(count: plans.count) }
+        defer { values.clear() }
         let positions = sourcePositions(row)
         // A CSV/flat row's values, taken out of the storage once per row rather than once per field.
         var columns: [String]?
@@ -353,6 +361,13 @@ public struct DialectMapper: Sendable {
         var failed: Set<String> = []
 
         init(count: Int) { slots = Array(repeating: .none, count: count) }
+
+        /// Back to `init(count:)`'s state, keeping the storage.
+        mutating func clear() {
+            for i in slots.indices { slots[i] = .none }
+            if !problems.isEmpty { problems.removeAll(keepingCapacity: true) }
+            if !failed.isEmpty { failed.removeAll(keepingCapacity: true) }
+        }
 
         mutating func fail(_ path: String, _ code: String, _ message: String) {
             problems.append(.error(path, code, message))

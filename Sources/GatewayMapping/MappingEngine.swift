@@ -140,6 +140,8 @@ final class RunState {
     /// so memory rises in small steps instead of doubling the whole table at once (the old table and its doubled
     /// successor both lived during a resize: ≈ 60 MB at 1M rows). Each shard is 64–80 % full: 25–31 bytes a row.
     var seen: [IDTable] = (0..<256).map { _ in IDTable() }
+    /// The mapper's value slots, reused from row to row.
+    var values = DialectMapper.Values(count: 0)
     /// Ids of another form (should the id scheme change), kept as strings.
     var seenOther: [String: Int] = [:]
 
@@ -164,7 +166,7 @@ final class RunState {
     }
 
     func handle(_ row: SourceRow) throws {
-        var outcome = mapper.map(row)
+        var outcome = mapper.map(row, reusing: &values)
         if detectDuplicates, outcome.verdict == .accepted, let id = outcome.recordID {
             if let first = firstRow(for: id, row: row.number) {
                 outcome.verdict = .rejected
