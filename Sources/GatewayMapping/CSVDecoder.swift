@@ -192,7 +192,9 @@ struct CSVDecoder: RowDecoder {
         }
         if state == .unquoted || state == .fieldStart, field.last == 0x0D { field.removeLast() }
         let value = String(decoding: field, as: UTF8.self)
-        if valuesAreRawBytes, !field.withUnsafeBufferPointer({ Self.sameBytes(value, $0) }) { valuesAreRawBytes = false }
+        if valuesAreRawBytes, !field.withUnsafeBufferPointer({ Self.sameBytes(value, $0) }) {
+            valuesAreRawBytes = false
+        }
         fields.append(value)
         if !field.isEmpty { field.removeAll(keepingCapacity: true) }
     }

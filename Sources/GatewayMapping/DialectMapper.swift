@@ -81,7 +81,9 @@ public struct DialectMapper: Sendable {
                 if t == "record-kinds" { keys += RecordKind.allCases.map(\.rawValue) }
                 self.exact = ExactCodeTable(
                     keys.map { key in
-                        (key, DialectMapper.resolveTrimmedCode(key, local: table, lookup: lookup, table: t, codes: codes))
+                        let answer = DialectMapper.resolveTrimmedCode(
+                            key, local: table, lookup: lookup, table: t, codes: codes)
+                        return (key, answer)
                     })
             default:
                 self.exact = nil

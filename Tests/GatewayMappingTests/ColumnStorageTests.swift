@@ -115,7 +115,8 @@ import Testing
             at: TestSupport.partners, includingPropertiesForKeys: nil)
         var checked = 0
         var found = 0
-        for folder in folders where FileManager.default.fileExists(atPath: folder.appendingPathComponent("partner.json").path) {
+        for folder in folders
+        where FileManager.default.fileExists(atPath: folder.appendingPathComponent("partner.json").path) {
             let partner = try Partner.load(folder: folder)
             for (_, dialect) in partner.dialects {
                 let mapper = try DialectMapper(
