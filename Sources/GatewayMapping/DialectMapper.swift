@@ -44,13 +44,18 @@ public struct DialectMapper: Sendable {
         let omitUnknown: Bool
         /// `transforms`, compiled once (no name matching per value).
         let ops: [Transforms.Op]
+        /// Whether `ops` is `trim` alone (the default): then `Transforms.trim` is called directly.
+        let trimOnly: Bool
         /// For a code field over a canonical table: its codes and names as hash lookups (built once).
         let lookup: CodeLookup?
+        /// For a code field: every value it knows (local codes, canonical codes and names) → its codes, by bytes.
+        let exact: ExactCodeTable?
 
         init(
             path: String, type: CanonicalFields.ValueType, sources: [String], constant: String?, transforms: [String],
             dateFormats: [String], unit: Money.Unit, table: [String: [String]]?, tableName: String?, split: [String],
-            when: Dialect.Condition?, join: Bool, omitUnknown: Bool, lookup: CodeLookup? = nil
+            when: Dialect.Condition?, join: Bool, omitUnknown: Bool, lookup: CodeLookup? = nil,
+            codes: CodeTables? = nil
         ) {
             self.path = path
             self.type = type
@@ -66,7 +71,23 @@ public struct DialectMapper: Sendable {
             self.join = join
             self.omitUnknown = omitUnknown
             self.ops = Transforms.compile(transforms)
+            if self.ops.count == 1, case .trim = self.ops[0] { self.trimOnly = true } else { self.trimOnly = false }
             self.lookup = lookup
+            switch type {
+            case .code(let t), .codes(let t):
+                var keys = (table ?? [:]).keys.sorted()
+                keys += lookup?.keys ?? []
+                if t == "sex" { keys += ["male", "男", "female", "女"] }
+                if t == "record-kinds" { keys += RecordKind.allCases.map(\.rawValue) }
+                self.exact = ExactCodeTable(
+                    keys.map { key in
+                        let answer = DialectMapper.resolveTrimmedCode(
+                            key, local: table, lookup: lookup, table: t, codes: codes)
+                        return (key, answer)
+                    })
+            default:
+                self.exact = nil
+            }
         }
     }
 
@@ -123,7 +144,7 @@ public struct DialectMapper: Sendable {
                     dateFormats: field.dateFormats ?? dialect.dateFormats ?? Dialect.defaultDateFormats,
                     unit: field.unit == "wanYuan" ? .wanYuan : field.unit == "fen" ? .fen : .yuan, table: table,
                     tableName: field.table, split: field.split ?? [], when: field.when, join: field.join ?? false,
-                    omitUnknown: field.onUnknown == "omit", lookup: CodeLookup(type: type, codes: codes)))
+                    omitUnknown: field.onUnknown == "omit", lookup: CodeLookup(type: type, codes: codes), codes: codes))
         }
         self.plans = plans
         var slotOf: [String: Int] = [:]
@@ -215,6 +236,13 @@ public struct DialectMapper: Sendable {
 
     /// Maps and validates one row.
     public func map(_ row: SourceRow) -> RowOutcome {
+        var values = Values(count: plans.count)
+        return map(row, reusing: &values)
+    }
+
+    /// `map(_:)` with the value slots of an earlier row (`RunState` keeps one `Values` for a whole file): no slot
+    /// array is allocated per row. `values` is left cleared for the next row.
+    func map(_ row: SourceRow, reusing values: inout Values) -> RowOutcome {
         var outcome = RowOutcome(
             row: row.number, location: row.location, verdict: .rejected, record: nil, problems: row.problems,
             raw: [], skipReason: nil)
@@ -240,7 +268,8 @@ public struct DialectMapper: Sendable {
                     "\(row.location): source field \(name) holds bytes that are not valid \(dialect.encoding ?? "utf-8") (shown as U+FFFD)"
                 ))
         }
-        var values = Values(count: plans.count)
+        if values.slots.count != plans.count { values = Values(count: plans.count) }
+        defer { values.clear() }
         let positions = sourcePositions(row)
         // A CSV/flat row's values, taken out of the storage once per row rather than once per field.
         var columns: [String]?
@@ -256,12 +285,15 @@ public struct DialectMapper: Sendable {
             }
             return true
         }
-        outcome.problems += values.problems + validated
-        outcome.record = record
-        outcome.verdict = outcome.problems.hasErrors ? .rejected : .accepted
+        var problems = outcome.problems
+        if !values.problems.isEmpty { problems += values.problems }
+        if !validated.isEmpty { problems += validated }
+        let verdict: RowOutcome.Verdict = problems.hasErrors ? .rejected : .accepted
+        // Built here, once, with the record moved in (not copied into an outcome made earlier).
         // The raw bytes serve the report of rejected and skipped rows only (for XML they are built on demand).
-        if outcome.verdict != .accepted { outcome.raw = row.raw }
-        return outcome
+        return RowOutcome(
+            row: row.number, location: row.location, verdict: verdict, record: consume record, problems: problems,
+            raw: verdict == .accepted ? [] : row.raw, skipReason: nil)
     }
 
     /// Whether a (transformed) source value means "empty".
@@ -332,6 +364,13 @@ public struct DialectMapper: Sendable {
 
         init(count: Int) { slots = Array(repeating: .none, count: count) }
 
+        /// Back to `init(count:)`'s state, keeping the storage.
+        mutating func clear() {
+            for i in slots.indices { slots[i] = .none }
+            if !problems.isEmpty { problems.removeAll(keepingCapacity: true) }
+            if !failed.isEmpty { failed.removeAll(keepingCapacity: true) }
+        }
+
         mutating func fail(_ path: String, _ code: String, _ message: String) {
             problems.append(.error(path, code, message))
             failed.insert(path)
@@ -370,7 +409,7 @@ public struct DialectMapper: Sendable {
                 var names: [String] = []
                 for (k, name) in plan.sources.enumerated() {
                     guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
-                    let v = Transforms.apply(plan.ops, to: raw)
+                    let v = plan.trimOnly ? Transforms.trim(raw) : Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         parts.append(v)
                         names.append(name)
@@ -384,7 +423,7 @@ public struct DialectMapper: Sendable {
                 // The first source with a value (no arrays or joining: this runs for every field of every row).
                 for (k, name) in plan.sources.enumerated() {
                     guard let raw = sourceValue(row, positions, columns, slot: slot, k, name) else { continue }
-                    let v = Transforms.apply(plan.ops, to: raw)
+                    let v = plan.trimOnly ? Transforms.trim(raw) : Transforms.apply(plan.ops, to: raw)
                     if !isNull(v) {
                         value = v
                         source = name
@@ -454,6 +493,11 @@ public struct DialectMapper: Sendable {
             var out: [String] = []
             for part in Transforms.split(value, separators: plan.split) {
                 if let codes = resolveCode(part, plan: plan, table: table) {
+                    // The common case, one code: its array as it is (nothing to leave out as a repeat).
+                    if out.isEmpty, codes.count == 1 {
+                        out = codes
+                        continue
+                    }
                     for c in codes where !out.contains(c) { out.append(c) }
                 } else {
                     values.fail(
@@ -473,7 +517,16 @@ public struct DialectMapper: Sendable {
     /// Chinese name (and, for penalty categories, a pre-2021 v1 name).
     func resolveCode(_ value: String, plan: Plan, table: String) -> [String]? {
         let v = Transforms.trim(value)
-        if let local = plan.table?[v] { return local }
+        // The values the field knows, by their bytes (the same answers as below; see `ExactCodeTable`).
+        if let answer = plan.exact?.find(v) { return answer }
+        return Self.resolveTrimmedCode(v, local: plan.table, lookup: plan.lookup, table: table, codes: codes)
+    }
+
+    /// `resolveCode` for a trimmed value, by `String` equality: the general path, and what `ExactCodeTable` holds.
+    static func resolveTrimmedCode(
+        _ v: String, local: [String: [String]]?, lookup: CodeLookup?, table: String, codes: CodeTables?
+    ) -> [String]? {
+        if let local = local?[v] { return local }
         switch table {
         case "sex":
             if v == "male" || v == "男" { return ["male"] }
@@ -482,7 +535,8 @@ public struct DialectMapper: Sendable {
         case "record-kinds":
             return RecordKind(rawValue: v).map { [$0.rawValue] }
         default:
-            if let lookup = plan.lookup { return lookup.resolve(v) }
+            if let lookup { return lookup.resolve(v) }
+            guard let codes else { return nil }
             let t = codes[table]
             if t.contains(v) { return [v] }
             if let e = t.entry(named: v) { return [e.code] }
@@ -614,7 +668,7 @@ public struct DialectMapper: Sendable {
                     authority: authority(.retractionAuthorityName, .retractionAuthorityUscc), documentNumber: opt(.retractionDocumentNumber),
                     remarks: opt(.retractionRemarks)))
         }
-        return CanonicalRecord(sourcePartner: partnerID, subject: subject, body: body)
+        return CanonicalRecord(sourcePartner: partnerID, subject: consume subject, body: consume body)
     }
 }
 
@@ -828,6 +882,9 @@ struct CodeLookup: Sendable {
         }
         v1ByName = v1
     }
+
+    /// Every code, name and v1 name, in a stable order (the keys of `ExactCodeTable`).
+    var keys: [String] { codes.sorted() + byName.keys.sorted() + v1ByName.keys.sorted() }
 
     func resolve(_ v: String) -> [String]? {
         if codes.contains(v) { return [v] }

@@ -45,7 +45,9 @@ struct JSONLinesDecoder: RowDecoder {
         if line.last == 0x0D { line.removeLast() }
         guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
         rowNumber += 1
-        try emit(JSONRows.rowReusing(from: line, number: rowNumber, location: "line \(lineNumber)", schema: &schema))
+        try emit(
+            JSONRows.rowReusing(
+                from: line, number: rowNumber, location: SourceRow.lineLocation(lineNumber), schema: &schema))
     }
 }
 

@@ -18,7 +18,7 @@ public struct MappingSummary: Codable, Sendable, Hashable {
 ///
 /// Duplicates: a row whose record id (natural key) equals an earlier accepted row's is rejected with
 /// `row.duplicate`, naming the earlier row. That index holds one compact entry per accepted row (the id's 128 bits
-/// and the row number, 20 bytes in a hash table, about 27–53 bytes a row with the table's free slots), the only
+/// and the row number, 20 bytes in a hash table, 25–31 bytes a row with the table's free slots), the only
 /// state that grows with the file; exact detection needs one entry per distinct key, so it cannot be fixed-size
 /// (a fixed-size filter would reject valid rows as false duplicates); `detectDuplicates: false` turns it
 /// off (the record store is idempotent by id anyway), and memory is then flat in file size.
@@ -138,10 +138,15 @@ final class RunState {
     var summary = MappingSummary()
     /// Accepted ids → first row, in 256 shards by the id's first byte: each shard grows (and rehashes) on its own,
     /// so memory rises in small steps instead of doubling the whole table at once (the old table and its doubled
-    /// successor both lived during a resize: ≈ 60 MB at 1M rows; sharded ≈ 20–40 bytes a row, no spikes).
-    var seen: [IDTable] = Array(repeating: IDTable(), count: 256)
+    /// successor both lived during a resize: ≈ 60 MB at 1M rows). Each shard is 64–80 % full: 25–31 bytes a row.
+    var seen: [IDTable] = (0..<256).map { _ in IDTable() }
+    /// The mapper's value slots, reused from row to row.
+    var values = DialectMapper.Values(count: 0)
     /// Ids of another form (should the id scheme change), kept as strings.
     var seenOther: [String: Int] = [:]
+
+    /// Bytes held by the duplicate index's slots (the ids of another form not counted).
+    var duplicateIndexBytes: Int { seen.reduce(0) { $0 + $1.bytes } }
 
     init(mapper: DialectMapper, detectDuplicates: Bool, onRow: @escaping (RowOutcome) throws -> Void) {
         self.mapper = mapper
@@ -161,7 +166,7 @@ final class RunState {
     }
 
     func handle(_ row: SourceRow) throws {
-        var outcome = mapper.map(row)
+        var outcome = mapper.map(row, reusing: &values)
         if detectDuplicates, outcome.verdict == .accepted, let id = outcome.recordID {
             if let first = firstRow(for: id, row: row.number) {
                 outcome.verdict = .rejected
@@ -179,47 +184,6 @@ final class RunState {
         case .skipped: summary.skipped += 1
         }
         try onRow(outcome)
-    }
-}
-
-/// One shard of the duplicate index: an open-addressing hash table of record ids (128 bits) → first row. The ids
-/// are SHA-256 digests, so their own bits serve as the hash (no hashing per row, unlike `Dictionary`). 20 bytes a
-/// slot, at most ¾ full, doubled when it gets there (one shard at a time, see `RunState.seen`).
-struct IDTable {
-    private var keys: [UInt64] = []
-    /// Row numbers (≥ 1); 0 marks a free slot.
-    private var rows: [Int32] = []
-    private(set) var count = 0
-
-    /// The first row recorded for `key`, or nil after recording `row` (≥ 1) for it.
-    mutating func firstRow(_ key: RunState.IDKey, row: Int32) -> Int? {
-        if (count + 1) * 4 > rows.count * 3 { grow() }
-        let mask = rows.count - 1
-        var i = Int(truncatingIfNeeded: key.low) & mask
-        while true {
-            let r = rows[i]
-            if r == 0 {
-                keys[2 * i] = key.high
-                keys[2 * i + 1] = key.low
-                rows[i] = row
-                count += 1
-                return nil
-            }
-            if keys[2 * i] == key.high, keys[2 * i + 1] == key.low { return Int(r) }
-            i = (i + 1) & mask
-        }
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys
-        let oldRows = rows
-        let capacity = max(16, rows.count * 2)
-        keys = Array(repeating: 0, count: 2 * capacity)
-        rows = Array(repeating: 0, count: capacity)
-        count = 0
-        for (i, r) in oldRows.enumerated() where r != 0 {
-            _ = firstRow(RunState.IDKey(high: oldKeys[2 * i], low: oldKeys[2 * i + 1]), row: r)
-        }
     }
 }
 

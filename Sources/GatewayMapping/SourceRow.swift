@@ -18,15 +18,24 @@ public struct SourceRow: Sendable {
     public var raw: [UInt8] {
         get {
             if let element = deferredRawElement { return XMLPrologue.serialize(element: element, fields: fields) }
-            return rawBytes
+            return rawTrailing == 0 ? rawBytes : Array(rawBytes.dropLast(rawTrailing))
         }
         set {
             rawBytes = newValue
+            rawTrailing = 0
+            valuesAreRawBytes = false
             deferredRawElement = nil
         }
     }
     /// The raw bytes as the decoder cut them.
     var rawBytes: [UInt8]
+    /// Bytes at the end of `rawBytes` that are not part of `raw` (a CSV row's line end): the decoder hands over its
+    /// buffer as it is, and the trimmed copy is made only when `raw` is read (for rejected and skipped rows), so the
+    /// decoder's buffer is free again for the next row once the row is mapped (no copy and allocation per row).
+    var rawTrailing = 0
+    /// Whether every value's bytes are bytes of `rawBytes` (a CSV row with no UTF-8 repaired): a raw row without
+    /// a byte then has no value with it.
+    var valuesAreRawBytes = false
     /// For an XML record: its element name. The raw form (`XMLPrologue.serialize`) is then built from the fields
     /// only when asked for, that is for a rejected or skipped row (it was ≈ 8 % of the XML mapping time).
     var deferredRawElement: String?
@@ -54,7 +63,10 @@ public struct SourceRow: Sendable {
                 return dict
             }
         }
-        set { storage = .dictionary(newValue) }
+        set {
+            storage = .dictionary(newValue)
+            valuesAreRawBytes = false
+        }
     }
 
     public init(number: Int, location: String, fields: [String: String], raw: [UInt8], problems: [Problem] = []) {
@@ -75,12 +87,43 @@ public struct SourceRow: Sendable {
         self.problems = []
     }
 
-    init(number: Int, location: String, schema: RowSchema, values: [String], raw: [UInt8], problems: [Problem] = []) {
+    init(
+        number: Int, location: String, schema: RowSchema, values: [String], raw: [UInt8], rawTrailing: Int = 0,
+        valuesAreRawBytes: Bool = false, problems: [Problem] = []
+    ) {
         self.number = number
         self.location = location
         self.storage = .columns(schema, values)
         self.rawBytes = raw
+        self.rawTrailing = rawTrailing
+        self.valuesAreRawBytes = valuesAreRawBytes
         self.problems = problems
+    }
+
+    /// `"line \(n)"`, written without string interpolation (a small string: no allocation either).
+    static func lineLocation(_ n: Int) -> String {
+        guard n >= 0, n < 1_000_000_000 else { return "line \(n)" }
+        var digits = 1
+        var rest = n / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return String(unsafeUninitializedCapacity: 5 + digits) { b in
+            b[0] = UInt8(ascii: "l")
+            b[1] = UInt8(ascii: "i")
+            b[2] = UInt8(ascii: "n")
+            b[3] = UInt8(ascii: "e")
+            b[4] = UInt8(ascii: " ")
+            var v = n
+            var i = 4 + digits
+            repeat {
+                b[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                v /= 10
+                i -= 1
+            } while i > 4
+            return 5 + digits
+        }
     }
 
     /// The value of source field `name`, as `fields[name]` gives it.
@@ -95,6 +138,13 @@ public struct SourceRow: Sendable {
 
     /// Whether any value holds the byte 0xEF (the first byte of U+FFFD): the rare case worth a closer look.
     var anyValueMayHoldReplacement: Bool {
+        // A CSV row's values are cut from its raw bytes: one scan of those instead of one per value.
+        if valuesAreRawBytes, !rawBytes.withUnsafeBufferPointer({ b in
+            guard let base = b.baseAddress else { return false }
+            return memchr(base, 0xEF, b.count) != nil
+        }) {
+            return false
+        }
         switch storage {
         case .dictionary(let d): return d.values.contains { Self.holds0xEF($0) }
         case .columns(_, let values): return values.contains { Self.holds0xEF($0) }

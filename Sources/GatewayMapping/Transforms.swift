@@ -77,11 +77,12 @@ public enum Transforms {
         // On the bytes: the first and the last scalar are read from the UTF-8 and compared with the white-space
         // scalars (`TextNormalization.isWhitespace`: ASCII white space, U+0085, U+00A0, U+1680, U+2000…U+200A,
         // U+2028, U+2029, U+202F, U+205F, U+3000). Nothing to trim: the value as it is.
-        var text = v
-        let edges = text.withUTF8 { b -> Bool in
-            guard let f = b.first, let l = b.last else { return false }
-            return startsWithWhitespace(b, f) || endsWithWhitespace(b, l)
-        }
+        // (Read in place: `withUTF8` on a copy cost a retain and a release per value.)
+        let edges =
+            v.utf8.withContiguousStorageIfAvailable { b -> Bool in
+                guard let f = b.first, let l = b.last else { return false }
+                return startsWithWhitespace(b, f) || endsWithWhitespace(b, l)
+            } ?? true  // not contiguous (never for a native string): the general path decides
         if !edges { return v }
         return TextNormalization.trim(v)
     }

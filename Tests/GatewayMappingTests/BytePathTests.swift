@@ -210,6 +210,40 @@ import Testing
         #expect(table.count == reference.count)
     }
 
+    /// The table stays 64–80 % full once past its first growths: 25–31.25 bytes per entry (it was 27–53 when it
+    /// doubled at ¾), with every id still found.
+    @Test func staysBetweenFourFifthsAndTwoThirdsFull() {
+        var table = IDTable()
+        var x: UInt64 = 0x0123_4567_89AB_CDEF
+        var keys: [RunState.IDKey] = []
+        for row in Int32(1)...20_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let key = RunState.IDKey(high: x, low: x &* 0x9E37_79B9_7F4A_7C15)
+            keys.append(key)
+            #expect(table.firstRow(key, row: row) == nil)
+            if row >= 100 {
+                let perEntry = Double(table.bytes) / Double(table.count)
+                #expect(perEntry >= 25 && perEntry <= 31.25 + 0.5, "row \(row): \(perEntry) bytes per entry")
+            }
+        }
+        for (i, key) in keys.enumerated() where i % 7 == 0 {
+            #expect(table.firstRow(key, row: 99_999) == i + 1)
+        }
+        #expect(table.count == 20_000)
+    }
+
+    /// A copy of a table is a value: recording in one does not change the other.
+    @Test func copiesAreIndependent() {
+        var a = IDTable()
+        _ = a.firstRow(RunState.IDKey(high: 1, low: 1), row: 1)
+        var b = a
+        #expect(b.firstRow(RunState.IDKey(high: 2, low: 2), row: 2) == nil)
+        #expect(a.firstRow(RunState.IDKey(high: 2, low: 2), row: 3) == nil)
+        #expect(b.firstRow(RunState.IDKey(high: 2, low: 2), row: 4) == 2)
+        #expect(a.firstRow(RunState.IDKey(high: 2, low: 2), row: 5) == 3)
+        #expect(a.firstRow(RunState.IDKey(high: 1, low: 1), row: 6) == 1)
+    }
+
     @Test func idKeysReadRecordIDs() {
         let key = RunState.IDKey("rec_0123456789abcdef0123456789abcdef")
         #expect(key?.high == 0x0123_4567_89ab_cdef && key?.low == 0x0123_4567_89ab_cdef)

@@ -1,5 +1,5 @@
 import Foundation
-import GatewayCore
+@testable import GatewayCore
 import GatewayTesting
 import Testing
 
@@ -91,6 +91,37 @@ import Testing
         }
     }
 
+    /// The cursor path (one scratch buffer) writes the bytes of the append path, after what the buffer holds, for
+    /// every kind, with escapes in every string, and for records around and beyond the scratch buffer's size
+    /// (which take the append path).
+    @Test func cursorPathMatchesAppendPath() throws {
+        let control = String(decoding: (0..<0x20).map { UInt8($0) } + Array("\"\\é中/".utf8), as: UTF8.self)
+        let sizes = [0, 10, 2_000, CanonicalJSONWriter.cursorCapacity / 6 - 40, CanonicalJSONWriter.cursorCapacity / 6,
+                     CanonicalJSONWriter.cursorCapacity - 900, CanonicalJSONWriter.cursorCapacity + 10,
+                     4 * CanonicalJSONWriter.cursorCapacity + 10, CanonicalJSONWriter.cursorLimit + 10]
+        for subject in Self.subjects {
+            for body in Self.bodies {
+                for size in sizes {
+                    var r = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: body)
+                    r.assignID(keyring: .demo)
+                    r.subject.name += String(repeating: "名", count: size / 3) + control
+                    if case .penalty(var p) = r.body {
+                        p.facts = String(repeating: size % 2 == 0 ? "a" : "\n", count: size)
+                        r.body = .penalty(p)
+                    }
+                    var fast = CanonicalJSONWriter()
+                    fast.bytes = [0x41, 0x42]
+                    fast.writeRecord(r)
+                    var slow = CanonicalJSONWriter()
+                    slow.bytes = [0x41, 0x42]
+                    slow.writeRecordAppending(r)
+                    #expect(fast.bytes == slow.bytes, "\(body.kind) size \(size)")
+                    #expect(String(decoding: fast.bytes.dropFirst(2), as: UTF8.self) == (try Self.reference(r)))
+                }
+            }
+        }
+    }
+
     @Test func reportEntriesMatchJSONEncoder() throws {
         var accepted = CanonicalRecord(sourcePartner: "p", subject: Self.subjects[0], body: Self.bodies[0])
         accepted.assignID(keyring: .demo)
@@ -111,6 +142,33 @@ import Testing
             let entry = RowReportEntry(o)
             #expect(try MappingJSON().line(entry) == Self.reference(entry))
             #expect(CanonicalJSONWriter.text(.report(entry)) == (try Self.reference(entry)))
+        }
+    }
+
+    /// The one-pass line of an accepted row equals the general report writer's, for any location, id and row
+    /// number, also after records of every size were written through the same writer.
+    @Test func acceptedReportLineMatchesGeneralPath() throws {
+        var record = CanonicalRecord(sourcePartner: "p", subject: Self.subjects[1], body: Self.bodies[2])
+        record.assignID(keyring: .demo)
+        let locations = ["line 2", "data.records[7]", "Record 4 (line 57)", "a\"b\\c\n\u{01}é中", "",
+                         String(repeating: "长", count: CanonicalJSONWriter.cursorCapacity)]
+        var fast = CanonicalJSONWriter()
+        for (i, location) in locations.enumerated() {
+            for row in [0, 1, 9, 10, 123_456, 1_000_000_000_000, -5, Int.max] {
+                let o = RowOutcome(
+                    row: row, location: location, verdict: .accepted, record: record, problems: [], raw: [],
+                    skipReason: nil)
+                var general = CanonicalJSONWriter()
+                general.writeReport(
+                    row: o.row, location: o.location, verdict: o.verdict, recordID: o.recordID, problems: [],
+                    skipReason: nil, raw: nil)
+                fast.bytes = []
+                if i % 2 == 0 { fast.writeRecord(record) }
+                fast.bytes = [0x5B]
+                fast.writeReport(o)
+                #expect(fast.bytes == [0x5B] + general.bytes, "\(location.prefix(20)) \(row)")
+                #expect(String(decoding: general.bytes, as: UTF8.self) == (try Self.reference(RowReportEntry(o))))
+            }
         }
     }
 

@@ -105,3 +105,53 @@ import Testing
         if case .columns = rows[3].storage { Issue.record("a repeated key should be stored as a dictionary") }
     }
 }
+
+/// A code field's byte-keyed table answers as the general `String` path for every value it holds and for values it
+/// must leave to that path: unknown text, other normalisation forms, near misses.
+@Suite struct ExactCodeTableTests {
+    @Test func everyCodeFieldOfEveryPartnerAnswersAsTheGeneralPath() throws {
+        let codes = try TestSupport.codeTables()
+        let folders = try FileManager.default.contentsOfDirectory(
+            at: TestSupport.partners, includingPropertiesForKeys: nil)
+        var checked = 0
+        var found = 0
+        for folder in folders
+        where FileManager.default.fileExists(atPath: folder.appendingPathComponent("partner.json").path) {
+            let partner = try Partner.load(folder: folder)
+            for (_, dialect) in partner.dialects {
+                let mapper = try DialectMapper(
+                    partnerID: partner.id, dialect: dialect, codes: codes, today: TestSupport.today, keyring: .demo)
+                for plan in mapper.plans {
+                    let table: String
+                    switch plan.type {
+                    case .code(let t), .codes(let t): table = t
+                    default: continue
+                    }
+                    var probes = Array((plan.table ?? [:]).keys) + ["", "?", "male", "男", "女", "penalty", "罚款"]
+                    if table != "sex", table != "record-kinds" {
+                        probes += codes[table].entries.flatMap { [$0.code, $0.name] }
+                        probes += codes["penalty-categories-v1"].entries.map(\.name)
+                    }
+                    probes += probes.flatMap { [
+                        $0.decomposedStringWithCanonicalMapping, $0.precomposedStringWithCanonicalMapping, $0 + "x",
+                        String($0.dropLast()),
+                    ] }
+                    for v in probes {
+                        let general = DialectMapper.resolveTrimmedCode(
+                            v, local: plan.table, lookup: plan.lookup, table: table, codes: codes)
+                        if let answer = plan.exact?.find(v) {
+                            #expect(answer == general, "\(partner.id) \(plan.path): '\(v)'")
+                            found += 1
+                        }
+                        let trimmed = DialectMapper.resolveTrimmedCode(
+                            Transforms.trim(v), local: plan.table, lookup: plan.lookup, table: table, codes: codes)
+                        #expect(mapper.resolveCode(v, plan: plan, table: table) == trimmed, "\(plan.path): '\(v)'")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 1000)
+        #expect(found > 500)
+    }
+}

@@ -37,6 +37,33 @@ func csv(_ header: Bool = true, delimiter: String = ",", columns: [String]? = ni
         #expect(String(decoding: rows[0].raw, as: UTF8.self) == "1,\"x, \"\"y\"\"\",3")
     }
 
+    /// The one-scan replacement check of a CSV row answers as the scan of every value: also when invalid UTF-8 was
+    /// repaired to U+FFFD in a value (the raw row then holds no 0xEF byte), and for line ends left out of `raw`.
+    @Test(arguments: [1, 3, 4096])
+    func replacementCheckOfCSVRows(chunk: Int) throws {
+        let bytes: [UInt8] =
+            Array("a,b\r\n中文,x\r\n".utf8) + [0x41, 0xC3, 0x28, 0x2C, 0x79, 0x0A] + Array("\u{FFFD},z\n".utf8)
+            + [0xF0, 0x9F, 0x98, 0x41, 0x2C, 0x42, 0x0A] + Array("p,q".utf8)
+        let rows = try decode(csv(), bytes, chunk: chunk)
+        #expect(rows.count == 5)
+        let expected = [false, true, true, true, false]
+        for (row, want) in zip(rows, expected) {
+            let perValue = row.fields.values.contains { SourceRow.holds0xEF($0) }
+            #expect(perValue == want, "\(row.location)")
+            #expect(row.anyValueMayHoldReplacement == want, "\(row.location)")
+        }
+        #expect(rows[0].raw == Array("中文,x".utf8))
+        #expect(rows[1].raw == [0x41, 0xC3, 0x28, 0x2C, 0x79])
+        #expect(rows[4].raw == Array("p,q".utf8))
+        #expect(rows[4].location == "line 6")
+    }
+
+    @Test func lineLocationsAreWrittenAsInterpolated() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, 999_999_999, 1_000_000_000, -3, Int.max] {
+            #expect(SourceRow.lineLocation(n) == "line \(n)")
+        }
+    }
+
     @Test func headerlessWithColumnsAndTabs() throws {
         let rows = try decode(csv(false, delimiter: "\t", columns: ["x", "y"]), Array("1\t2\n3\t4\n".utf8))
         #expect(rows.map(\.fields) == [["x": "1", "y": "2"], ["x": "3", "y": "4"]])

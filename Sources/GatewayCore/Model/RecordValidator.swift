@@ -48,8 +48,9 @@ struct CodeSet: Sendable {
     func contains(_ code: String) -> Bool { codes.contains(code) }
 }
 
-/// The code tables `RecordValidator` consults, resolved once from `CodeTables`.
-struct ResolvedCodes: Sendable {
+/// The code tables `RecordValidator` consults, resolved once from `CodeTables`. A class: the validator (and the
+/// collector of each `validate` call, which holds it) is then copied with one reference count, not about thirty.
+final class ResolvedCodes: Sendable {
     let subjectCategories: CodeSet
     let idDocumentTypes: CodeSet
     let licenseCategories: CodeSet

@@ -17,6 +17,8 @@ public struct CanonicalJSONWriter: Sendable {
     }
 
     public var bytes: [UInt8] = []
+    /// `writeRecord`'s scratch buffer, made on first use.
+    var scratch: Scratch?
 
     public init() { bytes.reserveCapacity(2048) }
 

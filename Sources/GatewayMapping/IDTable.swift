@@ -1,0 +1,95 @@
+/// One shard of the duplicate index: an open-addressing hash table (linear probing) of record ids (128 bits) →
+/// first row. The ids are SHA-256 digests, so their own bits serve as the hash: the home slot is the id's low 64
+/// bits scaled to the capacity (no `Hasher` per row, and a capacity need not be a power of two).
+///
+/// Memory: one allocation of 20 bytes a slot (the id's four 32-bit words, then the row; row 0 marks a free slot),
+/// no allocation per entry. The table is at most 4/5 full and grows by a quarter when it gets there, so it is
+/// 64–80 % full: 25–31 bytes per entry (a table that doubles at ¾ is 37.5–75 % full: 27–53 bytes). Growing
+/// rehashes one shard at a time (see `RunState.seen`), so the old and new slots of one shard only live together.
+struct IDTable {
+    /// The slots, five 32-bit words each; a class so that the table owns one buffer (copied on write).
+    private final class Slots {
+        let words: UnsafeMutablePointer<UInt32>
+        let capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            words = .allocate(capacity: 5 * capacity)
+            words.initialize(repeating: 0, count: 5 * capacity)
+        }
+
+        func copy() -> Slots {
+            let c = Slots(capacity: capacity)
+            c.words.update(from: words, count: 5 * capacity)
+            return c
+        }
+
+        deinit { words.deallocate() }
+    }
+
+    private var slots = Slots(capacity: 0)
+    private(set) var count = 0
+    /// `count` at which the table grows: 4/5 of the capacity.
+    private var limit = 0
+
+    /// Bytes of slots held (for the memory figures of the benchmark and its tests).
+    var bytes: Int { 20 * slots.capacity }
+
+    /// The first row recorded for `key`, or nil after recording `row` (≥ 1) for it.
+    mutating func firstRow(_ key: RunState.IDKey, row: Int32) -> Int? {
+        if count >= limit {
+            grow()
+        } else if !isKnownUniquelyReferenced(&slots) {
+            slots = slots.copy()
+        }
+        let capacity = slots.capacity
+        let w = slots.words
+        let k0 = UInt32(truncatingIfNeeded: key.high >> 32)
+        let k1 = UInt32(truncatingIfNeeded: key.high)
+        let k2 = UInt32(truncatingIfNeeded: key.low >> 32)
+        let k3 = UInt32(truncatingIfNeeded: key.low)
+        var i = Self.home(key.low, capacity)
+        while true {
+            let p = w + 5 * i
+            let r = p[4]
+            if r == 0 {
+                p[0] = k0
+                p[1] = k1
+                p[2] = k2
+                p[3] = k3
+                p[4] = UInt32(truncatingIfNeeded: row)
+                count += 1
+                return nil
+            }
+            if p[3] == k3, p[2] == k2, p[1] == k1, p[0] == k0 { return Int(r) }
+            i += 1
+            if i == capacity { i = 0 }
+        }
+    }
+
+    /// The home slot of an id: its low 64 bits as a fraction of 2⁶⁴, times the capacity.
+    @inline(__always)
+    private static func home(_ low: UInt64, _ capacity: Int) -> Int {
+        Int(truncatingIfNeeded: low.multipliedFullWidth(by: UInt64(capacity)).high)
+    }
+
+    private mutating func grow() {
+        let old = slots
+        let capacity = max(16, old.capacity + old.capacity / 4)
+        let new = Slots(capacity: capacity)
+        let from = old.words
+        let to = new.words
+        for s in 0..<old.capacity where from[5 * s + 4] != 0 {
+            let p = from + 5 * s
+            let low = UInt64(p[2]) << 32 | UInt64(p[3])
+            var i = Self.home(low, capacity)
+            while to[5 * i + 4] != 0 {
+                i += 1
+                if i == capacity { i = 0 }
+            }
+            (to + 5 * i).update(from: p, count: 5)
+        }
+        slots = new
+        limit = capacity * 4 / 5
+    }
+}
