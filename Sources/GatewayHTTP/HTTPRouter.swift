@@ -96,7 +96,8 @@ public struct HTTPRouter: Sendable {
     private var routes: [Route] = []
     private var middleware: [any HTTPMiddleware] = []
     /// Static paths → indexes into `compiled`, the fast path for routes without parameters.
-    private var exact: [String: [Int]] = [:]
+    /// Keyed by `Substring` so that the request's path (a slice of its target) is looked up without a copy.
+    private var exact: [Substring: [Int]] = [:]
     private var compiled: [(route: Route, responder: HTTPHandler)] = []
     private var notFound: HTTPHandler = { _, _ in throw HTTPError(HTTPError.notFound, "no route", status: 404) }
 
@@ -148,7 +149,7 @@ public struct HTTPRouter: Sendable {
                 literals.append(text)
             }
             if literals.count == route.segments.count {
-                exact["/" + literals.joined(separator: "/"), default: []].append(index)
+                exact[Substring("/" + literals.joined(separator: "/")), default: []].append(index)
             }
         }
         let base: HTTPHandler = { _, _ in throw HTTPError(HTTPError.notFound, "no route", status: 404) }
@@ -166,7 +167,7 @@ public struct HTTPRouter: Sendable {
 
     /// Resolves a method and path to a responder (always: 404 and 405 are responders too).
     public func resolve(method: String, path: Substring) -> ResolvedRoute {
-        if let candidates = exact[String(path)] {
+        if let candidates = exact[path] {
             for index in candidates
             where compiled[index].route.method == method
                 || (method == "HEAD" && compiled[index].route.method == "GET")
