@@ -91,7 +91,7 @@ profile() { # name pid url
   cpu_us=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')
   echo "### $name: $rps req/s, $cpu_us CPU µs/req (no tracer; load average $(cut -d' ' -f1-3 /proc/loadavg))"
   echo
-  strace -c -f -p "$pid" -o "$WORK/$name-strace.txt" &
+  strace -qq -c -f -p "$pid" -o "$WORK/$name-strace.txt" &
   local strace_pid=$!
   sleep 1
   wrk_run "$url" > "$WORK/$name-traced.txt"
@@ -99,11 +99,12 @@ profile() { # name pid url
   n=$(requests "$WORK/$name-traced.txt")
   echo "Syscalls per request (\`strace -c -f -p\`, $n requests under the tracer):"
   echo
-  echo "| syscall | calls | per request |"
-  echo "|---|---:|---:|"
-  awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 { name=$NF; calls=$4; if (calls+0 > 0) printf "| %s | %d | %.3f |\n", name, calls, calls / n }' \
+  echo "| syscall | calls | per request | errors (e.g. EAGAIN) |"
+  echo "|---|---:|---:|---:|"
+  # strace -c columns: % time, seconds, usecs/call, calls, [errors,] syscall.
+  awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { e = NF == 6 ? $5 : 0; printf "| %s | %d | %.3f | %d |\n", $NF, $4, $4 / n, e }' \
     "$WORK/$name-strace.txt" | sort -t'|' -k3 -rn
-  awk -v n="$n" '$NF == "total" { printf "| **total** | %d | **%.3f** |\n", $3, $3 / n }' "$WORK/$name-strace.txt"
+  awk -v n="$n" '$NF == "total" { printf "| **total** | %d | **%.3f** | |\n", $4, $4 / n }' "$WORK/$name-strace.txt"
   echo
 }
 
@@ -116,7 +117,7 @@ profile() { # name pid url
   profile nginx "$NGINX_PID" "http://127.0.0.1:$NGINX_PORT"
   profile gateway "$G60_PID" "http://127.0.0.1:$G60_PORT"
   if command -v perf >/dev/null; then
-    perf record -g -o "$WORK/perf.data" -p "$G60_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf record -F 4999 -g -o "$WORK/perf.data" -p "$G60_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
     PERF_PID=$!
     wrk_run "http://127.0.0.1:$G60_PORT" >/dev/null
     wait "$PERF_PID" || true
@@ -124,11 +125,36 @@ profile() { # name pid url
     echo
     echo '```'
     perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
-      | grep -E '^ +[0-9.]+%' | head -45 | cut -c1-150
+      | grep -E '^ +[0-9.]+%' | head -45 | cut -c1-150 || true
     echo '```'
     echo
-    echo "Kernel share of the samples: $(perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null \
-      | awk '/kernel/ {s += $1} END {printf "%.1f %%", s}')"
+    echo "Share of the samples by object: $(perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null \
+      | awk '$1 ~ /%$/ {printf "%s %s; ", $2, $1}' || true)"
+  fi
+  # Allocations per request: a uprobe on libc's malloc, recorded (every call) for one wrk run.
+  LIBC=$(ldd "$BIN" | awk '/libc.so.6/ {print $3}')
+  if command -v perf >/dev/null && [ -n "$LIBC" ] && perf probe -q -x "$LIBC" -a g60_lookup_malloc=malloc 2>/dev/null; then
+    perf record -q -g -e probe_libc:g60_lookup_malloc -o "$WORK/malloc.data" -p "$G60_PID" -- \
+      taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" -s "$WORK/lookup.lua" "http://127.0.0.1:$G60_PORT" \
+      > "$WORK/malloc-wrk.txt" 2>/dev/null || true
+    perf probe -q -d probe_libc:g60_lookup_malloc 2>/dev/null || true
+    MALLOCS=$(perf script -i "$WORK/malloc.data" -F event 2>/dev/null | grep -c g60_lookup_malloc || true)
+    N=$(requests "$WORK/malloc-wrk.txt")
+    echo
+    echo "### gateway: malloc calls per request (uprobe on libc malloc, $N requests): $(awk -v m="$MALLOCS" -v n="$N" 'BEGIN { printf "%.2f", m / n }')"
+    echo
+    echo "Allocating sites: the innermost frame of the gateway's own modules on each malloc's stack, calls per request:"
+    echo
+    echo '```'
+    perf script -i "$WORK/malloc.data" -F ip,sym 2>/dev/null | awk '
+      /^$/ { if (site != "") count[site]++; site = ""; next }
+      site == "" && $2 ~ /Gateway/ { site = $2 }
+      END { for (s in count) print count[s], s }' | sort -rn | head -25 \
+      | while read -r calls symbol; do
+          printf "%6.2f  %s\n" "$(awk -v c="$calls" -v n="$N" 'BEGIN { print c / n }')" \
+            "$(swift demangle --simplified --compact "${symbol%%+*}" 2>/dev/null | cut -c1-140)"
+        done || true
+    echo '```'
   fi
 } | tee "$REPORT"
 echo "bench-lookup-profile: report in $REPORT"

@@ -6,7 +6,12 @@ public struct HTTPRequestHead: Sendable {
     /// The method token as sent, e.g. `GET` (methods are case-sensitive).
     public var method: String
     /// The request target as sent, e.g. `/v1/envelopes?since=3`.
-    public var target: String
+    public var target: String {
+        didSet { queryMark = Self.queryMark(target) }
+    }
+    /// Where `?` is in `target`: found once, not by every reader of `path` and `query` (routing, authentication's
+    /// exempt paths and the handler each ask; the scans showed in the lookup route's profile).
+    private var queryMark: String.Index?
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var minorVersion: Int
     public var headers: HTTPHeaders
@@ -31,17 +36,22 @@ public struct HTTPRequestHead: Sendable {
         self.expectsContinue = expectsContinue
         self.contentLength = contentLength
         self.chunked = chunked
+        self.queryMark = Self.queryMark(target)
+    }
+
+    private static func queryMark(_ target: String) -> String.Index? {
+        target.utf8.firstIndex(of: UInt8(ascii: "?"))
     }
 
     /// The path part of the target (before `?`).
     public var path: Substring {
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
+        if let q = queryMark { return target[..<q] }
         return target[...]
     }
 
     /// The query part of the target (after `?`), or nil.
     public var query: Substring? {
-        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        guard let q = queryMark else { return nil }
         return target[target.utf8.index(after: q)...]
     }
 

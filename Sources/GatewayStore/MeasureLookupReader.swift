@@ -153,17 +153,24 @@ public final class MeasureLookupReader: Sendable {
                 if let s = box.snapshot, now &- s.since >= limit { box.endSnapshot() }
             }
         }
-        if maxCachedAnswers > 0 && now &- lastCommitCheck.load(ordering: .relaxed) >= limit {
-            checkOtherCommits(now: now)
-        }
+        if maxCachedAnswers > 0 { checkOtherCommits(now: now, ifOlderThan: limit) }
+    }
+
+    /// Whether the last look for other connections' commits is `age` old or more (or there was none).
+    private func commitCheckDue(now: UInt64, age: UInt64) -> Bool {
+        let last = lastCommitCheck.load(ordering: .acquiring)
+        return last == 0 || (now > last ? now - last : 0) >= age
     }
 
     /// Reads `PRAGMA data_version` on a connection of its own (outside any transaction): it changes when any other
     /// connection, in this process or another, has committed since the last reading. A change counts in
     /// `otherCommits`, which retires every cached answer and every snapshot taken before it. A failure counts as a
     /// change (the cache must never outlive what it cannot check).
-    private func checkOtherCommits(now: UInt64) {
+    private func checkOtherCommits(now: UInt64, ifOlderThan age: UInt64) {
+        guard commitCheckDue(now: now, age: age) else { return }
         commitCheck.withLock { check in
+            // Another thread may have looked while this one waited for the lock.
+            guard commitCheckDue(now: now, age: age) else { return }
             var version: Int64? = nil
             do {
                 if check.connection == nil {
@@ -238,8 +245,7 @@ public final class MeasureLookupReader: Sendable {
         }
         let now = clock()
         // Other connections' commits are looked for at most once per snapshot age, by whichever lookup comes first.
-        let last = lastCommitCheck.load(ordering: .acquiring)
-        if last == 0 || now &- last >= maxSnapshotAge { checkOtherCommits(now: now) }
+        checkOtherCommits(now: now, ifOlderThan: maxSnapshotAge)
         let tag = currentTag()
         let hit = answers.withLock { table -> [String]? in
             guard let entry = table.entries[subjectKey], entry.tag == tag, entry.today == today,

@@ -52,6 +52,24 @@ struct HTTPRequestParserTests {
         #expect(request.body.isEmpty)
     }
 
+    /// Path and query follow the target, also when it is replaced after parsing (the `?` is found once per target).
+    @Test func pathAndQueryFollowTheTarget() {
+        var head = HTTPRequestHead(method: "GET", target: "/a/b?subject=1&x=%41")
+        #expect(head.path == "/a/b")
+        #expect(head.query == "subject=1&x=%41")
+        #expect(head.queryValue("x") == "A")
+        head.target = "/c"
+        #expect(head.path == "/c")
+        #expect(head.query == nil)
+        #expect(head.queryValue("subject") == nil)
+        head.target = "/d?"
+        #expect(head.path == "/d")
+        #expect(head.query == "")
+        head.target = "/?k=v?w"
+        #expect(head.path == "/")
+        #expect(head.queryValue("k") == "v?w")
+    }
+
     @Test(arguments: ["simple", "post", "chunked"])
     func everySplitPointGivesTheSameRequest(kind: String) throws {
         let text = kind == "simple" ? simpleGet : kind == "post" ? post : chunkedPost
