@@ -96,8 +96,9 @@ public struct HTTPRouter: Sendable {
     private var routes: [Route] = []
     private var middleware: [any HTTPMiddleware] = []
     /// Static paths → indexes into `compiled`, the fast path for routes without parameters.
-    /// Keyed by `Substring` so that the request's path (a slice of its target) is looked up without a copy.
-    private var exact: [Substring: [Int]] = [:]
+    /// Static paths and their routes, scanned by length then bytes: the request's path (a slice of its target) is
+    /// found without a `String` copy or a hash (a `Dictionary` lookup by `Substring` allocated per request).
+    private var exact: [(path: String, indexes: [Int])] = []
     private var compiled: [(route: Route, responder: HTTPHandler)] = []
     private var notFound: HTTPHandler = { _, _ in throw HTTPError(HTTPError.notFound, "no route", status: 404) }
 
@@ -141,7 +142,7 @@ public struct HTTPRouter: Sendable {
 
     private mutating func recompile() {
         compiled = routes.map { ($0, Self.wrap($0.handler, in: middleware)) }
-        exact = [:]
+        exact = []
         for (index, route) in routes.enumerated() {
             var literals: [String] = []
             for segment in route.segments {
@@ -149,7 +150,12 @@ public struct HTTPRouter: Sendable {
                 literals.append(text)
             }
             if literals.count == route.segments.count {
-                exact[Substring("/" + literals.joined(separator: "/")), default: []].append(index)
+                let path = "/" + literals.joined(separator: "/")
+                if let slot = exact.firstIndex(where: { $0.path == path }) {
+                    exact[slot].indexes.append(index)
+                } else {
+                    exact.append((path, [index]))
+                }
             }
         }
         let base: HTTPHandler = { _, _ in throw HTTPError(HTTPError.notFound, "no route", status: 404) }
@@ -167,7 +173,7 @@ public struct HTTPRouter: Sendable {
 
     /// Resolves a method and path to a responder (always: 404 and 405 are responders too).
     public func resolve(method: String, path: Substring) -> ResolvedRoute {
-        if let candidates = exact[path] {
+        if let candidates = exactRoutes(path) {
             for index in candidates
             where compiled[index].route.method == method
                 || (method == "HEAD" && compiled[index].route.method == "GET")
@@ -199,6 +205,14 @@ public struct HTTPRouter: Sendable {
                 parameters: [:])
         }
         return ResolvedRoute(responder: notFound, bodyLimit: nil, blocking: false, pattern: "(404)", parameters: [:])
+    }
+
+    private func exactRoutes(_ path: Substring) -> [Int]? {
+        let length = path.utf8.count
+        for entry in exact where entry.path.utf8.count == length && entry.path.utf8.elementsEqual(path.utf8) {
+            return entry.indexes
+        }
+        return nil
     }
 
     private static func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
