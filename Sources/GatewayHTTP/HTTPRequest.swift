@@ -60,6 +60,15 @@ public struct HTTPRequestHead: Sendable {
     /// String on Characters (grapheme breaking) showed in the lookup route's profile.
     public func queryValue(_ name: String) -> String? {
         guard let query else { return nil }
+        // The usual case, a native target: scanned through a pointer (no index arithmetic per byte).
+        var nameText = name
+        let scanned: String?? = nameText.withUTF8 { nameBytes in
+            query.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+                guard let range = Self.valueRange(of: nameBytes, in: bytes) else { return nil }
+                return Self.decodedQueryValue(UnsafeBufferPointer(rebasing: bytes[range]))
+            }
+        }
+        if let scanned { return scanned }
         let bytes = query.utf8
         let wanted = name.utf8
         var start = bytes.startIndex
@@ -78,6 +87,37 @@ public struct HTTPRequestHead: Sendable {
             start = end == bytes.endIndex ? end : bytes.index(after: end)
         }
         return nil
+    }
+
+    /// The byte range of the first `name=` pair's value in a query, or nil.
+    private static func valueRange(of name: UnsafeBufferPointer<UInt8>, in query: UnsafeBufferPointer<UInt8>)
+        -> Range<Int>?
+    {
+        var start = 0
+        while start < query.count {
+            var end = start
+            while end < query.count && query[end] != UInt8(ascii: "&") { end += 1 }
+            var equals = start
+            while equals < end && query[equals] != UInt8(ascii: "=") { equals += 1 }
+            if equals < end && equals - start == name.count {
+                var same = true
+                for i in 0..<name.count where query[start + i] != name[i] {
+                    same = false
+                    break
+                }
+                if same { return (equals + 1)..<end }
+            }
+            start = end + 1
+        }
+        return nil
+    }
+
+    /// A query value's text: percent-decoded with `+` as a space, nil when not valid percent-encoding.
+    private static func decodedQueryValue(_ value: UnsafeBufferPointer<UInt8>) -> String? {
+        if !value.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: value, as: UTF8.self)
+        }
+        return String(decoding: value, as: UTF8.self).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

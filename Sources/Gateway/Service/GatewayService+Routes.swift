@@ -166,7 +166,7 @@ extension GatewayService {
     func authenticate(
         _ request: HTTPRequest, _ context: RequestContext, bearer: BearerTable? = nil
     ) throws -> HTTPPrincipal? {
-        if let authorization = request.headers["Authorization"], authorization.utf8.starts(with: "Bearer ".utf8) {
+        if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
             if let bearer { return bearer.principal(token: authorization.utf8.dropFirst(7)) }
             let token = Array(authorization.dropFirst(7).utf8)
             let hash = "sha256:" + Digest.hash(token, using: .sha256).hexString
