@@ -36,7 +36,8 @@ LUA
 # Valgrind 3.19 cannot read the DWARF 5 the Swift toolchain emits ("unhandled dwarf2 abbrev form"): run a copy
 # without debug sections (the symbol table, which names the functions, stays).
 objcopy --strip-debug "$BIN" "$WORK/g60-lookup-bench"
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/callgrind.out.%p" \
+# Pinned to one CPU, as in run.sh: the server then starts one event loop (one per CPU of its affinity mask).
+taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file="$WORK/callgrind.out.%p" \
   "$WORK/g60-lookup-bench" serve "$WORK/node" $PORT "$DB" 2>"$WORK/valgrind.log" &
 VG_PID=$!
 cleanup() { kill "$VG_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -56,13 +57,22 @@ callgrind_control -i off "$VG_PID" >/dev/null 2>&1
 callgrind_control -d "$VG_PID" >/dev/null 2>&1
 sleep 1
 N=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
-# (A dump made while instrumentation is off has `summary: 0`; its `totals:` line holds the counts.)
-IR=$(cat "$WORK"/callgrind.out.* | awk '/^totals:/ {t += $2} /^summary:/ {s += $2} END {print (t > 0 ? t : s)}')
-echo "callgrind: $N requests, $IR instructions (all threads), $(awk -v i="$IR" -v n="$N" 'BEGIN { printf "%.0f", i / n }') instructions per request ($(basename "$BIN"), $SUBJECTS subjects)"
+# One dump per thread. The event loop thread (the server is given one CPU, so one loop) is the one that ran the
+# most: its count is the request path's; the node's other threads (workers, timers) run per second, not per
+# request, so they are reported apart. (A dump made while instrumentation is off has `summary: 0`; its `totals:`
+# line holds the counts.)
+for f in "$WORK"/callgrind.out.*-*; do
+  awk '/^totals:/ {t = $2} /^summary:/ {s = $2} END {print (t > 0 ? t : s)}' "$f"
+done | awk '$1 > 0' | sort -n > "$WORK/threads.txt"
+LOOP_IR=$(tail -1 "$WORK/threads.txt")
+ALL_IR=$(awk '{s += $1} END {print s}' "$WORK/threads.txt")
+LOOP_FILE=$(for f in "$WORK"/callgrind.out.*-*; do
+  echo "$(awk '/^totals:/ {t = $2} /^summary:/ {s = $2} END {print (t > 0 ? t : s)}' "$f") $f"; done | sort -n | tail -1 | cut -d' ' -f2)
+echo "callgrind: $N requests; event loop thread $(awk -v i="$LOOP_IR" -v n="$N" 'BEGIN { printf "%.0f", i / n }') instructions per request; all $(wc -l < "$WORK/threads.txt") threads $(awk -v i="$ALL_IR" -v n="$N" 'BEGIN { printf "%.0f", i / n }') per request ($(basename "$BIN"), $SUBJECTS subjects, ${DURATION} s)"
 if command -v callgrind_annotate >/dev/null; then
-  echo "Top functions by self instructions (whole run; divide by $N for per request):"
+  echo "Event loop thread, top functions by self instructions (whole run; divide by $N for per request):"
   echo '```'
-  for f in "$WORK"/callgrind.out.*.*; do callgrind_annotate "$f" 2>/dev/null; done \
+  callgrind_annotate "$LOOP_FILE" 2>/dev/null \
     | grep -E '^ *[0-9,]+ ' | head -32 | cut -c1-150 || true
   echo '```'
 fi
