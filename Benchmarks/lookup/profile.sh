@@ -65,7 +65,12 @@ taskset -c 0 "$BIN" serve "$WORK/node" $G60_PORT "$DB" 2>"$WORK/g60.log" &
 G60_PID=$!
 taskset -c 0 "$NGINX" -c "$WORK/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
-cleanup() { kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() {
+  kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  perf probe -q -d probe_libc:g60_lookup_malloc 2>/dev/null || true  # (if the run stopped while it was set)
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
 for i in $(seq 1 3000); do
