@@ -220,7 +220,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-bound-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try Self.decisionStore(dir)
-        for i in 0..<20 { try store.replaceMeasureDecisions(Self.evaluation("id:\(i)", i % 2 == 0 ? "active" : "lifted")) }
+        for i in 0..<20 {
+            try store.replaceMeasureDecisions(Self.evaluation("id:\(i)", i % 2 == 0 ? "active" : "lifted"))
+        }
         let reader = MeasureLookupReader(
             path: store.path, maxConnections: 1, maxSnapshotAgeMilliseconds: 600_000, maxCachedAnswers: 5,
             clock: { 1 })

@@ -195,7 +195,9 @@ extension GatewayService {
         guard let principal = context.principal else {
             throw HTTPProblem(status: 401, code: "auth.required", detail: "send a bearer token or a client certificate")
         }
-        if let held = principal.attributes["scopes"], Self.scopeList(held, contains: scope.rawValue) { return principal }
+        if let held = principal.attributes["scopes"], Self.scopeList(held, contains: scope.rawValue) {
+            return principal
+        }
         return try require([scope], context)
     }
 
