@@ -19,6 +19,8 @@ help:
 	@echo "make bench-mapping-callgrind  instructions per mapped row per format under callgrind (BINS=\"old new\" to compare)"
 	@echo "make bench-http  HTTP server vs nginx under wrk (Benchmarks/http/run.sh; installs nginx and wrk)"
 	@echo "make bench-lookup  trust-travel eligibility lookups over 1M subjects vs nginx under wrk (Benchmarks/lookup/run.sh)"
+	@echo "make bench-lookup-profile  syscalls, malloc calls and perf profile per lookup request, gateway and nginx"
+	@echo "make bench-lookup-callgrind  instructions per lookup request under callgrind"
 	@echo "make bench-store  durable envelopes and records/s next to raw SQLite inserts; bench-store-callgrind: instructions"
 	@echo "make bench-store-1m  the record lines at 1,000,000 records, in 10 stretches (growth with the table size)"
 	@echo "make bench-ingest  POST to durable receipt through a running node (INGEST_ARGS)"
@@ -181,6 +183,12 @@ bench-privacy-callgrind: deps
 
 # Lookup benchmark (not part of `make test`): wrk against /v1/trust-travel/eligibility of the real service with
 # 1M subjects, next to nginx (Benchmarks/lookup/run.sh [seconds] [subjects]).
-.PHONY: bench-lookup
+.PHONY: bench-lookup bench-lookup-profile bench-lookup-callgrind
 bench-lookup: deps
 	bash Benchmarks/lookup/run.sh $(or $(BENCH_SECONDS),10)
+# Syscalls, malloc calls and perf samples per request of both servers (strace, perf; Benchmarks/lookup/profile.sh).
+bench-lookup-profile: deps
+	bash Benchmarks/lookup/profile.sh $(or $(BENCH_SECONDS),5)
+# Instructions per lookup under callgrind, 20,000-subject store (LOOKUP_BENCH_BIN=path for another build).
+bench-lookup-callgrind: deps
+	bash Benchmarks/lookup/callgrind.sh $(or $(BENCH_SECONDS),10)

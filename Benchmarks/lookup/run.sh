@@ -21,9 +21,14 @@ command -v wrk >/dev/null || { echo "bench-lookup: wrk missing (apt-get install 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "bench-lookup: nginx missing (apt-get install nginx)"; exit 1; }
 
-echo "bench-lookup: building the release helper"
-swift build -c release --product g60-lookup-bench >/dev/null
-BIN=$(swift build -c release --show-bin-path)/g60-lookup-bench
+# LOOKUP_BENCH_BIN: a prebuilt helper (e.g. one built from another commit, for before/after figures).
+if [ -n "${LOOKUP_BENCH_BIN:-}" ]; then
+  BIN=$LOOKUP_BENCH_BIN
+else
+  echo "bench-lookup: building the release helper"
+  swift build -c release --product g60-lookup-bench >/dev/null
+  BIN=$(swift build -c release --show-bin-path)/g60-lookup-bench
+fi
 
 DB="$STATE/lookup-$SUBJECTS.sqlite"
 if [ ! -f "$DB" ] || [ ! -f "$STATE/ids-$SUBJECTS.txt" ]; then

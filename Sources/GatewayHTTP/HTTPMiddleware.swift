@@ -55,7 +55,10 @@ public struct AuthenticationMiddleware: HTTPMiddleware {
         next: (HTTPRequest, inout RequestContext) throws -> HTTPResponse
     ) throws -> HTTPResponse {
         // A few exempt paths: compared in place, no String made per request.
-        if !exempt.isEmpty, exempt.contains(where: { $0 == request.path }) { return try next(request, &context) }
+        if !exempt.isEmpty {
+            let path = request.path
+            if exempt.contains(where: { sameBytes($0, path) }) { return try next(request, &context) }
+        }
         guard let principal = try authenticate(request, context) else {
             throw HTTPError(HTTPError.unauthorized, "the request carries no valid credentials", status: 401)
         }

@@ -6,7 +6,12 @@ public struct HTTPRequestHead: Sendable {
     /// The method token as sent, e.g. `GET` (methods are case-sensitive).
     public var method: String
     /// The request target as sent, e.g. `/v1/envelopes?since=3`.
-    public var target: String
+    public var target: String {
+        didSet { queryMark = Self.queryMark(target) }
+    }
+    /// Where `?` is in `target`: found once, not by every reader of `path` and `query` (routing, authentication's
+    /// exempt paths and the handler each ask; the scans showed in the lookup route's profile).
+    private var queryMark: String.Index?
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var minorVersion: Int
     public var headers: HTTPHeaders
@@ -31,17 +36,22 @@ public struct HTTPRequestHead: Sendable {
         self.expectsContinue = expectsContinue
         self.contentLength = contentLength
         self.chunked = chunked
+        self.queryMark = Self.queryMark(target)
+    }
+
+    private static func queryMark(_ target: String) -> String.Index? {
+        target.utf8.firstIndex(of: UInt8(ascii: "?"))
     }
 
     /// The path part of the target (before `?`).
     public var path: Substring {
-        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
+        if let q = queryMark { return target[..<q] }
         return target[...]
     }
 
     /// The query part of the target (after `?`), or nil.
     public var query: Substring? {
-        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        guard let q = queryMark else { return nil }
         return target[target.utf8.index(after: q)...]
     }
 
@@ -50,6 +60,15 @@ public struct HTTPRequestHead: Sendable {
     /// String on Characters (grapheme breaking) showed in the lookup route's profile.
     public func queryValue(_ name: String) -> String? {
         guard let query else { return nil }
+        // The usual case, a native target: scanned through a pointer (no index arithmetic per byte).
+        var nameText = name
+        let scanned: String?? = nameText.withUTF8 { nameBytes in
+            query.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+                guard let range = Self.valueRange(of: nameBytes, in: bytes) else { return nil }
+                return Self.decodedQueryValue(UnsafeBufferPointer(rebasing: bytes[range]))
+            }
+        }
+        if let scanned { return scanned }
         let bytes = query.utf8
         let wanted = name.utf8
         var start = bytes.startIndex
@@ -68,6 +87,37 @@ public struct HTTPRequestHead: Sendable {
             start = end == bytes.endIndex ? end : bytes.index(after: end)
         }
         return nil
+    }
+
+    /// The byte range of the first `name=` pair's value in a query, or nil.
+    private static func valueRange(of name: UnsafeBufferPointer<UInt8>, in query: UnsafeBufferPointer<UInt8>)
+        -> Range<Int>?
+    {
+        var start = 0
+        while start < query.count {
+            var end = start
+            while end < query.count && query[end] != UInt8(ascii: "&") { end += 1 }
+            var equals = start
+            while equals < end && query[equals] != UInt8(ascii: "=") { equals += 1 }
+            if equals < end && equals - start == name.count {
+                var same = true
+                for i in 0..<name.count where query[start + i] != name[i] {
+                    same = false
+                    break
+                }
+                if same { return (equals + 1)..<end }
+            }
+            start = end + 1
+        }
+        return nil
+    }
+
+    /// A query value's text: percent-decoded with `+` as a space, nil when not valid percent-encoding.
+    private static func decodedQueryValue(_ value: UnsafeBufferPointer<UInt8>) -> String? {
+        if !value.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: value, as: UTF8.self)
+        }
+        return String(decoding: value, as: UTF8.self).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

@@ -287,6 +287,7 @@ public struct HTTPRequestParser: Sendable {
 
         // Header fields.
         var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
         var contentLength: Int? = nil
         var transferEncodings = 0
         var hostCount = 0

@@ -96,7 +96,9 @@ public struct HTTPRouter: Sendable {
     private var routes: [Route] = []
     private var middleware: [any HTTPMiddleware] = []
     /// Static paths → indexes into `compiled`, the fast path for routes without parameters.
-    private var exact: [String: [Int]] = [:]
+    /// Static paths and their routes, scanned by length then bytes: the request's path (a slice of its target) is
+    /// found without a `String` copy or a hash (a `Dictionary` lookup by `Substring` allocated per request).
+    private var exact: [(path: String, indexes: [Int])] = []
     private var compiled: [(route: Route, responder: HTTPHandler)] = []
     private var notFound: HTTPHandler = { _, _ in throw HTTPError(HTTPError.notFound, "no route", status: 404) }
 
@@ -140,7 +142,7 @@ public struct HTTPRouter: Sendable {
 
     private mutating func recompile() {
         compiled = routes.map { ($0, Self.wrap($0.handler, in: middleware)) }
-        exact = [:]
+        exact = []
         for (index, route) in routes.enumerated() {
             var literals: [String] = []
             for segment in route.segments {
@@ -148,7 +150,12 @@ public struct HTTPRouter: Sendable {
                 literals.append(text)
             }
             if literals.count == route.segments.count {
-                exact["/" + literals.joined(separator: "/"), default: []].append(index)
+                let path = "/" + literals.joined(separator: "/")
+                if let slot = exact.firstIndex(where: { $0.path == path }) {
+                    exact[slot].indexes.append(index)
+                } else {
+                    exact.append((path, [index]))
+                }
             }
         }
         let base: HTTPHandler = { _, _ in throw HTTPError(HTTPError.notFound, "no route", status: 404) }
@@ -166,7 +173,7 @@ public struct HTTPRouter: Sendable {
 
     /// Resolves a method and path to a responder (always: 404 and 405 are responders too).
     public func resolve(method: String, path: Substring) -> ResolvedRoute {
-        if let candidates = exact[String(path)] {
+        if let candidates = exactRoutes(path) {
             for index in candidates
             where compiled[index].route.method == method
                 || (method == "HEAD" && compiled[index].route.method == "GET")
@@ -198,6 +205,14 @@ public struct HTTPRouter: Sendable {
                 parameters: [:])
         }
         return ResolvedRoute(responder: notFound, bodyLimit: nil, blocking: false, pattern: "(404)", parameters: [:])
+    }
+
+    private func exactRoutes(_ path: Substring) -> [Int]? {
+        let length = path.utf8.count
+        for entry in exact where entry.path.utf8.count == length && sameBytes(entry.path, path) {
+            return entry.indexes
+        }
+        return nil
     }
 
     private static func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
@@ -245,4 +260,18 @@ private func hexDigit(_ b: UInt8) -> UInt8? {
     case 0x61...0x66: return b - 0x61 + 10
     default: return nil
     }
+}
+
+/// Whether a string and a substring hold the same UTF-8 bytes: compared through pointers when both are contiguous
+/// (the generic `elementsEqual` over the two views stood out in the lookup route's instruction counts).
+func sameBytes(_ a: String, _ b: Substring) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
+    let compared: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
+        b.utf8.withContiguousStorageIfAvailable { y in
+            for i in 0..<x.count where x[i] != y[i] { return false }
+            return true
+        }
+    }
+    if let compared, let compared { return compared }
+    return a.utf8.elementsEqual(b.utf8)
 }

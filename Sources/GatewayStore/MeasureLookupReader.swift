@@ -38,6 +38,14 @@ final class MeasureWriteCounter: Sendable {
 /// next lookup sees them: exact), or (b) the snapshot is older than `maxSnapshotAge` (bounds how late a decision
 /// written by another process — `g60-gateway rules backfill` on a live store — is seen, 50 ms by default). A timer
 /// ends idle connections' snapshots after that age, so a reader never holds back WAL checkpoints for longer.
+///
+/// Answer cache: `activeMeasureCodes` answers are kept by subject key (the HMAC'd key the caller passes, never a
+/// clear number), at most `maxCachedAnswers` of them (all are dropped when the bound is reached). An answer is
+/// tagged with the snapshot it was read from — (this process's decision write count, the count of other
+/// connections' commits seen) — and served only while both are unchanged: a decision committed by this process
+/// is seen by the next lookup (exact); a commit by any other connection or process is noticed by
+/// `PRAGMA data_version` on a connection of its own, read at most every `maxSnapshotAge` by the lookups
+/// themselves, so it is seen within the same bound as the snapshots'.
 public final class MeasureLookupReader: Sendable {
     public let path: String
     let maxConnections: Int
@@ -47,12 +55,56 @@ public final class MeasureLookupReader: Sendable {
     private let writes: MeasureWriteCounter
     /// (DispatchSource is thread-safe; the reference itself never changes.)
     nonisolated(unsafe) private let timer: DispatchSourceTimer
+    /// Monotonic nanoseconds (injected by tests).
+    private let clock: @Sendable () -> UInt64
+    /// The most answers kept (0: no cache).
+    public let maxCachedAnswers: Int
+    private let answers = Mutex<AnswerTable>(AnswerTable())
+    /// Commits by other connections noticed so far (see `checkOtherCommits`).
+    private let otherCommits = Atomic<UInt64>(0)
+    /// When `checkOtherCommits` last ran (monotonic ns; 0: never).
+    private let lastCommitCheck = Atomic<UInt64>(0)
+    private let commitCheck = Mutex<CommitCheck>(CommitCheck())
+
+    /// What a read snapshot (and every answer read from it) was taken after.
+    struct Tag: Equatable {
+        var writes: UInt64
+        var otherCommits: UInt64
+    }
+
+    struct CachedAnswer {
+        var tag: Tag
+        var measurePrefix: String
+        var today: String
+        var codes: [String]
+    }
+
+    /// Answers by subject key; stale ones (another tag) are overwritten when read again, and the whole table is
+    /// dropped when it reaches its bound (amortised O(1) per insert, no per-entry bookkeeping on the hot path).
+    struct AnswerTable {
+        var entries: [String: CachedAnswer] = [:]
+    }
+
+    /// The connection that reads `PRAGMA data_version` and the last value it gave.
+    struct CommitCheck: @unchecked Sendable {
+        var connection: SQLiteConnection?
+        var dataVersion: Int64?
+    }
 
     final class ConnectionBox: @unchecked Sendable {
         let connection: SQLiteConnection
-        /// The open read transaction: the write count it saw, and when it began (monotonic ns).
-        var snapshot: (writes: UInt64, since: UInt64)?
+        /// The open read transaction: the counts it was taken after, and when it began (monotonic ns).
+        var snapshot: (tag: Tag, since: UInt64)?
+        /// The lookup's statement on this connection, kept here (no lookup by SQL text per call).
+        private var activeCodes: OpaquePointer?
         init(_ connection: SQLiteConnection) { self.connection = connection }
+
+        func activeCodesStatement() throws -> OpaquePointer {
+            if let activeCodes { return activeCodes }
+            let stmt = try connection.statement(MeasureLookupReader.activeCodesSQL)
+            activeCodes = stmt
+            return stmt
+        }
 
         func endSnapshot() {
             guard snapshot != nil else { return }
@@ -62,10 +114,24 @@ public final class MeasureLookupReader: Sendable {
     }
 
     /// - Parameter path: an existing store (opened by an `SQLiteStore`, which ran the migrations).
-    public init(path: String, maxConnections: Int = 8, maxSnapshotAgeMilliseconds: Int = 50) {
+    /// - Parameter maxCachedAnswers: the answer cache's bound in entries (0: no cache).
+    public convenience init(
+        path: String, maxConnections: Int = 8, maxSnapshotAgeMilliseconds: Int = 50, maxCachedAnswers: Int = 32_768
+    ) {
+        self.init(
+            path: path, maxConnections: maxConnections, maxSnapshotAgeMilliseconds: maxSnapshotAgeMilliseconds,
+            maxCachedAnswers: maxCachedAnswers, clock: { DispatchTime.now().uptimeNanoseconds })
+    }
+
+    init(
+        path: String, maxConnections: Int, maxSnapshotAgeMilliseconds: Int, maxCachedAnswers: Int,
+        clock: @escaping @Sendable () -> UInt64
+    ) {
         self.path = path
         self.maxConnections = maxConnections
         self.maxSnapshotAge = UInt64(max(0, maxSnapshotAgeMilliseconds)) * 1_000_000
+        self.maxCachedAnswers = max(0, maxCachedAnswers)
+        self.clock = clock
         writes = MeasureWriteCounter.forStore(path: path)
         timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         let interval = DispatchTimeInterval.milliseconds(max(1, maxSnapshotAgeMilliseconds))
@@ -77,17 +143,66 @@ public final class MeasureLookupReader: Sendable {
     deinit { timer.cancel() }
 
     /// Ends the snapshots of pooled (idle) connections older than `age` nanoseconds (default `maxSnapshotAge`).
+    /// Also looks for other connections' commits when the last look is older than `age` (so an aged cached answer
+    /// goes with its aged snapshot).
     func endIdleSnapshots(olderThan age: UInt64? = nil) {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock()
         let limit = age ?? maxSnapshotAge
         pool.withLock { boxes in
             for box in boxes {
                 if let s = box.snapshot, now &- s.since >= limit { box.endSnapshot() }
             }
         }
+        if maxCachedAnswers > 0 { checkOtherCommits(now: now, ifOlderThan: limit) }
+    }
+
+    /// Whether the last look for other connections' commits is `age` old or more (or there was none).
+    private func commitCheckDue(now: UInt64, age: UInt64) -> Bool {
+        let last = lastCommitCheck.load(ordering: .acquiring)
+        return last == 0 || (now > last ? now - last : 0) >= age
+    }
+
+    /// Reads `PRAGMA data_version` on a connection of its own (outside any transaction): it changes when any other
+    /// connection, in this process or another, has committed since the last reading. A change counts in
+    /// `otherCommits`, which retires every cached answer and every snapshot taken before it. A failure counts as a
+    /// change (the cache must never outlive what it cannot check).
+    private func checkOtherCommits(now: UInt64, ifOlderThan age: UInt64) {
+        guard commitCheckDue(now: now, age: age) else { return }
+        commitCheck.withLock { check in
+            // Another thread may have looked while this one waited for the lock.
+            guard commitCheckDue(now: now, age: age) else { return }
+            var version: Int64? = nil
+            do {
+                if check.connection == nil {
+                    let connection = try SQLiteConnection(path: path, create: false, readOnly: true)
+                    try connection.exec("PRAGMA query_only=1")
+                    check.connection = connection
+                }
+                version = try check.connection?.first("PRAGMA data_version") { $0.int(0) }
+            } catch {
+                check.connection = nil
+            }
+            if version == nil || check.dataVersion == nil || version != check.dataVersion {
+                // (The first reading has nothing to compare with: it counts, since answers may predate it.)
+                otherCommits.add(1, ordering: .releasing)
+            }
+            check.dataVersion = version
+            lastCommitCheck.store(now == 0 ? 1 : now, ordering: .releasing)
+        }
+    }
+
+    /// The counts a snapshot taken now would be taken after (read before the snapshot begins).
+    private func currentTag() -> Tag {
+        Tag(
+            writes: writes.value.load(ordering: .acquiring), otherCommits: otherCommits.load(ordering: .acquiring))
     }
 
     private func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try withSnapshot { box, _ in try body(box.connection) }
+    }
+
+    /// Runs `body` in a read snapshot of a pooled connection; also gives the snapshot's tag.
+    private func withSnapshot<T>(_ body: (ConnectionBox, Tag) throws -> T) throws -> T {
         let box: ConnectionBox
         if let free = pool.withLock({ $0.popLast() }) {
             box = free
@@ -99,15 +214,15 @@ public final class MeasureLookupReader: Sendable {
         defer { pool.withLock { if $0.count < maxConnections { $0.append(box) } } }
         // The write count is read before the snapshot begins: a commit after this point bumps it after committing,
         // so the next lookup takes a newer snapshot.
-        let seen = writes.value.load(ordering: .acquiring)
-        let now = DispatchTime.now().uptimeNanoseconds
-        if let s = box.snapshot, s.writes != seen || now &- s.since >= maxSnapshotAge { box.endSnapshot() }
+        let seen = currentTag()
+        let now = clock()
+        if let s = box.snapshot, s.tag != seen || now &- s.since >= maxSnapshotAge { box.endSnapshot() }
         if box.snapshot == nil {
             try box.connection.exec("BEGIN")
             box.snapshot = (seen, now)
         }
         do {
-            return try body(box.connection)
+            return try body(box, box.snapshot?.tag ?? seen)
         } catch {
             box.endSnapshot()
             throw error
@@ -123,13 +238,49 @@ public final class MeasureLookupReader: Sendable {
     /// The codes of a subject's measures whose code starts with `measurePrefix`, `active` and not ended by
     /// `today` (ISO): the eligibility lookup's hot path. One cached statement, arguments bound in place (no copies,
     /// no `String` round trips), read from the covering index `measure_decisions_lookup`.
+    /// Served from the answer cache while nothing was committed since (see the type's comment).
     public func activeMeasureCodes(subjectKey: String, measurePrefix: String, today: String) throws -> [String] {
+        guard maxCachedAnswers > 0 else {
+            return try readActiveMeasureCodes(subjectKey: subjectKey, measurePrefix: measurePrefix, today: today).codes
+        }
+        let now = clock()
+        // Other connections' commits are looked for at most once per snapshot age, by whichever lookup comes first.
+        checkOtherCommits(now: now, ifOlderThan: maxSnapshotAge)
+        let tag = currentTag()
+        let hit = answers.withLock { table -> [String]? in
+            guard let entry = table.entries[subjectKey], entry.tag == tag, entry.today == today,
+                entry.measurePrefix == measurePrefix
+            else { return nil }
+            return entry.codes
+        }
+        if let hit { return hit }
+        let (codes, snapshotTag) = try readActiveMeasureCodes(
+            subjectKey: subjectKey, measurePrefix: measurePrefix, today: today)
+        answers.withLock { table in
+            // An answer from a snapshot older than the counts now is not kept (it may already be stale).
+            guard snapshotTag == currentTag() else { return }
+            if table.entries.count >= maxCachedAnswers && table.entries[subjectKey] == nil {
+                table.entries.removeAll(keepingCapacity: true)
+            }
+            table.entries[subjectKey] = CachedAnswer(
+                tag: snapshotTag, measurePrefix: measurePrefix, today: today, codes: codes)
+        }
+        return codes
+    }
+
+    /// The number of answers in the cache (for tests of its bound).
+    var cachedAnswerCount: Int { answers.withLock { $0.entries.count } }
+
+    /// The SQLite read behind `activeMeasureCodes`, and the tag of the snapshot it read.
+    private func readActiveMeasureCodes(subjectKey: String, measurePrefix: String, today: String) throws
+        -> (codes: [String], tag: Tag)
+    {
         var key = subjectKey
         var low = measurePrefix
         var high = measurePrefix + "\u{10FFFF}"
         var day = today
-        return try withConnection { db in
-            let stmt = try db.statement(Self.activeCodesSQL)
+        return try withSnapshot { box, tag in
+            let stmt = try box.activeCodesStatement()
             defer {
                 sqlite3_reset(stmt)
                 sqlite3_clear_bindings(stmt)
@@ -139,7 +290,7 @@ public final class MeasureLookupReader: Sendable {
                     try high.withUTF8 { h in
                         try day.withUTF8 { d in
                             // SQLITE_STATIC (nil destructor): the buffers outlive every step below.
-                            for (index, text) in [(Int32(1), k), (2, l), (3, h), (4, d)] {
+                            func bind(_ index: Int32, _ text: UnsafeBufferPointer<UInt8>) throws {
                                 let rc: Int32
                                 if let base = text.baseAddress, text.count > 0 {
                                     rc = base.withMemoryRebound(to: CChar.self, capacity: text.count) {
@@ -152,10 +303,14 @@ public final class MeasureLookupReader: Sendable {
                                     throw StoreError(StoreError.sqlite, "binding the lookup's argument \(index) failed: \(rc)")
                                 }
                             }
+                            try bind(1, k)
+                            try bind(2, l)
+                            try bind(3, h)
+                            try bind(4, d)
                             var codes: [String] = []
                             while true {
                                 let rc = sqlite3_step(stmt)
-                                if rc == SQLITE_DONE { return codes }
+                                if rc == SQLITE_DONE { return (codes, tag) }
                                 guard rc == SQLITE_ROW else {
                                     throw StoreError(
                                         StoreError.sqlite, "the eligibility lookup's read failed",

@@ -1,4 +1,4 @@
-import GatewayHTTP
+@testable import GatewayHTTP
 import Testing
 
 /// Parses `input` delivered in the given pieces; returns the requests seen and the error, if any.
@@ -50,6 +50,56 @@ struct HTTPRequestParserTests {
         #expect(request.headers["ACCEPT"] == "*/*")
         #expect(request.head.keepAlive)
         #expect(request.body.isEmpty)
+    }
+
+    /// Query values: the first pair of exactly that name; `+` and percent escapes decoded; "" for `name=`; nil when
+    /// absent, written without `=`, or badly escaped. Same answers from a native target and a bridged-free copy.
+    @Test(arguments: [
+        ("subject=1", "subject", "1"),
+        ("sub=1&subject=2", "subject", "2"),
+        ("subjects=1&subject=2&subject=3", "subject", "2"),
+        ("a=1&subject", "subject", nil),
+        ("subject=", "subject", ""),
+        ("subject=a+b%20c", "subject", "a b c"),
+        ("subject=%zz", "subject", nil),
+        ("=1&subject=%E4%BF%A1", "subject", "信"),
+        ("&&subject=x&", "subject", "x"),
+        ("a=1", "subject", nil),
+        ("subject=1", "", nil),
+        ("=v", "", "v"),
+    ] as [(String, String, String?)])
+    func queryValues(query: String, name: String, expected: String?) {
+        let head = HTTPRequestHead(method: "GET", target: "/p?" + query)
+        #expect(head.queryValue(name) == expected)
+    }
+
+    /// The router's and authentication's path comparison: equal bytes only.
+    @Test func pathsCompareByBytes() {
+        let target = "/healthz?x=1"
+        let path = target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
+        #expect(sameBytes("/healthz", path))
+        #expect(!sameBytes("/healthy", path))
+        #expect(!sameBytes("/healthz/", path))
+        #expect(!sameBytes("", path))
+        #expect(sameBytes("", ""[...]))
+    }
+
+    /// Path and query follow the target, also when it is replaced after parsing (the `?` is found once per target).
+    @Test func pathAndQueryFollowTheTarget() {
+        var head = HTTPRequestHead(method: "GET", target: "/a/b?subject=1&x=%41")
+        #expect(head.path == "/a/b")
+        #expect(head.query == "subject=1&x=%41")
+        #expect(head.queryValue("x") == "A")
+        head.target = "/c"
+        #expect(head.path == "/c")
+        #expect(head.query == nil)
+        #expect(head.queryValue("subject") == nil)
+        head.target = "/d?"
+        #expect(head.path == "/d")
+        #expect(head.query == "")
+        head.target = "/?k=v?w"
+        #expect(head.path == "/")
+        #expect(head.queryValue("k") == "v?w")
     }
 
     @Test(arguments: ["simple", "post", "chunked"])

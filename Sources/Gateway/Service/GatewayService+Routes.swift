@@ -16,10 +16,8 @@ extension GatewayService {
         var router = HTTPRouter()
         router.use(ProblemMiddleware())
         // Bearer principals built once (the lookup's hot path authenticates every request); first client wins.
-        var bearer: [String: HTTPPrincipal] = [:]
-        for client in configuration.clients {
-            if let hash = client.tokenHash, bearer[hash] == nil { bearer[hash] = principal(client) }
-        }
+        let bearer = BearerTable(
+            configuration.clients.compactMap { client in client.tokenHash.map { ($0, principal(client)) } })
         router.use(AuthenticationMiddleware(exempt: GatewayService.anonymousPaths) { [self, bearer] request, context in
             try authenticate(request, context, bearer: bearer)
         })
@@ -166,12 +164,12 @@ extension GatewayService {
     /// A bearer token (its SHA-256 must match a configured client) or a mutual-TLS client certificate whose SAN
     /// binds a partner that a client is configured for.
     func authenticate(
-        _ request: HTTPRequest, _ context: RequestContext, bearer: [String: HTTPPrincipal]? = nil
+        _ request: HTTPRequest, _ context: RequestContext, bearer: BearerTable? = nil
     ) throws -> HTTPPrincipal? {
         if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
+            if let bearer { return bearer.principal(token: authorization.utf8.dropFirst(7)) }
             let token = Array(authorization.dropFirst(7).utf8)
             let hash = "sha256:" + Digest.hash(token, using: .sha256).hexString
-            if let bearer { return bearer[hash] }
             guard let client = configuration.clients.first(where: { $0.tokenHash == hash }) else { return nil }
             return principal(client)
         }
@@ -193,7 +191,36 @@ extension GatewayService {
 
     /// The caller, when it holds `scope`; 403 `auth.scope` otherwise.
     func require(_ scope: Configuration.Client.Scope, _ context: RequestContext) throws -> HTTPPrincipal {
-        try require([scope], context)
+        // The lookup route's hot path: one scope, checked on the attribute's bytes (no array, no split).
+        guard let principal = context.principal else {
+            throw HTTPProblem(status: 401, code: "auth.required", detail: "send a bearer token or a client certificate")
+        }
+        if let held = principal.attributes["scopes"], Self.scopeList(held, contains: scope.rawValue) {
+            return principal
+        }
+        return try require([scope], context)
+    }
+
+    /// Whether a comma-separated scope list holds `scope` as a whole member.
+    static func scopeList(_ list: String, contains scope: String) -> Bool {
+        var list = list
+        var scope = scope
+        return list.withUTF8 { held in
+            scope.withUTF8 { wanted in
+                var start = 0
+                while start <= held.count {
+                    var end = start
+                    while end < held.count && held[end] != UInt8(ascii: ",") { end += 1 }
+                    if end - start == wanted.count
+                        && (0..<wanted.count).allSatisfy({ held[start + $0] == wanted[$0] })
+                    {
+                        return true
+                    }
+                    start = end + 1
+                }
+                return false
+            }
+        }
     }
 
     func require(_ scopes: [Configuration.Client.Scope], _ context: RequestContext) throws -> HTTPPrincipal {
@@ -219,4 +246,43 @@ extension GatewayService {
 extension HTTPProblem: Error {}
 extension HTTPProblem: HTTPProblemConvertible {
     public var problem: HTTPProblem { self }
+}
+
+/// Bearer-token principals by the SHA-256 of the token, built once from the configuration's `sha256:<hex>`.
+///
+/// Per request: one SHA-256 of the presented token (GatewayCore's, no OpenSSL context, hex text or `String` keys),
+/// compared with every configured digest in constant time (no early exit on the first differing byte or the first
+/// match); the first configured client with that digest wins.
+struct BearerTable: Sendable {
+    let digests: [[UInt8]]
+    let principals: [HTTPPrincipal]
+
+    init(_ entries: [(tokenHash: String, principal: HTTPPrincipal)]) {
+        var digests: [[UInt8]] = []
+        var principals: [HTTPPrincipal] = []
+        for (hash, principal) in entries {
+            guard hash.hasPrefix("sha256:"), let digest = Configuration.hexBytes(String(hash.dropFirst(7))),
+                digest.count == 32
+            else {
+                continue  // (the configuration refuses such hashes already)
+            }
+            digests.append(digest)
+            principals.append(principal)
+        }
+        self.digests = digests
+        self.principals = principals
+    }
+
+    func principal(token: Substring.UTF8View) -> HTTPPrincipal? {
+        let digest = SHA256.hash(token)
+        var found = -1
+        for (index, candidate) in digests.enumerated() {
+            var difference: UInt8 = 0
+            for i in 0..<32 { difference |= candidate[i] ^ digest[i] }
+            // Branch-free choice of the first match.
+            let match = difference == 0 && found < 0
+            found = match ? index : found
+        }
+        return found >= 0 ? principals[found] : nil
+    }
 }

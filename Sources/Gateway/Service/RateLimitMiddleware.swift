@@ -29,20 +29,27 @@ public struct RateLimitMiddleware: HTTPMiddleware {
     public func take(client: String) -> Int? {
         let now = clock.nowNanoseconds()
         let perSecond = perMinute / 60
+        let perMinute = self.perMinute
         return buckets.state.withLock { buckets -> Int? in
-            var bucket = buckets[client] ?? Buckets.Bucket(tokens: perMinute, updated: now)
-            let elapsed = Double(now &- bucket.updated) / 1e9
-            if now > bucket.updated {
-                bucket.tokens = min(perMinute, bucket.tokens + elapsed * perSecond)
-                bucket.updated = now
-            }
-            defer { buckets[client] = bucket }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                return nil
-            }
-            return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
+            // Updated in place: the client's id is hashed once per request.
+            Self.take(from: &buckets[client, default: Buckets.Bucket(tokens: perMinute, updated: now)],
+                now: now, perMinute: perMinute, perSecond: perSecond)
         }
+    }
+
+    private static func take(from bucket: inout Buckets.Bucket, now: UInt64, perMinute: Double, perSecond: Double)
+        -> Int?
+    {
+        if now > bucket.updated {
+            let elapsed = Double(now &- bucket.updated) / 1e9
+            bucket.tokens = min(perMinute, bucket.tokens + elapsed * perSecond)
+            bucket.updated = now
+        }
+        if bucket.tokens >= 1 {
+            bucket.tokens -= 1
+            return nil
+        }
+        return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
     }
 
     public func handle(
