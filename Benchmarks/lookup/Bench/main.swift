@@ -2,6 +2,7 @@
 //   seed DB N IDS   writes N subjects' measure decisions into a new store DB (90 % trustworthy with two active
 //                   trust-travel benefits, 10 % debtors: a punishment and a suspended benefit) and 10,000 of their
 //                   clear identity numbers to IDS (one per line, for wrk)
+//   ids N FILE      writes the clear identity numbers of all N seeded subjects to FILE
 //   serve DIR PORT DB   starts the real GatewayService (PKI and configuration written to DIR, store DB, plain
 //                   HTTP on 127.0.0.1:PORT, one lookup client with bearer token `bench-lookup`)
 // Not part of the gateway.
@@ -199,12 +200,19 @@ do {
     switch args.first {
     case "seed" where args.count == 4:
         try seed(db: args[1], count: Int(args[2]) ?? 1_000_000, idsFile: args[3])
+    case "ids" where args.count == 3:
+        // Every stored subject's clear identity number, for asking about all of them (not a hot sample).
+        let count = Int(args[1]) ?? 1_000_000
+        var text = ""
+        text.reserveCapacity(count * 19)
+        for i in 0..<count { text += identityNumber(i) + "\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: args[2]))
     case "micro" where args.count == 3:
         try micro(db: args[1], idsFile: args[2])
     case "serve" where args.count == 4:
         try serve(dir: URL(fileURLWithPath: args[1]), port: Int(args[2]) ?? 18090, db: args[3])
     default:
-        fail("usage: g60-lookup-bench seed DB N IDS | serve DIR PORT DB")
+        fail("usage: g60-lookup-bench seed DB N IDS | ids N FILE | micro DB IDS | serve DIR PORT DB")
     }
 } catch {
     fail("g60-lookup-bench: \(error)")
