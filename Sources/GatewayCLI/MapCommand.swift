@@ -18,7 +18,7 @@ enum MapCommand: Command {
           --progress     show rows, rows/s and rejected rows on standard error (default: only on a terminal)
           --no-duplicate-check  do not reject rows repeating an earlier row's natural key (row.duplicate); the
                          index behind that check is the only memory that grows with the file (~30 bytes a row)
-          --duplicate-index-mb N  memory budget of that index in MiB (default 16, about 550k distinct records);
+          --duplicate-index-mb N  memory budget of that index in MiB (default 32, about 1.1M distinct records);
                          past it the index moves to an unlinked temporary file in $TMPDIR (or /tmp), so memory
                          stays flat; the rows reported as duplicates are the same
           --today        the date 'in the future' is checked against (default: the system date)

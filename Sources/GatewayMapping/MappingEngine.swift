@@ -23,14 +23,15 @@ public struct MappingSummary: Codable, Sendable, Hashable {
 /// (a fixed-size filter would reject valid rows as false duplicates); `detectDuplicates: false` turns it
 /// off (the record store is idempotent by id anyway), and memory is then flat in file size.
 ///
-/// Memory budget: the index's slots stay in memory up to `duplicateIndexBudget` bytes (default 16 MiB, about
-/// 550–650k distinct records); when a shard's growth would pass it, every entry moves to an on-disk table in an
+/// Memory budget: the index's slots stay in memory up to `duplicateIndexBudget` bytes (default 32 MiB, about
+/// 1.1–1.3M distinct records); when a shard's growth would pass it, every entry moves to an on-disk table in an
 /// unlinked temporary file (`DiskIDTable`, in `duplicateIndexDirectory`) and the in-memory slots are freed, so the
 /// process's memory stays flat in file size. The verdicts are the same either way; a failure of the file (cannot be
 /// created, disk full) stops the run with `mapping.duplicateIndex.failed`, naming the partner, file and row.
 public struct MappingEngine: Sendable {
-    /// The default memory budget of the duplicate index's in-memory slots: 16 MiB.
-    public static let defaultDuplicateIndexBudget = 16 << 20
+    /// The default memory budget of the duplicate index's in-memory slots: 32 MiB (a 1M-row file stays in memory;
+    /// 16 MiB spilled it and cost 92–113k instead of ≈ 150k rows per CPU-second, see BENCHMARKS.md).
+    public static let defaultDuplicateIndexBudget = 32 << 20
 
     public let partner: Partner
     public let kind: RecordKind
