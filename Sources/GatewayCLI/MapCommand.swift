@@ -8,7 +8,8 @@ enum MapCommand: Command {
     static let summary = "map a partner's export file to canonical records (JSON Lines) and a row report"
     static let help = """
         Usage: g60-gateway map --partner SLUG_OR_DIR --kind KIND [FILE] [--report FILE] [--progress]
-                               [--no-duplicate-check] [--today YYYY-MM-DD] [--partners DIR] [--contracts DIR]
+                               [--no-duplicate-check] [--duplicate-index-mb N] [--today YYYY-MM-DD]
+                               [--partners DIR] [--contracts DIR]
 
         Reads FILE (or standard input) as the partner's dialect for KIND (Partners/<slug>/partner.json, format in
         Partners/README.md) and writes the accepted canonical records as JSON Lines to standard output.
@@ -17,6 +18,9 @@ enum MapCommand: Command {
           --progress     show rows, rows/s and rejected rows on standard error (default: only on a terminal)
           --no-duplicate-check  do not reject rows repeating an earlier row's natural key (row.duplicate); the
                          index behind that check is the only memory that grows with the file (~30 bytes a row)
+          --duplicate-index-mb N  memory budget of that index in MiB (default 32, about 1.1M distinct records);
+                         past it the index moves to an unlinked temporary file in $TMPDIR (or /tmp), so memory
+                         stays flat; the rows reported as duplicates are the same
           --today        the date 'in the future' is checked against (default: the system date)
           --partners     the Partners/ folder (default: beside Contracts/, or $G60_PARTNERS)
         KIND is one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -27,7 +31,8 @@ enum MapCommand: Command {
 
     static func run(_ arguments: [String], io: CLIIO) throws -> ExitStatus {
         let args = try ArgumentList(
-            arguments, valued: ["--partner", "--kind", "--report", "--today", "--partners", "--contracts"],
+            arguments,
+            valued: ["--partner", "--kind", "--report", "--today", "--partners", "--contracts", "--duplicate-index-mb"],
             switches: ["--progress", "--no-duplicate-check"])
         guard let partnerArg = args.value("--partner") else { throw UsageError("--partner is required") }
         guard let kindArg = args.value("--kind") else { throw UsageError("--kind is required") }
@@ -41,6 +46,13 @@ enum MapCommand: Command {
             guard let d = CivilDate(iso: t) else { throw UsageError("--today '\(t)' is not YYYY-MM-DD") }
             today = d
         }
+        var indexBudget = MappingEngine.defaultDuplicateIndexBudget
+        if let m = args.value("--duplicate-index-mb") {
+            guard let mb = Int(m), mb >= 0, mb <= 1 << 20 else {
+                throw UsageError("--duplicate-index-mb '\(m)' is not a whole number of MiB from 0 to 1048576")
+            }
+            indexBudget = mb << 20
+        }
         let contracts = try ContractsLocator.find(explicit: args.value("--contracts"))
         let codes = try CodeTables.load(directory: contracts.appendingPathComponent("codes"))
         let engine: MappingEngine
@@ -50,7 +62,7 @@ enum MapCommand: Command {
             let partner = try Partner.load(folder: folder)
             engine = try MappingEngine(
                 partner: partner, kind: kind, codes: codes, today: today,
-                detectDuplicates: !args.has("--no-duplicate-check"))
+                detectDuplicates: !args.has("--no-duplicate-check"), duplicateIndexBudget: indexBudget)
         } catch let e as MappingError {
             throw UsageError(e.description)
         }

@@ -35,6 +35,21 @@ struct IDTable {
     /// Bytes of slots held (for the memory figures of the benchmark and its tests).
     var bytes: Int { 20 * slots.capacity }
 
+    /// Whether the next `firstRow` call grows the table (to `bytesAfterGrow`).
+    var growsOnNextCall: Bool { count >= limit }
+
+    /// `bytes` after the next growth.
+    var bytesAfterGrow: Int { 20 * max(16, slots.capacity + slots.capacity / 4) }
+
+    /// Calls `body` with every entry (id, first row), in slot order.
+    func forEachEntry<E: Error>(_ body: (RunState.IDKey, UInt32) throws(E) -> Void) throws(E) {
+        let w = slots.words
+        for s in 0..<slots.capacity where w[5 * s + 4] != 0 {
+            let p = w + 5 * s
+            try body(RunState.IDKey(high: UInt64(p[0]) << 32 | UInt64(p[1]), low: UInt64(p[2]) << 32 | UInt64(p[3])), p[4])
+        }
+    }
+
     /// The first row recorded for `key`, or nil after recording `row` (≥ 1) for it.
     mutating func firstRow(_ key: RunState.IDKey, row: Int32) -> Int? {
         if count >= limit {
@@ -75,7 +90,7 @@ struct IDTable {
 
     private mutating func grow() {
         let old = slots
-        let capacity = max(16, old.capacity + old.capacity / 4)
+        let capacity = bytesAfterGrow / 20
         let new = Slots(capacity: capacity)
         let from = old.words
         let to = new.words

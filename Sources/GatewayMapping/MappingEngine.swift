@@ -22,17 +22,37 @@ public struct MappingSummary: Codable, Sendable, Hashable {
 /// state that grows with the file; exact detection needs one entry per distinct key, so it cannot be fixed-size
 /// (a fixed-size filter would reject valid rows as false duplicates); `detectDuplicates: false` turns it
 /// off (the record store is idempotent by id anyway), and memory is then flat in file size.
+///
+/// Memory budget: the index's slots stay in memory up to `duplicateIndexBudget` bytes (default 32 MiB, about
+/// 1.1–1.3M distinct records); when a shard's growth would pass it, every entry moves to an on-disk table in an
+/// unlinked temporary file (`DiskIDTable`, in `duplicateIndexDirectory`) and the in-memory slots are freed, so the
+/// process's memory stays flat in file size. The verdicts are the same either way; a failure of the file (cannot be
+/// created, disk full) stops the run with `mapping.duplicateIndex.failed`, naming the partner, file and row.
 public struct MappingEngine: Sendable {
+    /// The default memory budget of the duplicate index's in-memory slots: 32 MiB (a 1M-row file stays in memory;
+    /// 16 MiB spilled it and cost 92–113k instead of ≈ 150k rows per CPU-second, see BENCHMARKS.md).
+    public static let defaultDuplicateIndexBudget = 32 << 20
+
     public let partner: Partner
     public let kind: RecordKind
     public let mapper: DialectMapper
     public let detectDuplicates: Bool
+    /// Bytes of in-memory slots the duplicate index may hold before it moves to disk.
+    public let duplicateIndexBudget: Int
+    /// Where the on-disk duplicate index's temporary file is created (unlinked at once).
+    var duplicateIndexDirectory: String = MappingEngine.defaultTemporaryDirectory()
+
+    static func defaultTemporaryDirectory() -> String {
+        if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty { return t }
+        return "/tmp"
+    }
 
     public init(
         partner: Partner, kind: RecordKind, codes: CodeTables, today: CivilDate, keyring: SubjectKeyring = .demo,
-        detectDuplicates: Bool = true
+        detectDuplicates: Bool = true, duplicateIndexBudget: Int = MappingEngine.defaultDuplicateIndexBudget
     ) throws {
         self.detectDuplicates = detectDuplicates
+        self.duplicateIndexBudget = max(0, duplicateIndexBudget)
         guard let dialect = partner.dialects[kind] else {
             let have = partner.dialects.keys.map(\.rawValue).sorted().joined(separator: ", ")
             throw MappingError(
@@ -49,16 +69,26 @@ public struct MappingEngine: Sendable {
     /// why). Rows already handed to `onRow` stay valid outcomes.
     @discardableResult
     public func run(_ input: MappingInput, onRow: (RowOutcome) throws -> Void) throws -> MappingSummary {
+        try withoutActuallyEscaping(onRow) { onRow in try runEscaping(input, onRow: onRow).0 }
+    }
+
+    /// `run`, also returning what the duplicate index held (for tests and benchmarks).
+    func runWithIndexStats(_ input: MappingInput, onRow: (RowOutcome) throws -> Void) throws
+        -> (MappingSummary, DuplicateIndexStats)
+    {
         try withoutActuallyEscaping(onRow) { onRow in try runEscaping(input, onRow: onRow) }
     }
 
     private func runEscaping(_ input: MappingInput, onRow: @escaping (RowOutcome) throws -> Void) throws
-        -> MappingSummary
+        -> (MappingSummary, DuplicateIndexStats)
     {
         let dialect = mapper.dialect
         let source = try UTF8ChunkSource(input, encoding: dialect.encoding)
         let maxRow = dialect.maxRowBytes ?? Dialect.defaultMaxRowBytes
-        let state = RunState(mapper: mapper, detectDuplicates: detectDuplicates, onRow: onRow)
+        let state = RunState(
+            mapper: mapper, detectDuplicates: detectDuplicates, onRow: onRow, inputName: input.name,
+            indexBudget: duplicateIndexBudget, indexDirectory: duplicateIndexDirectory)
+        defer { state.finish() }
         let handle: (SourceRow) throws -> Void = { row in try state.handle(row) }
         switch dialect.format.type {
         case "csv":
@@ -82,7 +112,8 @@ public struct MappingEngine: Sendable {
             throw MappingError(MappingError.dialectInvalid, "format.type '\(dialect.format.type)' is not supported")
         }
         state.summary.bytesRead = source.bytesRead
-        return state.summary
+        state.finish()
+        return (state.summary, state.indexStats)
     }
 
     private func drive<D: RowDecoder>(
@@ -145,30 +176,95 @@ final class RunState {
     /// Ids of another form (should the id scheme change), kept as strings.
     var seenOther: [String: Int] = [:]
 
-    /// Bytes held by the duplicate index's slots (the ids of another form not counted).
-    var duplicateIndexBytes: Int { seen.reduce(0) { $0 + $1.bytes } }
+    /// Bytes of `seen`'s slots, kept up to date before each growth.
+    var seenBytes = 0
+    /// The most `duplicateIndexBytes` has been.
+    var peakIndexBytes = 0
+    /// Bytes of in-memory slots allowed before the index moves to `disk`.
+    let indexBudget: Int
+    let indexDirectory: String
+    let inputName: String
+    /// The index once it passed its budget (then `seen` is empty).
+    var disk: DiskIDTable?
+    private var spilledAtRow: Int?
 
-    init(mapper: DialectMapper, detectDuplicates: Bool, onRow: @escaping (RowOutcome) throws -> Void) {
+    /// Bytes the process holds for the duplicate index (the ids of another form not counted).
+    var duplicateIndexBytes: Int { seenBytes + (disk?.residentBytes ?? 0) }
+
+    var indexStats: DuplicateIndexStats {
+        DuplicateIndexStats(
+            spilledAtRow: spilledAtRow, residentBytes: duplicateIndexBytes, peakResidentBytes: peakIndexBytes,
+            diskEntries: disk?.count ?? 0, diskCapacity: disk?.capacity ?? 0, diskOpen: disk?.isOpen ?? false)
+    }
+
+    init(
+        mapper: DialectMapper, detectDuplicates: Bool, onRow: @escaping (RowOutcome) throws -> Void,
+        inputName: String = "<memory>", indexBudget: Int = MappingEngine.defaultDuplicateIndexBudget,
+        indexDirectory: String = "/tmp"
+    ) {
         self.mapper = mapper
         self.detectDuplicates = detectDuplicates
         self.onRow = onRow
+        self.inputName = inputName
+        self.indexBudget = indexBudget
+        self.indexDirectory = indexDirectory
+    }
+
+    /// Closes the on-disk index's file (it was unlinked when created, so this removes it).
+    func finish() {
+        disk?.close()
     }
 
     /// The accepted row that had `id` first; records `row` under `id` when none did.
-    func firstRow(for id: String, row: Int) -> Int? {
+    func firstRow(for id: String, row: Int, location: @autoclosure () -> String) throws -> Int? {
         if let key = IDKey(id), row >= 1, row <= Int(Int32.max) {
-            let shard = Int(truncatingIfNeeded: key.high >> 56)
-            return seen[shard].firstRow(key, row: Int32(row))
+            do {
+                if let disk { return try disk.firstRow(key, row: UInt32(row)) }
+                let shard = Int(truncatingIfNeeded: key.high >> 56)
+                if seen[shard].growsOnNextCall {
+                    let after = seenBytes - seen[shard].bytes + seen[shard].bytesAfterGrow
+                    if after > indexBudget {
+                        let disk = try spill(row: row)
+                        return try disk.firstRow(key, row: UInt32(row))
+                    }
+                    seenBytes = after
+                    if after > peakIndexBytes { peakIndexBytes = after }
+                }
+                return seen[shard].firstRow(key, row: Int32(row))
+            } catch let error as DiskIDTable.Failure {
+                throw MappingError(
+                    MappingError.duplicateIndexFailed,
+                    "partner \(mapper.partnerID), \(inputName), \(location()): the duplicate index on disk (in "
+                        + "\(indexDirectory)) failed, so the duplicate check cannot go on: \(error.message)")
+            }
         }
         if let first = seenOther[id] { return first }
         seenOther[id] = row
         return nil
     }
 
+    /// Moves every in-memory entry to a new on-disk table (at most a quarter full) and frees the shards.
+    private func spill(row: Int) throws(DiskIDTable.Failure) -> DiskIDTable {
+        let entries = seen.reduce(0) { $0 + $1.count }
+        var capacity = 1024
+        while capacity < 4 * (entries + 1) { capacity *= 2 }
+        let table = try DiskIDTable(directory: indexDirectory, capacity: capacity, memoryBudget: indexBudget)
+        for shard in seen {
+            try shard.forEachEntry { (key, first) throws(DiskIDTable.Failure) in
+                _ = try table.firstRow(key, row: first)
+            }
+        }
+        seen = []
+        seenBytes = 0
+        disk = table
+        spilledAtRow = row
+        return table
+    }
+
     func handle(_ row: SourceRow) throws {
         var outcome = mapper.map(row, reusing: &values)
         if detectDuplicates, outcome.verdict == .accepted, let id = outcome.recordID {
-            if let first = firstRow(for: id, row: row.number) {
+            if let first = try firstRow(for: id, row: row.number, location: row.location) {
                 outcome.verdict = .rejected
                 outcome.raw = row.raw
                 outcome.problems.append(
@@ -222,4 +318,19 @@ public final class MappingJSON: Sendable {
     public func line(_ entry: RowReportEntry) throws -> String {
         CanonicalJSONWriter.reportText(entry)
     }
+}
+
+
+/// What a run's duplicate index held (tests and benchmarks).
+struct DuplicateIndexStats {
+    /// The row whose insertion moved the index to disk, or nil if it stayed in memory.
+    var spilledAtRow: Int?
+    /// Bytes the process held for the index at the end of the run.
+    var residentBytes: Int
+    /// The most it held during the run.
+    var peakResidentBytes: Int
+    var diskEntries: Int
+    var diskCapacity: Int
+    /// Whether the on-disk table's file was still open after the run (it must not be).
+    var diskOpen: Bool
 }

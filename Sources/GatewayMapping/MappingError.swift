@@ -40,6 +40,8 @@ extension MappingError {
     public static let xmlMalformed = "mapping.xml.malformed"
     /// An XML document carries a DTD (refused: entity expansion attacks).
     public static let xmlDTDForbidden = "mapping.xml.dtdForbidden"
+    /// The duplicate index's temporary file cannot be created, read or written (the run stops: no silent skip).
+    public static let duplicateIndexFailed = "mapping.duplicateIndex.failed"
     /// One row is larger than the dialect's `maxRowBytes`.
     public static let rowTooLarge = "mapping.row.tooLarge"
 }
