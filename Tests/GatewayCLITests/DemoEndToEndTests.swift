@@ -13,6 +13,11 @@ import Testing
     static let state: URL = {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-demo-e2e-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
+        // The demo's state is shared by this suite's tests; it goes when the test process exits.
+        atexit {
+            try? FileManager.default.removeItem(
+                at: FileManager.default.temporaryDirectory.appendingPathComponent("g60-demo-e2e-\(getpid())"))
+        }
         return dir
     }()
 

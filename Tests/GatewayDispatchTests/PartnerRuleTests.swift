@@ -55,6 +55,7 @@ import Testing
              "kind": "punishment", "priority": 1, "trigger": {"kind": "penalty"},
              "measures": ["g60.punish.closerInspection"], "period": {"basis": "untilRetracted"}}]}
             """)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent().deletingLastPathComponent()) }
         let rules = try engine.rules.adding(partnerRulesAt: file, partner: "suzhou", catalogue: engine.catalogue)
         let rule = try #require(rules.rules.last)
         #expect(rule.id == "suzhou.closer" && rule.partner == "suzhou" && rule.scope == .partners(["suzhou"]))
