@@ -31,25 +31,9 @@ BIN=$(swift build -c release --show-bin-path)/g60-http-bench-server
 G60_PORT=18080
 NGINX_PORT=18081
 BODY='{"status":"ok","service":"g60-gateway","node":"bench","version":"1.0","message":"hello"}'
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-master_process off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 120s;
-  client_body_temp_path $WORK/body;
-  proxy_temp_path $WORK/proxy; fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
-  server {
-    listen 127.0.0.1:$NGINX_PORT backlog=4096;
-    location = /hello { default_type application/json; return 200 '$BODY'; }
-    location = /echo { client_body_buffer_size 64k; default_type application/json; return 200 '{"received":2048}'; }
-  }
-}
-NGINX
+source Benchmarks/lib/nginx.sh
+nginx_conf "$WORK/nginx.conf" "$WORK" $NGINX_PORT "    location = /hello { default_type application/json; return 200 '$BODY'; }
+    location = /echo { client_body_buffer_size 64k; default_type application/json; return 200 '{\"received\":2048}'; }"
 head -c 2048 /dev/zero | tr '\0' 'x' > "$WORK/body.txt"
 cat > "$WORK/post.lua" <<LUA
 wrk.method = "POST"

@@ -6,6 +6,7 @@
 #   LOOKUP_BENCH_BIN=path: a prebuilt g60-lookup-bench (e.g. from another commit) instead of building this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Benchmarks/lookup/common.sh
 DURATION="${1:-10}"
 SUBJECTS="${2:-20000}"
 STATE=${LOOKUP_BENCH_STATE:-/tmp/g60-lookup-bench-state}
@@ -14,25 +15,13 @@ for tool in wrk valgrind callgrind_control; do
   command -v $tool >/dev/null || { echo "bench-lookup-callgrind: $tool missing (apt-get install wrk valgrind)"; exit 1; }
 done
 DB="$STATE/lookup-$SUBJECTS.sqlite"
-if [ -n "${LOOKUP_BENCH_BIN:-}" ]; then
-  BIN=$LOOKUP_BENCH_BIN
-else
-  swift build -c release --product g60-lookup-bench >/dev/null
-  BIN=$(swift build -c release --show-bin-path)/g60-lookup-bench
-fi
+lookup_bench_bin bench-lookup-callgrind
 if [ ! -f "$DB" ] || [ ! -f "$STATE/ids-$SUBJECTS.txt" ]; then
   mkdir -p "$STATE"
   "$BIN" seed "$DB" "$SUBJECTS" "$STATE/ids-$SUBJECTS.txt" >/dev/null
 fi
 PORT=18094
-cat > "$WORK/lookup.lua" <<LUA
-local ids = {}
-for line in io.lines("$STATE/ids-$SUBJECTS.txt") do ids[#ids + 1] = line end
-wrk.headers["Authorization"] = "Bearer bench-lookup"
-request = function()
-  return wrk.format("GET", "/v1/trust-travel/eligibility?subject=" .. ids[math.random(#ids)])
-end
-LUA
+lookup_lua "$WORK/lookup.lua" "$STATE/ids-$SUBJECTS.txt" 10000
 # Valgrind 3.19 cannot read the DWARF 5 the Swift toolchain emits ("unhandled dwarf2 abbrev form"): run a copy
 # without debug sections (the symbol table, which names the functions, stays).
 objcopy --strip-debug "$BIN" "$WORK/g60-lookup-bench"
@@ -43,12 +32,7 @@ VG_PID=$!
 cleanup() { kill "$VG_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
-for i in $(seq 1 3000); do
-  kill -0 "$VG_PID" 2>/dev/null || { echo "bench-lookup-callgrind: valgrind stopped:"; tail -5 "$WORK/valgrind.log"; exit 1; }
-  curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$PORT/v1/trust-travel/eligibility?subject=$ONE" \
-    >/dev/null && break
-  sleep 0.5
-done
+wait_for_lookup $PORT "$ONE" "$VG_PID" || { echo "bench-lookup-callgrind: valgrind stopped:"; tail -5 "$WORK/valgrind.log"; exit 1; }
 # Warm-up (the answer cache, SQLite's pages), uninstrumented.
 wrk -t1 -c50 -d3s -s "$WORK/lookup.lua" "http://127.0.0.1:$PORT" >/dev/null
 callgrind_control -i on "$VG_PID" >/dev/null 2>&1

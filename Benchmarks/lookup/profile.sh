@@ -8,6 +8,7 @@
 # Usage: Benchmarks/lookup/profile.sh [seconds per run, default 5] [subjects, default 1000000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Benchmarks/lookup/common.sh
 DURATION="${1:-5}"
 SUBJECTS="${2:-1000000}"
 OUT_DIR=Benchmarks/out
@@ -22,44 +23,12 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 DB="$STATE/lookup-$SUBJECTS.sqlite"
 [ -f "$DB" ] && [ -f "$STATE/ids-$SUBJECTS.txt" ] || { echo "bench-lookup-profile: seed first (make bench-lookup)"; exit 1; }
 
-# LOOKUP_BENCH_BIN: a prebuilt helper (e.g. one built from another commit, for before/after figures).
-if [ -n "${LOOKUP_BENCH_BIN:-}" ]; then
-  BIN=$LOOKUP_BENCH_BIN
-else
-  echo "bench-lookup-profile: building the release helper"
-  swift build -c release --product g60-lookup-bench >/dev/null
-  BIN=$(swift build -c release --show-bin-path)/g60-lookup-bench
-fi
+lookup_bench_bin bench-lookup-profile
 
 G60_PORT=18092
 NGINX_PORT=18093
-ANSWER='{"benefits":[{"code":"g60.travel.priorityLane","partners":["all"],"title":"信用优先通道","titleEn":"priority lane"},{"code":"g60.travel.scenicDiscount","partners":["all"],"title":"景区门票优惠","titleEn":"scenic-spot discount"}],"eligible":true}'
-cat > "$WORK/nginx.conf" <<NGINXCONF
-worker_processes 1;
-master_process off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 120s;
-  client_body_temp_path $WORK/body;
-  proxy_temp_path $WORK/proxy; fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
-  server {
-    listen 127.0.0.1:$NGINX_PORT backlog=4096;
-    location = /v1/trust-travel/eligibility { default_type application/json; return 200 '$ANSWER'; }
-  }
-}
-NGINXCONF
-cat > "$WORK/lookup.lua" <<LUA
-local ids = {}
-for line in io.lines("$STATE/ids-$SUBJECTS.txt") do ids[#ids + 1] = line end
-wrk.headers["Authorization"] = "Bearer bench-lookup"
-request = function()
-  return wrk.format("GET", "/v1/trust-travel/eligibility?subject=" .. ids[math.random(#ids)])
-end
-LUA
+lookup_nginx_conf "$WORK/nginx.conf" "$WORK" $NGINX_PORT
+lookup_lua "$WORK/lookup.lua" "$STATE/ids-$SUBJECTS.txt" 10000
 
 taskset -c 0 "$BIN" serve "$WORK/node" $G60_PORT "$DB" 2>"$WORK/g60.log" &
 G60_PID=$!
@@ -73,13 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
-for i in $(seq 1 3000); do
-  curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE" >/dev/null \
-    && curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null && break
-  sleep 0.2
-done
+wait_for_lookup $G60_PORT "$ONE" "$G60_PID" || { echo "bench-lookup-profile: the gateway did not answer"; exit 1; }
+until curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null; do sleep 0.2; done
 HZ=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 requests() { awk '/requests in/ {print $1}' "$1"; }
 wrk_run() { taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$1"; }
 

@@ -7,6 +7,7 @@
 # Usage: [LOOKUP_SUBJECTS_ASKED=all|hot] Benchmarks/lookup/run.sh [seconds per run, default 10] [subjects, default 1000000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source Benchmarks/lookup/common.sh
 DURATION="${1:-10}"
 SUBJECTS="${2:-1000000}"
 OUT_DIR=Benchmarks/out
@@ -21,14 +22,7 @@ command -v wrk >/dev/null || { echo "bench-lookup: wrk missing (apt-get install 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "bench-lookup: nginx missing (apt-get install nginx)"; exit 1; }
 
-# LOOKUP_BENCH_BIN: a prebuilt helper (e.g. one built from another commit, for before/after figures).
-if [ -n "${LOOKUP_BENCH_BIN:-}" ]; then
-  BIN=$LOOKUP_BENCH_BIN
-else
-  echo "bench-lookup: building the release helper"
-  swift build -c release --product g60-lookup-bench >/dev/null
-  BIN=$(swift build -c release --show-bin-path)/g60-lookup-bench
-fi
+lookup_bench_bin bench-lookup
 
 DB="$STATE/lookup-$SUBJECTS.sqlite"
 if [ ! -f "$DB" ] || [ ! -f "$STATE/ids-$SUBJECTS.txt" ]; then
@@ -56,46 +50,8 @@ if [ "$ASKED" != hot ] && [ ! -s "$IDS" ]; then "$BIN" ids "$SUBJECTS" "$IDS"; f
 
 G60_PORT=18090
 NGINX_PORT=18091
-ANSWER='{"benefits":[{"code":"g60.travel.priorityLane","partners":["all"],"title":"信用优先通道","titleEn":"priority lane"},{"code":"g60.travel.scenicDiscount","partners":["all"],"title":"景区门票优惠","titleEn":"scenic-spot discount"}],"eligible":true}'
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-master_process off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 20000; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 120s;
-  client_body_temp_path $WORK/body;
-  proxy_temp_path $WORK/proxy; fastcgi_temp_path $WORK/fcgi; uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
-  server {
-    listen 127.0.0.1:$NGINX_PORT backlog=4096;
-    location = /v1/trust-travel/eligibility { default_type application/json; return 200 '$ANSWER'; }
-  }
-}
-NGINX
-cat > "$WORK/lookup.lua" <<LUA
--- Every request is built once, here: a request made per call is a new string each time (a million distinct ones
--- with "all"), and LuaJIT's collector sweeping them stalled wrk now and then, raising both servers' p99 to 7-14 ms
--- (nginx's too). Built up front, request() allocates nothing and the collector does not run during the measurement.
-local file = assert(io.open("$IDS", "rb"))
-local all = file:read("*a")
-file:close()
-local count = math.min(math.floor(#all / 19), $ASK_COUNT)
-wrk.headers["Authorization"] = "Bearer bench-lookup"
-local requests = {}
-init = function(args) -- (after wrk has set the Host header)
-  for i = 0, count - 1 do
-    requests[i + 1] = wrk.format("GET", "/v1/trust-travel/eligibility?subject=" .. all:sub(i * 19 + 1, i * 19 + 18))
-  end
-  all = nil
-  collectgarbage("collect")
-end
-request = function()
-  return requests[math.random(count)]
-end
-LUA
+lookup_nginx_conf "$WORK/nginx.conf" "$WORK" $NGINX_PORT
+lookup_lua "$WORK/lookup.lua" "$IDS" "$ASK_COUNT"
 
 taskset -c 0 "$BIN" serve "$WORK/node" $G60_PORT "$DB" 2>"$WORK/g60.log" &
 G60_PID=$!
@@ -104,14 +60,10 @@ NGINX_PID=$!
 cleanup() { kill "$G60_PID" "$NGINX_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
-for i in $(seq 1 3000); do  # opening a multi-GB store runs quick_check first (minutes on a loaded machine)
-  curl -sf -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE" >/dev/null \
-    && curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null && break
-  sleep 0.2
-done
+wait_for_lookup $G60_PORT "$ONE" "$G60_PID" || true  # (the check below reports a gateway that never answered)
+until curl -sf "http://127.0.0.1:$NGINX_PORT/v1/trust-travel/eligibility" >/dev/null; do sleep 0.2; done
 SAMPLE=$(curl -s -H "Authorization: Bearer bench-lookup" "http://127.0.0.1:$G60_PORT/v1/trust-travel/eligibility?subject=$ONE") \
   || { echo "bench-lookup: the gateway did not answer; its log:"; tail -20 "$WORK/g60.log"; exit 1; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 run() { # name pid url

@@ -35,13 +35,10 @@ enum PKICommand: Command {
     /// The partner ids of a partners folder: its subfolders that hold a `partner.json`, sorted.
     /// A folder whose name cannot be a partner id is refused (the node refuses it too, `Partner.slugProblem`).
     static func partnerIDs(in folder: URL) throws -> [String] {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else {
+        guard (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) != nil else {
             throw UsageError("--partners \(folder.path) is not a readable folder")
         }
-        let ids = names.filter {
-            fm.fileExists(atPath: folder.appendingPathComponent($0).appendingPathComponent("partner.json").path)
-        }.sorted()
+        let ids = Partner.folders(in: folder).map(\.lastPathComponent)
         for id in ids {
             if let problem = Partner.slugProblem(id) {
                 throw UsageError("partner folder \(folder.appendingPathComponent(id).path): the name \(problem)")
@@ -62,6 +59,9 @@ enum PKICommand: Command {
         let dir = URL(fileURLWithPath: dirPath)
         if args.positional == ["add"] {
             guard let slug = args.value("--partner") else { throw UsageError("--partner is required") }
+            for option in ["--alg", "--partners"] where args.value(option) != nil {
+                throw UsageError("pki add takes no \(option): the new partner gets the root's algorithm")
+            }
             return try add(partner: slug, dir: dir, days: days, io: io)
         }
         let algorithmName = args.value("--alg") ?? "sm2"

@@ -98,8 +98,6 @@ public struct DialectMapper: Sendable {
     let validator: RecordValidator
     let keyring: SubjectKeyring
     let plans: [Plan]
-    /// Canonical path → its plan's position in `plans` (the slot of its value in `Values`).
-    let slotOf: [String: Int]
     /// `CanonicalPath` (by raw value) → its slot in `Values`, -1 when the dialect does not map it.
     let slotByPath: [Int]
     /// Source positions per CSV header (see `sourcePositions`).
@@ -149,7 +147,6 @@ public struct DialectMapper: Sendable {
         self.plans = plans
         var slotOf: [String: Int] = [:]
         for (i, plan) in plans.enumerated() { slotOf[plan.path] = i }
-        self.slotOf = slotOf
         self.slotByPath = CanonicalPath.paths.map { slotOf[$0] ?? -1 }
     }
 

@@ -112,6 +112,7 @@ public struct MappingEngine: Sendable {
             throw MappingError(MappingError.dialectInvalid, "format.type '\(dialect.format.type)' is not supported")
         }
         state.summary.bytesRead = source.bytesRead
+        // Closed here too (the `defer` covers errors), so the stats below say the disk index is closed.
         state.finish()
         return (state.summary, state.indexStats)
     }
@@ -199,8 +200,7 @@ final class RunState {
 
     init(
         mapper: DialectMapper, detectDuplicates: Bool, onRow: @escaping (RowOutcome) throws -> Void,
-        inputName: String = "<memory>", indexBudget: Int = MappingEngine.defaultDuplicateIndexBudget,
-        indexDirectory: String = "/tmp"
+        inputName: String, indexBudget: Int, indexDirectory: String
     ) {
         self.mapper = mapper
         self.detectDuplicates = detectDuplicates
@@ -231,7 +231,7 @@ final class RunState {
                     if after > peakIndexBytes { peakIndexBytes = after }
                 }
                 return seen[shard].firstRow(key, row: Int32(row))
-            } catch let error as DiskIDTable.Failure {
+            } catch {  // (typed: every call above throws DiskIDTable.Failure)
                 throw MappingError(
                     MappingError.duplicateIndexFailed,
                     "partner \(mapper.partnerID), \(inputName), \(location()): the duplicate index on disk (in "

@@ -197,10 +197,6 @@ public final class MeasureLookupReader: Sendable {
             writes: writes.value.load(ordering: .acquiring), otherCommits: otherCommits.load(ordering: .acquiring))
     }
 
-    private func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try withSnapshot { box, _ in try body(box.connection) }
-    }
-
     /// Runs `body` in a read snapshot of a pooled connection; also gives the snapshot's tag.
     private func withSnapshot<T>(_ body: (ConnectionBox, Tag) throws -> T) throws -> T {
         let box: ConnectionBox
@@ -324,21 +320,6 @@ public final class MeasureLookupReader: Sendable {
                     }
                 }
             }
-        }
-    }
-
-    /// As `SQLiteStore.measureStatuses`: measure, status and next change of a subject's decisions whose measure
-    /// code starts with `prefix`, from the covering index.
-    public func measureStatuses(subjectKey: String, measurePrefix: String) throws
-        -> [(measure: String, status: String, nextChange: String?)]
-    {
-        try withConnection { db in
-            try db.all(
-                """
-                SELECT measure, status, next_change FROM measure_decisions INDEXED BY measure_decisions_lookup
-                WHERE subject_key = ? AND measure >= ? AND measure < ?
-                """, [.text(subjectKey), .text(measurePrefix), .text(measurePrefix + "\u{10FFFF}")]
-            ) { row in (row.text(0), row.text(1), row.optionalText(2)) }
         }
     }
 }

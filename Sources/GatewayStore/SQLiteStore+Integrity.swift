@@ -35,7 +35,7 @@ extension SQLiteStore {
         let pragma = thorough ? "integrity_check" : "quick_check"
         let problems: [String]
         do {
-            problems = try db.all("PRAGMA \(pragma)(\(max(1, limit)))") { $0.text(0) }.filter { $0 != "ok" }
+            problems = try Self.integrityProblems(db, pragma: pragma, argument: String(max(1, limit)))
         } catch let error as StoreError {
             return IntegrityReport(
                 fileBytes: bytes, thorough: thorough, problems: ["\(pragma) stopped: \(error)"],

@@ -112,7 +112,8 @@ extension SQLiteStore {
         guard !evaluations.isEmpty else { return [] }
         let nowMillis = Millis.from(now)
         let stale = try committer.write { ctx in try Self.apply(ctx.db, evaluations, nowMillis: nowMillis) }
-        MeasureWriteCounter.forStore(path: path).bump()
+        // (Lookups renew their snapshot and drop cached answers on a bump: only when a decision was written.)
+        if stale.count < evaluations.count { MeasureWriteCounter.forStore(path: path).bump() }
         return stale
     }
 
@@ -277,7 +278,7 @@ extension SQLiteStore {
             try Self.saveBackfill(ctx.db, backfill)
             return stale
         }
-        MeasureWriteCounter.forStore(path: path).bump()
+        if stale.count < evaluations.count { MeasureWriteCounter.forStore(path: path).bump() }
         return stale
     }
 

@@ -184,11 +184,11 @@ public final class SQLiteStore: @unchecked Sendable {
                         "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (\(startTables.map { "'\($0)'" }.joined(separator: ", ")))"
                     ) { $0.text(0) })
                 for table in startTables where present.contains(table) {
-                    problems += try db.all("PRAGMA quick_check(\(table))") { $0.text(0) }.filter { $0 != "ok" }
+                    problems += try integrityProblems(db, pragma: "quick_check", argument: table)
                 }
             } else {
                 scope = .full(fileBytes: bytes)
-                problems = try db.all("PRAGMA quick_check") { $0.text(0) }.filter { $0 != "ok" }
+                problems = try integrityProblems(db, pragma: "quick_check")
             }
         } catch let error as StoreError {
             throw StoreError(StoreError.corrupt, "\(path) fails its integrity check", underlying: error.description)
@@ -198,6 +198,12 @@ public final class SQLiteStore: @unchecked Sendable {
                 StoreError.corrupt, "\(path) fails its integrity check: " + problems.prefix(3).joined(separator: "; "))
         }
         return scope
+    }
+
+    /// SQLite's findings of `PRAGMA pragma(argument)` (`quick_check` or `integrity_check`; a table, or the most
+    /// problems to report), without its "ok".
+    static func integrityProblems(_ db: SQLiteConnection, pragma: String, argument: String? = nil) throws -> [String] {
+        try db.all("PRAGMA \(pragma)" + (argument.map { "(\($0))" } ?? "")) { $0.text(0) }.filter { $0 != "ok" }
     }
 
     /// The small tables every start reads (the log's head and checkpoints): checked at open even in a large file.

@@ -112,6 +112,8 @@ import Testing
         #expect(CLI.main(["pki", "add", "--dir", pkiDir.path, "--partner", "lishui"], io: again.io) == 2)
         #expect(again.err.withLock { $0 }.contains("lishui already has a certificate"))
         #expect(CLI.main(["pki", "add", "--dir", pkiDir.path, "--partner", "Li Shui"], io: Captured().io) == 2)
+        #expect(CLI.main(["pki", "add", "--dir", pkiDir.path, "--partner", "quzhou", "--alg", "sm2"], io: Captured().io) == 2)
+        #expect(!FileManager.default.fileExists(atPath: pkiDir.appendingPathComponent("quzhou").path))
 
         // The added partner signs, and the exchange verifies it under the same root.
         let payload = dir.appendingPathComponent("payload.csv")

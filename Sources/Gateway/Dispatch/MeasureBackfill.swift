@@ -16,8 +16,8 @@ import Synchronization
 /// When the pass ends, the fingerprint is recorded as the one every subject was evaluated with. A change of rule
 /// data while a pass is under way (a restart with other files) starts a new pass.
 ///
-/// Not serialised with the mapping workers' evaluations: when a record of a subject arrives while the backfill
-/// evaluates that same subject, both may queue the same change (the stored decisions end the same either way).
+/// Concurrent evaluations of one subject (the mapping workers', another process's) are checked when written (see
+/// `MeasureEvaluation.basedOn`): a batch's stale subjects are evaluated again, so each change is queued once.
 public final class MeasureBackfill: Sendable {
     public let dispatcher: MeasureDispatcher
     /// Records (index phase) or subjects (evaluate phase) per batch.
@@ -29,10 +29,11 @@ public final class MeasureBackfill: Sendable {
         self.dispatcher = dispatcher
         self.batchSize = max(1, batchSize)
         self.now = now
+        fingerprint = dispatcher.engine.fingerprint
     }
 
-    /// The fingerprint of the rule data this node evaluates with.
-    public var fingerprint: String { dispatcher.engine.fingerprint }
+    /// The fingerprint of the rule data this node evaluates with (made once: it encodes and hashes all rule data).
+    public let fingerprint: String
 
     /// Whether every subject was evaluated with this node's rule data.
     public func isCurrent() throws -> Bool {

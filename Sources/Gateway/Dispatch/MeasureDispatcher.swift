@@ -85,10 +85,10 @@ public final class MeasureDispatcher: @unchecked Sendable {
     }
 
     /// Re-evaluates subjects on `asOf` (default today), stores the decisions and queues notices of the changes.
-    @discardableResult
     ///
     /// A subject whose stored decisions another worker or process wrote between this evaluation's read and its write
     /// is evaluated again (see `MeasureEvaluation.basedOn`), so each change is queued once.
+    @discardableResult
     public func reevaluate(subjectKeys: [String], asOf: CivilDate? = nil) throws -> [MeasureChange] {
         let date = asOf ?? today()
         var all: [MeasureChange] = []

@@ -4,8 +4,8 @@ import GatewayHTTP
 /// The joint reward / punishment read API (Sources/Gateway/Dispatch/MeasureLookup.swift):
 /// `GET /v1/trust-travel/eligibility?subject=…` (lookup scope) and `GET /v1/subjects/:key/measures` (read-records).
 extension GatewayService {
-    func addMeasureRoutes(to router: inout HTTPRouter) {
-        measureLookup().register(on: &router) { [self] scope, context in _ = try require(scope, context) }
+    func addMeasureRoutes(to router: inout HTTPRouter, lookup: MeasureLookup) {
+        lookup.register(on: &router) { [self] scope, context in _ = try require(scope, context) }
     }
 
     /// The lookups over this node's store, catalogue and identity-hash key.

@@ -66,12 +66,13 @@ extension GatewayService {
             ]
             return .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
         }
-        let recordsLookup = measureLookup()
+        // One lookup (one reader pool, answer cache and snapshot timer) serves the records and the measure routes.
+        let lookup = measureLookup()
         router.get("/v1/subjects/:key/records", blocking: true) { [self] _, context in
             _ = try require(.readRecords, context)
             // As `/v1/subjects/:key/measures`: a masked number → 422, anything else that identifies nobody → 400.
             let text = context.parameters["key"] ?? ""
-            let keys = try MeasureLookup.problems { try recordsLookup.subjectKeys(text.removingPercentEncoding ?? text) }
+            let keys = try MeasureLookup.problems { try lookup.subjectKeys(text.removingPercentEncoding ?? text) }
             var lines: [String] = []
             for key in keys {
                 for id in try store.recordIDs(subjectKey: key) {
@@ -88,7 +89,7 @@ extension GatewayService {
             }
             return .json(Array(("{\"records\":[" + lines.joined(separator: ",") + "]}").utf8))
         }
-        addMeasureRoutes(to: &router)
+        addMeasureRoutes(to: &router, lookup: lookup)
         router.get("/v1/queues", blocking: true) { [self] _, context in
             _ = try require(.operate, context)
             let encoder = JSONEncoder()
@@ -164,14 +165,10 @@ extension GatewayService {
     /// A bearer token (its SHA-256 must match a configured client) or a mutual-TLS client certificate whose SAN
     /// binds a partner that a client is configured for.
     func authenticate(
-        _ request: HTTPRequest, _ context: RequestContext, bearer: BearerTable? = nil
+        _ request: HTTPRequest, _ context: RequestContext, bearer: BearerTable
     ) throws -> HTTPPrincipal? {
         if let authorization = request.headers["Authorization"], authorization.hasPrefix("Bearer ") {
-            if let bearer { return bearer.principal(token: authorization.utf8.dropFirst(7)) }
-            let token = Array(authorization.dropFirst(7).utf8)
-            let hash = "sha256:" + Digest.hash(token, using: .sha256).hexString
-            guard let client = configuration.clients.first(where: { $0.tokenHash == hash }) else { return nil }
-            return principal(client)
+            return bearer.principal(token: authorization.utf8.dropFirst(7))
         }
         if let peer = context.peerCertificate, let certificate = try? Certificate.load(der: peer.der) {
             for partner in certificate.partnerIDs {
