@@ -33,7 +33,7 @@ cleanup() { kill "$VG_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf
 trap cleanup EXIT
 ONE=$(head -1 "$STATE/ids-$SUBJECTS.txt")
 wait_for_lookup $PORT "$ONE" "$VG_PID" || { echo "bench-lookup-callgrind: valgrind stopped:"; tail -5 "$WORK/valgrind.log"; exit 1; }
-# Warm-up (the answer cache, SQLite's pages), uninstrumented.
+# Warm-up (SQLite's pages), uninstrumented.
 wrk -t1 -c50 -d3s -s "$WORK/lookup.lua" "http://127.0.0.1:$PORT" >/dev/null
 callgrind_control -i on "$VG_PID" >/dev/null 2>&1
 wrk -t1 -c50 -d"${DURATION}s" -s "$WORK/lookup.lua" "http://127.0.0.1:$PORT" > "$WORK/wrk.txt"

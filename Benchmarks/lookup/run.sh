@@ -33,9 +33,8 @@ else
 fi
 
 # Which subjects wrk asks about: "all" (default) picks each request's subject at random among every stored subject,
-# so the node's answer cache (32,768 answers) mostly misses and each lookup reads SQLite, as at a scenic spot that
-# sees many different visitors; "hot" picks among the 10,000 of the seed's sample, so after the warm-up every answer
-# comes from the cache.
+# as at a scenic spot that sees many different visitors (each lookup reads a page of the store few others share);
+# "hot" picks among the 10,000 of the seed's sample, whose pages stay in the CPU's and SQLite's caches.
 # A number N asks about the first N stored subjects (their keys are keyed hashes, so any N of them are spread over
 # the whole index).
 ASKED="${LOOKUP_SUBJECTS_ASKED:-all}"

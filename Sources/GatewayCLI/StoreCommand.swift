@@ -10,7 +10,8 @@ enum StoreCommand: Command {
         Usage: g60-gateway store check [--db FILE] [--config FILE | --state DIR] [--thorough]
 
         Reads every page of the store database with SQLite's quick_check (--thorough: integrity_check, which
-        also compares every index with its table, and is slower) and prints OK or the problems found (at most 20).
+        also compares every index with its table and the eligibility lookup's table with the measure decisions,
+        and is slower) and prints OK or the problems found (at most 20).
         A node checks the whole file at start only up to database.fullCheckMaxMegabytes (default 1024 MB); above
         that it checks the log head and checkpoints and says so in its log, and this verb does the rest, at a time
         the operator chooses. It opens the store as the other store verbs do (an older schema is migrated first, and

@@ -27,7 +27,8 @@ public struct IntegrityReport: Sendable {
 extension SQLiteStore {
     /// Checks every page of the database file, on a connection of its own (reads and writes of this store go on
     /// meanwhile; the check sees one snapshot). `thorough` runs `integrity_check` (also every index against its
-    /// table, slower) instead of `quick_check`. Returns at most `limit` problems.
+    /// table, slower) instead of `quick_check`, then compares the eligibility lookup's table with the measure
+    /// decisions it is made from. Returns at most `limit` problems.
     public func checkIntegrity(thorough: Bool = false, limit: Int = 20) throws -> IntegrityReport {
         let started = Date()
         let db = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
@@ -35,7 +36,14 @@ extension SQLiteStore {
         let pragma = thorough ? "integrity_check" : "quick_check"
         let problems: [String]
         do {
-            problems = try Self.integrityProblems(db, pragma: pragma, argument: String(max(1, limit)))
+            var found = try Self.integrityProblems(db, pragma: pragma, argument: String(max(1, limit)))
+            if thorough && found.isEmpty {
+                // The lookup's table against the decisions it is made from, in one read snapshot.
+                try db.exec("BEGIN")
+                defer { try? db.exec("COMMIT") }
+                found = try MeasureLookupTable.problems(db, limit: max(1, limit))
+            }
+            problems = found
         } catch let error as StoreError {
             return IntegrityReport(
                 fileBytes: bytes, thorough: thorough, problems: ["\(pragma) stopped: \(error)"],

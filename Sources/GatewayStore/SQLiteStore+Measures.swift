@@ -137,6 +137,11 @@ extension SQLiteStore {
             for d in e.decisions {
                 try insertDecision(db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
             }
+            // The lookup's row, from the decisions just written (they replace all of the subject's).
+            try MeasureLookupTable.write(
+                db, subjectKey: e.subjectKey,
+                active: MeasureLookupTable.activeText(
+                    e.decisions.filter { $0.status == "active" }.map { ($0.measure, $0.nextChange) }))
             for item in e.notices { try insertQueueItem(db, item, nowMillis: nowMillis) }
         }
         return stale
@@ -156,16 +161,16 @@ extension SQLiteStore {
             ])
     }
 
-    /// The measure, status and next change of a subject's decisions whose measure code starts with `prefix`
-    /// (the eligibility lookup's fast path: no JSON is read).
+    /// The measure, status and next change of a subject's decisions whose measure code starts with `prefix`, in
+    /// measure order (the general query the lookup's table is checked against in tests).
     public func measureStatuses(subjectKey: String, measurePrefix: String) throws
         -> [(measure: String, status: String, nextChange: String?)]
     {
         try read { db in
             try db.all(
                 """
-                SELECT measure, status, next_change FROM measure_decisions INDEXED BY measure_decisions_lookup
-                WHERE subject_key = ? AND measure >= ? AND measure < ?
+                SELECT measure, status, next_change FROM measure_decisions
+                WHERE subject_key = ? AND measure >= ? AND measure < ? ORDER BY measure
                 """, [.text(subjectKey), .text(measurePrefix), .text(measurePrefix + "\u{10FFFF}")]
             ) { row in (row.text(0), row.text(1), row.optionalText(2)) }
         }
@@ -194,10 +199,14 @@ extension SQLiteStore {
         for chunk in stride(from: 0, to: decisions.count, by: 10_000) {
             let slice = decisions[chunk..<min(decisions.count, chunk + 10_000)]
             try committer.write { ctx in
+                var subjects: [String] = []
                 for d in slice {
                     try Self.insertDecision(
                         ctx.db, d, subjectKey: d.subjectKey, evaluatedOn: evaluatedOn, nowMillis: nowMillis)
+                    if subjects.last != d.subjectKey { subjects.append(d.subjectKey) }
                 }
+                // (Decisions add to what a subject had: its lookup row is made from all of them as stored now.)
+                for subject in Set(subjects) { try MeasureLookupTable.refresh(ctx.db, subjectKey: subject) }
             }
         }
         MeasureWriteCounter.forStore(path: path).bump()

@@ -234,6 +234,10 @@ public final class SQLiteStore: @unchecked Sendable {
                         try copyRecordsToLeanLayout(db)
                         try db.exec(Schema.leanRecordsFinish)
                     }
+                    if version == Schema.measureLookupVersion {
+                        try MeasureLookupTable.fill(db)
+                        try db.exec(Schema.measureLookupFinish)
+                    }
                     try db.exec("PRAGMA user_version = \(version)")
                 }
                 try db.exec("PRAGMA application_id = \(Schema.applicationID)")

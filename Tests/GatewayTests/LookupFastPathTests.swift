@@ -5,7 +5,6 @@ import GatewayDispatch
 import GatewayHTTP
 @testable import GatewayStore
 import GatewayTesting
-import Synchronization
 import Testing
 
 @testable import Gateway
@@ -71,7 +70,8 @@ import Testing
         #expect(both > 0)
     }
 
-    /// The lookup reader's bound-in-place statement = the store's general query filtered as before.
+    /// The lookup reader's read of the lookup table = the store's general query filtered as before (distinct codes,
+    /// in code order).
     @Test func activeCodesMatchTheStatusQuery() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-fast-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -141,6 +141,7 @@ import Testing
         // snapshot still answers from before; a reader whose bound has passed sees the write.
         try store.withWriterForTesting { db in
             try db.run("UPDATE measure_decisions SET status = 'lifted' WHERE subject_key = 'id:a'")
+            try MeasureLookupTable.refresh(db, subjectKey: "id:a")
         }
         #expect(try codes(held) == ["g60.travel.scenicDiscount"])
         #expect(try codes(fresh).isEmpty)
@@ -150,94 +151,12 @@ import Testing
         #expect(try codes(held) == ["g60.travel.scenicDiscount"])
         try store.withWriterForTesting { db in
             try db.run("UPDATE measure_decisions SET status = 'lifted' WHERE subject_key = 'id:a'")
+            try MeasureLookupTable.refresh(db, subjectKey: "id:a")
         }
         held.endIdleSnapshots()
         #expect(try codes(held) == ["g60.travel.scenicDiscount"])
         held.endIdleSnapshots(olderThan: 0)
         #expect(try codes(held).isEmpty)
-    }
-
-    /// A store with one subject's trust-travel decision, and a function that rewrites its status as this process's
-    /// dispatcher does (through the decision write counter) or as another process would (a plain UPDATE).
-    private static func decisionStore(_ dir: URL) throws -> SQLiteStore {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return try SQLiteStore(path: dir.appendingPathComponent("s.sqlite").path)
-    }
-
-    private static func evaluation(_ subject: String, _ status: String, endsOn: String? = nil) -> [MeasureEvaluation] {
-        [
-            MeasureEvaluation(
-                subjectKey: subject,
-                decisions: [
-                    StoredMeasureDecision(
-                        subjectKey: subject, key: "r|g60.travel.scenicDiscount|x", measure: "g60.travel.scenicDiscount",
-                        rule: "r", recordID: "x", status: status, nextChange: endsOn, content: "{}")
-                ], evaluatedOn: "2026-11-27", notices: [])
-        ]
-    }
-
-    /// The answer cache: a repeated lookup is answered from it; a decision this process commits after a cached
-    /// answer is seen by the very next lookup; another connection's commit is seen once the check interval (the
-    /// snapshot bound, on an injected clock) has passed, and not served from the cache before the check says so.
-    @Test func cachedAnswersFollowDecisionWrites() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-cache-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Self.decisionStore(dir)
-        let time = Mutex<UInt64>(1_000_000_000)
-        let reader = MeasureLookupReader(
-            path: store.path, maxConnections: 2, maxSnapshotAgeMilliseconds: 50, maxCachedAnswers: 100,
-            clock: { time.withLock { $0 } })
-        func codes() throws -> [String] {
-            try reader.activeMeasureCodes(subjectKey: "id:a", measurePrefix: "g60.travel.", today: "2026-11-27")
-        }
-        try store.replaceMeasureDecisions(Self.evaluation("id:a", "active", endsOn: "2026-11-28"))
-        #expect(try codes() == ["g60.travel.scenicDiscount"])
-        #expect(reader.cachedAnswerCount == 1)
-        // Another day is another question: the decision ends on the 28th, whatever the cache holds for the 27th.
-        #expect(
-            try reader.activeMeasureCodes(subjectKey: "id:a", measurePrefix: "g60.travel.", today: "2026-11-28")
-                .isEmpty)
-        #expect(try codes() == ["g60.travel.scenicDiscount"])
-        // This process's decision writes: seen at once, each time.
-        try store.replaceMeasureDecisions(Self.evaluation("id:a", "suspended"))
-        #expect(try codes().isEmpty)
-        #expect(try codes().isEmpty)
-        try store.replaceMeasureDecisions(Self.evaluation("id:a", "active"))
-        #expect(try codes() == ["g60.travel.scenicDiscount"])
-        // Another connection's commit (as another process's: no counter): within the bound, the cached answer and
-        // the snapshot still say what they said; once the bound has passed, the next lookup sees the write.
-        try store.withWriterForTesting { db in
-            try db.run("UPDATE measure_decisions SET status = 'lifted' WHERE subject_key = 'id:a'")
-        }
-        time.withLock { $0 += 10_000_000 }
-        #expect(try codes() == ["g60.travel.scenicDiscount"])
-        time.withLock { $0 += 50_000_000 }
-        #expect(try codes().isEmpty)
-    }
-
-    /// The answer cache holds at most its bound in entries, and answers stay right past it.
-    @Test func answerCacheIsBounded() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("g60-bound-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let store = try Self.decisionStore(dir)
-        for i in 0..<20 {
-            try store.replaceMeasureDecisions(Self.evaluation("id:\(i)", i % 2 == 0 ? "active" : "lifted"))
-        }
-        let reader = MeasureLookupReader(
-            path: store.path, maxConnections: 1, maxSnapshotAgeMilliseconds: 600_000, maxCachedAnswers: 5,
-            clock: { 1 })
-        for round in 0..<3 {
-            for i in 0..<20 {
-                let got = try reader.activeMeasureCodes(
-                    subjectKey: "id:\(i)", measurePrefix: "g60.travel.", today: "2026-11-27")
-                #expect(got == (i % 2 == 0 ? ["g60.travel.scenicDiscount"] : []), "round \(round), subject \(i)")
-                #expect(reader.cachedAnswerCount <= 5)
-            }
-        }
-        #expect(reader.cachedAnswerCount > 0)
-        let uncached = MeasureLookupReader(path: store.path, maxCachedAnswers: 0)
-        _ = try uncached.activeMeasureCodes(subjectKey: "id:0", measurePrefix: "g60.travel.", today: "2026-11-27")
-        #expect(uncached.cachedAnswerCount == 0)
     }
 
     /// Bearer tokens are matched by their SHA-256 against every configured digest: the first client configured

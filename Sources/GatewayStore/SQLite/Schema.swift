@@ -153,6 +153,8 @@ enum Schema {
         backfillMigration,
         // 7: queue payloads out of the queue rows, shared by fan-out items (see Schema+Queues.swift).
         queuePayloadsMigration,
+        // 8: the eligibility lookup's own table; the decisions' lookup index dropped (see Schema+MeasureLookup.swift).
+        measureLookupMigration,
     ]
 
     /// The migration that marks evidence rows (message log, quarantine) as sealed or clear.

@@ -1,0 +1,174 @@
+import Foundation
+import GatewayCore
+
+/// The eligibility lookup's table `measure_lookup` (migration 8): per subject with at least one active measure
+/// decision, one row keyed by a 32-byte digest of its subject key, holding the active measures and the day each
+/// ends. Written only here, inside the transactions that write `measure_decisions`, so it always says what the
+/// decisions say; read by `MeasureLookupReader`.
+enum MeasureLookupTable {
+    /// The prefix of a natural person's subject key, followed by the keyed hash as 64 lowercase hex digits.
+    static let keyedHashPrefix = Array("id:hmac-sha256:".utf8)
+
+    /// Writer slots (`SQLiteConnection.statement(slot:_:)`); 0–6 belong to the record write path.
+    private enum Slot {
+        static let upsert = 7
+        static let delete = 8
+        static let active = 9
+    }
+
+    /// The 32-byte key of `subjectKey` in `measure_lookup`: a natural person's key (`id:hmac-sha256:` and 64
+    /// lowercase hex digits) is its keyed hash's own bytes; any other key (`uscc:…`, `name:…`, an `id:` key of
+    /// another form) is the SHA-256 of its UTF-8. Two keys share a digest only if SHA-256 output equals a keyed
+    /// hash or two SHA-256 outputs collide.
+    static func digest(_ subjectKey: String) -> [UInt8] {
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { buffer in
+            digest(subjectKey, into: buffer)
+            return Array(buffer)
+        }
+    }
+
+    /// `digest(_:)` written into `out` (32 bytes), without allocating for a natural person's key.
+    static func digest(_ subjectKey: String, into out: UnsafeMutableRawBufferPointer) {
+        var key = subjectKey
+        key.withUTF8 { utf8 in
+            if decodeKeyedHash(utf8, into: out) { return }
+            let hash = SHA256.hash(UnsafeRawBufferPointer(utf8))
+            hash.withUnsafeBytes { out.copyMemory(from: $0) }
+        }
+    }
+
+    /// Writes the 32 bytes of `id:hmac-sha256:<64 lowercase hex>` into `out`; false (nothing decided) for any
+    /// other text.
+    private static func decodeKeyedHash(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer)
+        -> Bool
+    {
+        let prefix = keyedHashPrefix.count
+        guard utf8.count == prefix + 64 else { return false }
+        for i in 0..<prefix where utf8[i] != keyedHashPrefix[i] { return false }
+        @inline(__always) func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c &- 0x30
+            case 0x61...0x66: return c &- 0x61 &+ 10
+            default: return nil
+            }
+        }
+        for i in 0..<32 {
+            guard let high = nibble(utf8[prefix + 2 * i]), let low = nibble(utf8[prefix + 2 * i + 1]) else {
+                return false
+            }
+            out[i] = high << 4 | low
+        }
+        return true
+    }
+
+    /// The `active` column for these active decisions: one line `measure TAB next_change LF` per distinct pair
+    /// (`next_change` empty for none), sorted. Nil when there is none (the subject has no row).
+    static func activeText(_ active: [(measure: String, nextChange: String?)]) -> String? {
+        guard !active.isEmpty else { return nil }
+        let lines = Set(active.map { $0.measure + "\t" + ($0.nextChange ?? "") + "\n" })
+        return lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined()
+    }
+
+    /// Sets the subject's row to `active` (as `activeText` gives it), or removes it for nil. Inside the caller's
+    /// transaction.
+    static func write(_ db: SQLiteConnection, subjectKey: String, active: String?) throws {
+        let key = digest(subjectKey)
+        if let active {
+            let upsert = try db.statement(
+                slot: Slot.upsert, "INSERT OR REPLACE INTO measure_lookup (subject, active) VALUES (?1, ?2)")
+            try upsert.bind(1, bytes: key)
+            try upsert.bind(2, active)
+            try upsert.run()
+        } else {
+            let delete = try db.statement(slot: Slot.delete, "DELETE FROM measure_lookup WHERE subject = ?1")
+            try delete.bind(1, bytes: key)
+            try delete.run()
+        }
+    }
+
+    /// Rewrites the subject's row from its decisions as stored now (inside the caller's transaction, after it
+    /// wrote them).
+    static func refresh(_ db: SQLiteConnection, subjectKey: String) throws {
+        let read = try db.statement(
+            slot: Slot.active,
+            "SELECT measure, next_change FROM measure_decisions WHERE subject_key = ?1 AND status = 'active'")
+        defer { read.reset() }
+        try read.bind(1, subjectKey)
+        var active: [(measure: String, nextChange: String?)] = []
+        while try read.step() {
+            active.append((read.row.text(0), read.row.optionalText(1)))
+        }
+        try write(db, subjectKey: subjectKey, active: activeText(active))
+    }
+
+    /// Migration 8's data step: a row for every subject with an active decision (subjects in key order, so each
+    /// one's decisions come together).
+    static func fill(_ db: SQLiteConnection) throws {
+        var subject: String? = nil
+        var active: [(measure: String, nextChange: String?)] = []
+        func flush() throws {
+            if let subject { try write(db, subjectKey: subject, active: activeText(active)) }
+            active.removeAll(keepingCapacity: true)
+        }
+        try db.query(
+            """
+            SELECT subject_key, measure, next_change FROM measure_decisions WHERE status = 'active'
+            ORDER BY subject_key
+            """
+        ) { row in
+            let key = row.text(0)
+            if key != subject {
+                try flush()
+                subject = key
+            }
+            active.append((row.text(1), row.optionalText(2)))
+        }
+        try flush()
+    }
+
+    /// Subjects whose `measure_lookup` row disagrees with their stored decisions (missing or different), and rows
+    /// for no subject with an active decision, at most `limit` of them, described for an operator (`store check
+    /// --thorough`). Memory stays flat: each subject's row is looked up by its key as the decisions are walked,
+    /// and extra rows are found by counting.
+    static func problems(_ db: SQLiteConnection, limit: Int = 10) throws -> [String] {
+        var problems: [String] = []
+        var matched = 0
+        var subject: String? = nil
+        var active: [(measure: String, nextChange: String?)] = []
+        func check() throws {
+            defer { active.removeAll(keepingCapacity: true) }
+            guard let subject, let want = activeText(active) else { return }
+            let stored = try db.first("SELECT active FROM measure_lookup WHERE subject = ?1", [.blob(digest(subject))]) {
+                $0.text(0)
+            }
+            if stored != nil { matched += 1 }
+            guard problems.count < limit, stored != want else { return }
+            if let stored {
+                problems.append(
+                    "measure_lookup: the row of subject \(subject) says \(stored.debugDescription), its decisions say "
+                        + want.debugDescription)
+            } else {
+                problems.append("measure_lookup: no row for subject \(subject), whose decisions say \(want.debugDescription)")
+            }
+        }
+        try db.query(
+            """
+            SELECT subject_key, measure, next_change FROM measure_decisions WHERE status = 'active'
+            ORDER BY subject_key
+            """
+        ) { row in
+            let key = row.text(0)
+            if key != subject {
+                try check()
+                subject = key
+            }
+            active.append((row.text(1), row.optionalText(2)))
+        }
+        try check()
+        let rows = try db.first("SELECT count(*) FROM measure_lookup") { Int($0.int(0)) } ?? 0
+        if rows > matched && problems.count < limit {
+            problems.append("measure_lookup: \(rows - matched) row(s) for no subject with an active decision")
+        }
+        return problems
+    }
+}
