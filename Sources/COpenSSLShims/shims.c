@@ -1,3 +1,5 @@
+// The low-level SHA-256 API below is deprecated in OpenSSL 3 (kept, and allocation-free): no warnings for it here.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "COpenSSLShims.h"
 
 long CG60_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
@@ -15,3 +17,34 @@ int CG60_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
     return (int)SSL_CTX_set_max_proto_version(ctx, version);
 }
 const char *CG60_SSL_get_cipher_name(const SSL *ssl) { return SSL_get_cipher_name(ssl); }
+
+#include <string.h>
+#include <openssl/sha.h>
+
+_Static_assert(sizeof(SHA256_CTX) <= CG60_SHA256_STATE_BYTES, "CG60_SHA256_STATE_BYTES is too small");
+
+void CG60_sha256(const void *data, size_t length, unsigned char *out32) { SHA256(data, length, out32); }
+
+void CG60_hmac_sha256_prepare(const unsigned char *block64, void *inner_state, void *outer_state) {
+    unsigned char pad[64];
+    SHA256_CTX *inner = inner_state, *outer = outer_state;
+    for (int i = 0; i < 64; i++) pad[i] = block64[i] ^ 0x36;
+    SHA256_Init(inner);
+    SHA256_Update(inner, pad, 64);
+    for (int i = 0; i < 64; i++) pad[i] = block64[i] ^ 0x5c;
+    SHA256_Init(outer);
+    SHA256_Update(outer, pad, 64);
+    OPENSSL_cleanse(pad, sizeof pad);
+}
+
+void CG60_hmac_sha256(const void *inner_state, const void *outer_state, const void *message, size_t length,
+                      unsigned char *out32) {
+    SHA256_CTX work;
+    memcpy(&work, inner_state, sizeof work);
+    SHA256_Update(&work, message, length);
+    SHA256_Final(out32, &work);
+    memcpy(&work, outer_state, sizeof work);
+    SHA256_Update(&work, out32, 32);
+    SHA256_Final(out32, &work);
+    OPENSSL_cleanse(&work, sizeof work);
+}

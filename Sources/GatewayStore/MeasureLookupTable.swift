@@ -37,28 +37,34 @@ enum MeasureLookupTable {
         }
     }
 
+    /// The value of each lowercase hex digit, 0xFF for any other byte.
+    private static let nibbles: [UInt8] = (0...255).map { c in
+        switch c {
+        case 0x30...0x39: return UInt8(c - 0x30)
+        case 0x61...0x66: return UInt8(c - 0x61 + 10)
+        default: return 0xFF
+        }
+    }
+
     /// Writes the 32 bytes of `id:hmac-sha256:<64 lowercase hex>` into `out`; false (nothing decided) for any
     /// other text.
     private static func decodeKeyedHash(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer)
         -> Bool
     {
         let prefix = keyedHashPrefix.count
-        guard utf8.count == prefix + 64 else { return false }
-        for i in 0..<prefix where utf8[i] != keyedHashPrefix[i] { return false }
-        @inline(__always) func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c &- 0x30
-            case 0x61...0x66: return c &- 0x61 &+ 10
-            default: return nil
+        guard utf8.count == prefix + 64, out.count >= 32, let text = utf8.baseAddress else { return false }
+        guard UnsafeBufferPointer(rebasing: utf8[0..<prefix]).elementsEqual(keyedHashPrefix) else { return false }
+        return nibbles.withUnsafeBufferPointer { table in
+            var bad: UInt8 = 0
+            for i in 0..<32 {
+                let high = table[Int(text[prefix + 2 * i])]
+                let low = table[Int(text[prefix + 2 * i + 1])]
+                bad |= high | low
+                out[i] = high << 4 | (low & 0x0F)
             }
+            // (Any non-digit sets the high bits of `bad`: 0xFF; digits are 0–15.)
+            return bad & 0xF0 == 0
         }
-        for i in 0..<32 {
-            guard let high = nibble(utf8[prefix + 2 * i]), let low = nibble(utf8[prefix + 2 * i + 1]) else {
-                return false
-            }
-            out[i] = high << 4 | low
-        }
-        return true
     }
 
     /// The `active` column for these active decisions: one line `measure TAB next_change LF` per distinct pair

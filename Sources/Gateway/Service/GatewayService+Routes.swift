@@ -247,7 +247,8 @@ extension HTTPProblem: HTTPProblemConvertible {
 
 /// Bearer-token principals by the SHA-256 of the token, built once from the configuration's `sha256:<hex>`.
 ///
-/// Per request: one SHA-256 of the presented token (GatewayCore's, no OpenSSL context, hex text or `String` keys),
+/// Per request: one SHA-256 of the presented token (OpenSSL's low-level one-shot into a stack buffer: no context,
+/// hex text or `String` keys),
 /// compared with every configured digest in constant time (no early exit on the first differing byte or the first
 /// match); the first configured client with that digest wins.
 struct BearerTable: Sendable {
@@ -271,15 +272,21 @@ struct BearerTable: Sendable {
     }
 
     func principal(token: Substring.UTF8View) -> HTTPPrincipal? {
-        let digest = SHA256.hash(token)
-        var found = -1
-        for (index, candidate) in digests.enumerated() {
-            var difference: UInt8 = 0
-            for i in 0..<32 { difference |= candidate[i] ^ digest[i] }
-            // Branch-free choice of the first match.
-            let match = difference == 0 && found < 0
-            found = match ? index : found
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { digest in
+            if token.withContiguousStorageIfAvailable({ Digest.sha256(UnsafeRawBufferPointer($0), into: digest) })
+                == nil
+            {
+                Array(token).withUnsafeBytes { Digest.sha256($0, into: digest) }
+            }
+            var found = -1
+            for (index, candidate) in digests.enumerated() {
+                var difference: UInt8 = 0
+                for i in 0..<32 { difference |= candidate[i] ^ digest[i] }
+                // Branch-free choice of the first match.
+                let match = difference == 0 && found < 0
+                found = match ? index : found
+            }
+            return found >= 0 ? principals[found] : nil
         }
-        return found >= 0 ? principals[found] : nil
     }
 }
