@@ -83,8 +83,8 @@ public struct MeasureLookup: Sendable {
     }
 
     /// The codes of the trust-travel benefits in force for a subject today: active (not suspended by a
-    /// punishment) and not past their end. Reads the measure codes from the covering index (or the lookup reader's
-    /// answer cache), never the decisions' JSON.
+    /// punishment) and not past their end. Reads one small row of the lookup's table (`measure_lookup`) per
+    /// reading of the subject, never the decisions' JSON.
     public func benefitCodes(subject: String) throws -> [String] {
         let date = dayText.text(today())
         let keys = try fastKeys?.keys(subject) ?? subjectKeys(subject)

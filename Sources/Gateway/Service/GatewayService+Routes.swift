@@ -66,7 +66,7 @@ extension GatewayService {
             ]
             return .json(Array(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
         }
-        // One lookup (one reader pool, answer cache and snapshot timer) serves the records and the measure routes.
+        // One lookup (one reader pool and snapshot timer) serves the records and the measure routes.
         let lookup = measureLookup()
         router.get("/v1/subjects/:key/records", blocking: true) { [self] _, context in
             _ = try require(.readRecords, context)
