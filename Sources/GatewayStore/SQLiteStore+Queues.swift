@@ -281,31 +281,19 @@ extension SQLiteStore: QueueStore {
         }
     }
 
-    /// Loads an item, applies `event` and persists the result; throws when the event is rejected.
+    /// Loads an item, applies `event` and persists the result in a transaction of its own (see `apply`); throws
+    /// when the item does not exist or the event is rejected.
     private func transition(
-        itemID: Int64, error: String? = nil, actor: String = "queue",
+        itemID: Int64, error: String? = nil,
         _ event: @escaping (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
     ) throws -> QueueItemState {
         let nowDate = now
         let nowMillis = Millis.from(nowDate)
         let policy = options.retryPolicy
         return try committer.write { ctx in
-            guard
-                let (item, machine) = try ctx.db.first(
-                    "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(itemID)],
-                    { try Self.item($0, policy: policy) })
-            else {
-                throw StoreError(StoreError.notFound, "there is no queue item \(itemID)")
-            }
-            var m = machine
-            let action = event(&m, nowDate)
-            if case .reject(let why) = action {
-                throw StoreError(
-                    StoreError.invalidTransition,
-                    "queue item \(itemID) (\(item.direction.rawValue) \(item.partner)): \(why)")
-            }
-            try Self.persist(ctx.db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
-            return m.state
+            try Self.apply(
+                ctx.db, itemID: itemID, policy: policy, now: nowDate, nowMillis: nowMillis, error: error,
+                actor: "queue", event)
         }
     }
 
@@ -371,11 +359,13 @@ extension SQLiteStore: QueueStore {
         }
     }
 
-    /// One item's transition inside an open transaction; throws `invalidTransition` when the event is rejected.
+    /// One item's transition inside an open transaction; returns the item's new state. Throws `notFound` when
+    /// there is no such item and `invalidTransition` when the event is rejected.
+    @discardableResult
     private static func apply(
         _ db: SQLiteConnection, itemID: Int64, policy: RetryPolicy, now: Date, nowMillis: Int64, error: String?,
         actor: String, _ event: (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
-    ) throws {
+    ) throws -> QueueItemState {
         guard
             let (item, machine) = try db.first(
                 "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(itemID)],
@@ -390,6 +380,7 @@ extension SQLiteStore: QueueStore {
                 StoreError.invalidTransition, "queue item \(itemID) (\(item.direction.rawValue) \(item.partner)): \(why)")
         }
         try Self.persist(db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
+        return m.state
     }
 
     public func complete(itemID: Int64, owner: String) throws {
