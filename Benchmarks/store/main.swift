@@ -49,8 +49,8 @@ while argi < CommandLine.arguments.count {
     case "--pragma": pragmas.append(v)
     default:
         print(
-            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes|lease] [--sync full|normal] [--runs N] "
-                + "[--page-size BYTES] [--records N] [--segments K] [--pragma SQL]")
+            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes|lease] [--sync full|normal] "
+                + "[--runs N] [--page-size BYTES] [--records N] [--segments K] [--pragma SQL]")
         exit(2)
     }
     argi += 2
@@ -134,7 +134,8 @@ func report(_ line: String) { print(line) }
 if only == "" || only == "lease" {
     let backlog = scaled(20_000)
     for withDead in [false, true] {
-        var options = StoreBenchmarkSupport.options(synchronous: syncMode, pageSize: pageSize, pragmas: pragmas.joined(separator: "; "))
+        var options = StoreBenchmarkSupport.options(
+            synchronous: syncMode, pageSize: pageSize, pragmas: pragmas.joined(separator: "; "))
         options.retryPolicy = RetryPolicy(maxAttempts: 1)
         let store = try SQLiteStore(path: fresh(withDead ? "lease-dead.db" : "lease.db"), options: options)
         func item(_ key: String) -> QueueItemSubmission {
@@ -156,7 +157,8 @@ if only == "" || only == "lease" {
         var leasedItems = 0
         let m = try measured {
             while true {
-                let items = try store.lease(direction: .outbound, partner: "hefei", limit: 100, owner: "w", duration: 60)
+                let items = try store.lease(
+                    direction: .outbound, partner: "hefei", limit: 100, owner: "w", duration: 60)
                 if items.isEmpty { break }
                 leases += 1
                 leasedItems += items.count
@@ -167,7 +169,8 @@ if only == "" || only == "lease" {
         report(
             String(
                 format:
-                    "queue lease + complete, %@ %6.0f leases/s, %7.1f µs CPU/lease (%d leases of ≤ 100 of a %d-item backlog, %d leased, %d dead)",
+                    "queue lease + complete, %@ %6.0f leases/s, %7.1f µs CPU/lease (%d leases of ≤ 100 of a %d-item "
+                    + "backlog, %d leased, %d dead)",
                 (withDead ? "one old dead item:" : "no dead item:     "), Double(leases) / m.wall,
                 1e6 * m.cpu / Double(max(1, leases)), leases, backlog, leasedItems, dead))
     }

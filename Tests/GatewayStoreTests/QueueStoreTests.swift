@@ -288,7 +288,8 @@ extension QueueStoreTests {
         /// Leases `ids` alone (by partner) and fails them twice: dead (maxAttempts 2).
         func kill(_ ids: [Int64], partner: String) throws {
             for _ in 0..<2 {
-                let leased = try store.lease(direction: .outbound, partner: partner, limit: 100, owner: "k", duration: 30)
+                let leased = try store.lease(
+                    direction: .outbound, partner: partner, limit: 100, owner: "k", duration: 30)
                 #expect(Set(leased.map(\.id)) == Set(ids))
                 _ = try store.fail(itemIDs: ids, owner: "k", error: "HTTP 503")
                 clock.advance(100)
@@ -314,11 +315,13 @@ extension QueueStoreTests {
                 direction: .inbound, partner: "hefei", kind: "record", orderKey: "rec_A", payload: []),  // 6: inbound
         ])
         // A lease for suzhou only touches suzhou: hefei's blocked item still waits (pending) afterwards.
-        #expect(try store.lease(direction: .outbound, partner: "suzhou", limit: 100, owner: "w", duration: 30).map(\.id) == [ids[2]])
+        let suzhou = try store.lease(direction: .outbound, partner: "suzhou", limit: 100, owner: "w", duration: 30)
+        #expect(suzhou.map(\.id) == [ids[2]])
         #expect(try store.queueItem(id: ids[0])?.state == .pending)
         let leased = try store.lease(direction: .outbound, partner: nil, limit: 100, owner: "w", duration: 30)
         #expect(leased.map(\.id) == [ids[1], ids[4], ids[5]])
-        #expect(try store.lease(direction: .inbound, partner: nil, limit: 100, owner: "w", duration: 30).map(\.id) == [ids[6]])
+        let inbound = try store.lease(direction: .inbound, partner: nil, limit: 100, owner: "w", duration: 30)
+        #expect(inbound.map(\.id) == [ids[6]])
         let dead = try store.deadItems(partner: nil)
         #expect(dead.map(\.id) == [oldA, oldBatch, laterA, ids[0], ids[3]])
         func reason(_ id: Int64) -> String {
@@ -347,10 +350,10 @@ extension QueueStoreTests {
         }
         let reads = plan.filter { $0.hasPrefix("SEARCH") || $0.hasPrefix("SCAN") }
         #expect(reads.contains("SEARCH q USING INTEGER PRIMARY KEY (rowid=?)"), "\(plan)")
-        #expect(reads.filter { $0 == "SEARCH queue_items USING INDEX queue_due (direction=? AND state=?)" }.count == 2, "\(plan)")
-        #expect(
-            reads.filter { $0 == "SEARCH f USING INDEX queue_order (direction=? AND partner=? AND order_key=? AND id>?)" }
-                .count == 2, "\(plan)")
+        let deadItems = "SEARCH queue_items USING INDEX queue_due (direction=? AND state=?)"
+        let followers = "SEARCH f USING INDEX queue_order (direction=? AND partner=? AND order_key=? AND id>?)"
+        #expect(reads.filter { $0 == deadItems }.count == 2, "\(plan)")
+        #expect(reads.filter { $0 == followers }.count == 2, "\(plan)")
         #expect(reads.allSatisfy { $0.hasPrefix("SEARCH") || $0 == "SCAN d" }, "no full scan of queue_items: \(plan)")
         // Then, per blocked item only: its payload's length and its earliest dead predecessor (two sub-queries).
         #expect(reads.count == 10, "\(plan)")

@@ -117,11 +117,14 @@ extension RecordWritePathTests {
         let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
         let damaged = Fixture.penalty(decision: "嘉执罚〔2026〕31号")
         let intact = Fixture.penalty(decision: "嘉执罚〔2026〕32号")
-        _ = try store.putRecords([(damaged, Fixture.provenance("m1", row: 1)), (intact, Fixture.provenance("m1", row: 2))])
+        _ = try store.putRecords([
+            (damaged, Fixture.provenance("m1", row: 1)), (intact, Fixture.provenance("m1", row: 2)),
+        ])
         // A second connection deletes the damaged record's versions behind the store's back.
         let raw = try SQLiteConnection(path: dir.path("s.db"), create: false)
-        try raw.run("DELETE FROM record_versions WHERE record_key = ?", [.blob(RecordKey.bytes(damaged.id!))])
-        #expect(try raw.first("SELECT count(*) FROM records WHERE record_key = ?", [.blob(RecordKey.bytes(damaged.id!))]) { $0.int(0) } == 1)
+        let key: SQLValue = .blob(RecordKey.bytes(damaged.id!))
+        try raw.run("DELETE FROM record_versions WHERE record_key = ?", [key])
+        #expect(try raw.first("SELECT count(*) FROM records WHERE record_key = ?", [key]) { $0.int(0) } == 1)
 
         var batch = [(damaged, Fixture.provenance("m2", row: 2))]
         if afterAKnownRecord { batch.insert((intact, Fixture.provenance("m2", row: 1)), at: 0) }

@@ -19,7 +19,8 @@ import Testing
         for id in partners.ids {
             guard let partner = partners.partner(id) else { continue }
             for folder in PartnerFixtures.folders(of: partner) {
-                let report = (try? String(contentsOf: folder.appendingPathComponent("expected-report.jsonl"), encoding: .utf8)) ?? ""
+                let url = folder.appendingPathComponent("expected-report.jsonl")
+                let report = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
                 if report.contains("\"verdict\":\"rejected\"") || report.contains("\"verdict\":\"skipped\"") {
                     out.append((id, folder))
                 }

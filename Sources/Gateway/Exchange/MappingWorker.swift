@@ -113,7 +113,8 @@ public final class MappingWorker: @unchecked Sendable {
         let payload = Array(envelope.payload)
         var outcome = Outcome()
         func reject(_ row: Int, _ location: String, _ raw: [UInt8], _ problems: [Problem]) {
-            outcome.report(RowOutcome.external(row: row, location: location, verdict: .rejected, problems: problems, raw: raw))
+            outcome.report(
+                RowOutcome.external(row: row, location: location, verdict: .rejected, problems: problems, raw: raw))
             outcome.quarantine.append(
                 QuarantinedRow(
                     partner: header.from, messageID: header.messageID, rowNumber: row, raw: raw,
@@ -266,7 +267,8 @@ public final class MappingWorker: @unchecked Sendable {
             } else {
                 accept(
                     record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt),
-                    RowOutcome.external(row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems))
+                    RowOutcome.external(
+                        row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems))
             }
         }
     }
