@@ -1,7 +1,7 @@
 // g60-store-bench: durable acknowledged envelopes/s and records/s of GatewayStore, single and concurrent
 // writers, next to raw SQLite insert rates measured in the same run on the same disk. Run with `make bench-store`.
 //
-// Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N]
+// Usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes|lease] [--sync full|normal] [--runs N]
 //                        [--page-size BYTES] [--records N] [--segments K] [--pragma 'PRAGMA …']
 //   DIR default Benchmarks/out/store (same disk as the checkout, not tmpfs); F scales every count.
 //   --sync normal runs the raw baselines and the record stores with synchronous=NORMAL (no fsync per commit): the
@@ -49,8 +49,8 @@ while argi < CommandLine.arguments.count {
     case "--pragma": pragmas.append(v)
     default:
         print(
-            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes] [--sync full|normal] [--runs N] "
-                + "[--page-size BYTES] [--records N] [--segments K] [--pragma SQL]")
+            "usage: g60-store-bench [--dir DIR] [--scale F] [--only records|envelopes|lease] [--sync full|normal] "
+                + "[--runs N] [--page-size BYTES] [--records N] [--segments K] [--pragma SQL]")
         exit(2)
     }
     argi += 2
@@ -126,6 +126,59 @@ func envelope(_ id: String) -> EnvelopeSubmission {
 }
 
 func report(_ line: String) { print(line) }
+
+// Queue leases behind one old dead item (`--only lease`, also in the default run): a partner's backlog of per-record
+// items (each its own order key) leased 100 at a time and completed one transaction per lease, once with no dead item
+// and once with one dead item of another key of the same partner that nobody replays. The lease's blocked-by-dead
+// check used to walk the whole ordered backlog whenever the partner had a dead item; it now starts from the dead items.
+if only == "" || only == "lease" {
+    let backlog = scaled(20_000)
+    for withDead in [false, true] {
+        var options = StoreBenchmarkSupport.options(
+            synchronous: syncMode, pageSize: pageSize, pragmas: pragmas.joined(separator: "; "))
+        options.retryPolicy = RetryPolicy(maxAttempts: 1)
+        let store = try SQLiteStore(path: fresh(withDead ? "lease-dead.db" : "lease.db"), options: options)
+        func item(_ key: String) -> QueueItemSubmission {
+            QueueItemSubmission(
+                direction: .outbound, partner: "hefei", kind: "record", recordID: key, recordVersion: 1, orderKey: key,
+                payload: Array("{\"id\":\"\(key)\"}".utf8))
+        }
+        if withDead {
+            _ = try store.enqueue([item("rec_dead")])
+            for leased in try store.lease(direction: .outbound, partner: "hefei", limit: 1, owner: "b", duration: 60) {
+                _ = try store.fail(itemID: leased.id, owner: "b", error: "HTTP 503")
+            }
+        }
+        var ids: [Int64] = []
+        for start in stride(from: 0, to: backlog, by: 1_000) {
+            ids += try store.enqueue((start..<min(backlog, start + 1_000)).map { item("rec_\($0)") })
+        }
+        var leases = 0
+        var leasedItems = 0
+        let m = try measured {
+            while true {
+                let items = try store.lease(
+                    direction: .outbound, partner: "hefei", limit: 100, owner: "w", duration: 60)
+                if items.isEmpty { break }
+                leases += 1
+                leasedItems += items.count
+                _ = try store.complete(itemIDs: items.map(\.id), owner: "w")
+            }
+        }
+        let dead = try store.deadItems(partner: "hefei").count
+        report(
+            String(
+                format:
+                    "queue lease + complete, %@ %6.0f leases/s, %7.1f µs CPU/lease (%d leases of ≤ 100 of a %d-item "
+                    + "backlog, %d leased, %d dead)",
+                (withDead ? "one old dead item:" : "no dead item:     "), Double(leases) / m.wall,
+                1e6 * m.cpu / Double(max(1, leases)), leases, backlog, leasedItems, dead))
+    }
+    if only == "lease" {
+        print("load average at end \(loadAverage())")
+        exit(0)
+    }
+}
 
 // Records: built before timing (batch by batch above 200,000); their canonical JSON size sets the raw baselines' row
 // size.

@@ -192,6 +192,37 @@ extension SQLiteStore: QueueStore {
             """
     }
 
+    /// The pending and retry items of direction `?1` (and partner `?2`, when not NULL) that wait behind a dead item
+    /// (`waitsBehind(states: "'dead'")`), at most 1,000 in id order, each with the earliest dead item it waits
+    /// behind (column 20).
+    ///
+    /// Found from the dead items, not from the waiting ones: per partner and order key, the earliest dead item, and
+    /// the waiting items after it with that key (the `queue_order` index); per partner, the earliest dead `records`
+    /// or `record` item, and the after-earlier-records items after it. The cost follows the dead items (and the
+    /// items already dead-lettered behind them), not the backlog: one old dead item that nobody replays no longer
+    /// makes every lease walk every ordered item of the direction. The dead items are read through `queue_due`
+    /// (direction, state) by name: for the GROUP BY, the planner would otherwise walk `queue_order`, i.e. every
+    /// ordered item of the direction, to save a sort.
+    static let blockedByDeadQuery = """
+        SELECT \(candidateColumns), \(earliestPredecessor(states: "'dead'")) FROM queue_items q
+        WHERE q.id IN (
+          SELECT f.id FROM (
+            SELECT partner, order_key, min(id) AS id FROM queue_items INDEXED BY queue_due
+            WHERE direction = ?1 AND state = 'dead' AND order_key IS NOT NULL AND (?2 IS NULL OR partner = ?2)
+            GROUP BY partner, order_key) d
+          JOIN queue_items f ON f.direction = ?1 AND f.partner = d.partner AND f.order_key = d.order_key AND f.id > d.id
+          WHERE f.state IN ('pending', 'retry')
+          UNION
+          SELECT f.id FROM (
+            SELECT partner, min(id) AS id FROM queue_items INDEXED BY queue_due
+            WHERE direction = ?1 AND state = 'dead' AND kind IN ('records', 'record') AND (?2 IS NULL OR partner = ?2)
+            GROUP BY partner) d
+          JOIN queue_items f ON f.direction = ?1 AND f.partner = d.partner
+            AND f.order_key = '\(QueueItemSubmission.afterEarlierRecords)' AND f.id > d.id
+          WHERE f.state IN ('pending', 'retry'))
+        ORDER BY q.id LIMIT 1000
+        """
+
     /// Leases like `lease(direction:partner:limit:owner:duration:)`, and stops adding items once their payloads
     /// together reach `maxPayloadBytes` (the first item is always taken): a delivery worker's memory and envelope
     /// size stay bounded whether the items are single records or fan-out batches of a thousand.
@@ -219,29 +250,14 @@ extension SQLiteStore: QueueStore {
                 let action = machine.leaseExpired(now: nowDate)
                 try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
             }
-            // Items that wait behind a dead item of their order go dead with it (see `blockedByDead`). Only when the
-            // direction has a dead item at all (the `queue_due` index answers at once): otherwise every lease would
-            // walk the whole backlog of ordered items.
-            let anyDead = try db.first(
-                "SELECT 1 FROM queue_items WHERE direction = ? AND state = 'dead' AND (? IS NULL OR partner = ?) LIMIT 1",
-                [.text(direction.rawValue), partnerValue, partnerValue]
-            ) { _ in true } ?? false
-            if anyDead {
-                let blocked = try db.all(
-                    """
-                    SELECT \(Self.candidateColumns), \(Self.earliestPredecessor(states: "'dead'"))
-                    FROM queue_items q
-                    WHERE q.direction = ? AND (? IS NULL OR q.partner = ?) AND q.state IN ('pending', 'retry')
-                      AND q.order_key IS NOT NULL AND \(Self.waitsBehind(states: "'dead'"))
-                    ORDER BY q.id LIMIT 1000
-                    """,
-                    [.text(direction.rawValue), partnerValue, partnerValue]
-                ) { row in (try Self.item(row, policy: policy), row.int(20)) }
-                for ((item, var machine), blocker) in blocked {
-                    let action = machine.blockedByDead(blocker)
-                    if case .deadLetter = action {
-                        try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
-                    }
+            // Items that wait behind a dead item of their order go dead with it (see `blockedByDead`).
+            let blocked = try db.all(Self.blockedByDeadQuery, [.text(direction.rawValue), partnerValue]) { row in
+                (try Self.item(row, policy: policy), row.int(20))
+            }
+            for ((item, var machine), blocker) in blocked {
+                let action = machine.blockedByDead(blocker)
+                if case .deadLetter = action {
+                    try Self.persist(db, id: item.id, machine, action: action, nowMillis: nowMillis)
                 }
             }
             let candidates = try db.all(
@@ -281,31 +297,19 @@ extension SQLiteStore: QueueStore {
         }
     }
 
-    /// Loads an item, applies `event` and persists the result; throws when the event is rejected.
+    /// Loads an item, applies `event` and persists the result in a transaction of its own (see `apply`); throws
+    /// when the item does not exist or the event is rejected.
     private func transition(
-        itemID: Int64, error: String? = nil, actor: String = "queue",
+        itemID: Int64, error: String? = nil,
         _ event: @escaping (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
     ) throws -> QueueItemState {
         let nowDate = now
         let nowMillis = Millis.from(nowDate)
         let policy = options.retryPolicy
         return try committer.write { ctx in
-            guard
-                let (item, machine) = try ctx.db.first(
-                    "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(itemID)],
-                    { try Self.item($0, policy: policy) })
-            else {
-                throw StoreError(StoreError.notFound, "there is no queue item \(itemID)")
-            }
-            var m = machine
-            let action = event(&m, nowDate)
-            if case .reject(let why) = action {
-                throw StoreError(
-                    StoreError.invalidTransition,
-                    "queue item \(itemID) (\(item.direction.rawValue) \(item.partner)): \(why)")
-            }
-            try Self.persist(ctx.db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
-            return m.state
+            try Self.apply(
+                ctx.db, itemID: itemID, policy: policy, now: nowDate, nowMillis: nowMillis, error: error,
+                actor: "queue", event)
         }
     }
 
@@ -371,11 +375,13 @@ extension SQLiteStore: QueueStore {
         }
     }
 
-    /// One item's transition inside an open transaction; throws `invalidTransition` when the event is rejected.
+    /// One item's transition inside an open transaction; returns the item's new state. Throws `notFound` when
+    /// there is no such item and `invalidTransition` when the event is rejected.
+    @discardableResult
     private static func apply(
         _ db: SQLiteConnection, itemID: Int64, policy: RetryPolicy, now: Date, nowMillis: Int64, error: String?,
         actor: String, _ event: (inout QueueItemStateMachine, Date) -> QueueItemStateMachine.Action
-    ) throws {
+    ) throws -> QueueItemState {
         guard
             let (item, machine) = try db.first(
                 "SELECT \(Self.itemColumns) FROM queue_items WHERE id = ?", [.int(itemID)],
@@ -390,6 +396,7 @@ extension SQLiteStore: QueueStore {
                 StoreError.invalidTransition, "queue item \(itemID) (\(item.direction.rawValue) \(item.partner)): \(why)")
         }
         try Self.persist(db, id: itemID, m, action: action, error: error, actor: actor, nowMillis: nowMillis)
+        return m.state
     }
 
     public func complete(itemID: Int64, owner: String) throws {

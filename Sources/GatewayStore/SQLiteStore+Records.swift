@@ -177,13 +177,9 @@ extension SQLiteStore: RecordStore {
             try insert.run()
             created = db.changes == 1
             if !created {
-                guard !lookedUp else {
-                    throw StoreError(
-                        StoreError.corrupt,
-                        "record \(id) (\(provenance.partner) message \(provenance.messageID) row "
-                            + "\(provenance.rowNumber)) has a key in records but no current version row")
-                }
-                switch try currentVersion(db, key, r) {
+                // The key is in records. Already looked up (and found absent, or `current` would be set), or looked
+                // up now: either way, absent means the current version row is missing.
+                switch lookedUp ? .absent : try currentVersion(db, key, r) {
                 case .unchanged(let version):
                     state.lastWasKnown = true
                     return RecordPutResult(recordID: id, version: version, change: .unchanged, withdrewRecordID: nil)

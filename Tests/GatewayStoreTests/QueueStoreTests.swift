@@ -269,3 +269,93 @@ import Testing
         #expect(try store.queueSummary().allSatisfy { $0.depth == 0 && $0.dead == 0 })
     }
 }
+
+extension QueueStoreTests {
+    /// The items blocked by dead ones are found from the dead items: per order key the earliest dead item blocks
+    /// every later waiting item of that key (the reason names it, not a later dead one); a dead records item blocks
+    /// its partner's later after-earlier-records batches only; an old dead item of one key blocks nothing of the
+    /// other keys, partners or the other direction, which lease as usual; a partner-filtered lease blocks within
+    /// that partner only.
+    @Test func itemsBlockedByDeadOnesAreFoundFromTheDeadItems() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let clock = TestClock()
+        let store = try makeStore(dir, clock)
+        func batch(_ partner: String, orderKey: String?) -> QueueItemSubmission {
+            QueueItemSubmission(
+                direction: .outbound, partner: partner, kind: "records", orderKey: orderKey, payload: Array("[]".utf8))
+        }
+        /// Leases `ids` alone (by partner) and fails them twice: dead (maxAttempts 2).
+        func kill(_ ids: [Int64], partner: String) throws {
+            for _ in 0..<2 {
+                let leased = try store.lease(
+                    direction: .outbound, partner: partner, limit: 100, owner: "k", duration: 30)
+                #expect(Set(leased.map(\.id)) == Set(ids))
+                _ = try store.fail(itemIDs: ids, owner: "k", error: "HTTP 503")
+                clock.advance(100)
+            }
+        }
+        // The old dead items: a record of key A for hefei, then a records batch for wuhu.
+        let oldA = try store.enqueue([record("hefei", "rec_A")])[0]
+        try kill([oldA], partner: "hefei")
+        let oldBatch = try store.enqueue([batch("wuhu", orderKey: nil)])[0]
+        try kill([oldBatch], partner: "wuhu")
+        // A second dead item of key A, later: what waits behind both names the first.
+        let laterA = try store.enqueue([record("hefei", "rec_A", version: 2)])[0]
+        // (laterA waits behind oldA, so a lease dead-letters it at once.)
+        #expect(try store.lease(direction: .outbound, partner: "hefei", limit: 100, owner: "k", duration: 30).isEmpty)
+        let ids = try store.enqueue([
+            record("hefei", "rec_A", version: 3),  // 0: behind oldA
+            record("hefei", "rec_B"),  // 1: another key
+            record("suzhou", "rec_A"),  // 2: another partner, same key
+            batch("wuhu", orderKey: QueueItemSubmission.afterEarlierRecords),  // 3: behind oldBatch
+            batch("wuhu", orderKey: nil),  // 4: no order key
+            batch("jiaxing", orderKey: QueueItemSubmission.afterEarlierRecords),  // 5: nothing earlier for jiaxing
+            QueueItemSubmission(
+                direction: .inbound, partner: "hefei", kind: "record", orderKey: "rec_A", payload: []),  // 6: inbound
+        ])
+        // A lease for suzhou only touches suzhou: hefei's blocked item still waits (pending) afterwards.
+        let suzhou = try store.lease(direction: .outbound, partner: "suzhou", limit: 100, owner: "w", duration: 30)
+        #expect(suzhou.map(\.id) == [ids[2]])
+        #expect(try store.queueItem(id: ids[0])?.state == .pending)
+        let leased = try store.lease(direction: .outbound, partner: nil, limit: 100, owner: "w", duration: 30)
+        #expect(leased.map(\.id) == [ids[1], ids[4], ids[5]])
+        let inbound = try store.lease(direction: .inbound, partner: nil, limit: 100, owner: "w", duration: 30)
+        #expect(inbound.map(\.id) == [ids[6]])
+        let dead = try store.deadItems(partner: nil)
+        #expect(dead.map(\.id) == [oldA, oldBatch, laterA, ids[0], ids[3]])
+        func reason(_ id: Int64) -> String {
+            guard case .dead(let reason) = dead.first(where: { $0.id == id })?.state else { return "not dead" }
+            return reason
+        }
+        #expect(reason(laterA).contains("behind dead item \(oldA) "), "\(reason(laterA))")
+        #expect(reason(ids[0]).contains("behind dead item \(oldA) "), "\(reason(ids[0]))")
+        #expect(reason(ids[3]).contains("behind dead item \(oldBatch) "), "\(reason(ids[3]))")
+    }
+}
+
+extension QueueStoreTests {
+    /// The plan of the blocked-by-dead query: the dead items through `queue_due` (direction, state), their followers
+    /// through `queue_order` by partner, key and id, the waiting items themselves by rowid only; no walk of the
+    /// backlog (the query used to search every pending and retry item of the direction, then look for a dead
+    /// predecessor of each).
+    @Test func blockedByDeadQueryStartsFromTheDeadItems() throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try makeStore(dir, TestClock())
+        let plan = try store.read { db in
+            try db.all("EXPLAIN QUERY PLAN " + SQLiteStore.blockedByDeadQuery, [.text("outbound"), .null]) {
+                $0.text(3)
+            }
+        }
+        let reads = plan.filter { $0.hasPrefix("SEARCH") || $0.hasPrefix("SCAN") }
+        #expect(reads.contains("SEARCH q USING INTEGER PRIMARY KEY (rowid=?)"), "\(plan)")
+        let deadItems = "SEARCH queue_items USING INDEX queue_due (direction=? AND state=?)"
+        let followers = "SEARCH f USING INDEX queue_order (direction=? AND partner=? AND order_key=? AND id>?)"
+        #expect(reads.filter { $0 == deadItems }.count == 2, "\(plan)")
+        #expect(reads.filter { $0 == followers }.count == 2, "\(plan)")
+        #expect(reads.allSatisfy { $0.hasPrefix("SEARCH") || $0 == "SCAN d" }, "no full scan of queue_items: \(plan)")
+        // Then, per blocked item only: its payload's length and its earliest dead predecessor (two sub-queries).
+        #expect(reads.count == 10, "\(plan)")
+    }
+}

@@ -105,3 +105,35 @@ import Testing
         #expect(try reopened.read { try $0.first("PRAGMA page_size") { $0.int(0) } } == 4_096)
     }
 }
+
+extension RecordWritePathTests {
+    /// A record whose key is in `records` but whose current version row is gone (a store damaged by hand) is
+    /// refused with `store.corrupt`, naming the record and its row, whichever statement the batch tries first:
+    /// the INSERT (first record of a batch) or the look-up (after a record the store already had).
+    @Test(arguments: [false, true])
+    func recordWithoutItsCurrentVersionRowIsCorrupt(afterAKnownRecord: Bool) throws {
+        let dir = try TempDirectory()
+        defer { dir.cleanup() }
+        let store = try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: TestClock()))
+        let damaged = Fixture.penalty(decision: "嘉执罚〔2026〕31号")
+        let intact = Fixture.penalty(decision: "嘉执罚〔2026〕32号")
+        _ = try store.putRecords([
+            (damaged, Fixture.provenance("m1", row: 1)), (intact, Fixture.provenance("m1", row: 2)),
+        ])
+        // A second connection deletes the damaged record's versions behind the store's back.
+        let raw = try SQLiteConnection(path: dir.path("s.db"), create: false)
+        let key: SQLValue = .blob(RecordKey.bytes(damaged.id!))
+        try raw.run("DELETE FROM record_versions WHERE record_key = ?", [key])
+        #expect(try raw.first("SELECT count(*) FROM records WHERE record_key = ?", [key]) { $0.int(0) } == 1)
+
+        var batch = [(damaged, Fixture.provenance("m2", row: 2))]
+        if afterAKnownRecord { batch.insert((intact, Fixture.provenance("m2", row: 1)), at: 0) }
+        let error = #expect(throws: StoreError.self) { try store.putRecords(batch) }
+        #expect(error?.code == StoreError.corrupt)
+        #expect(
+            error?.message
+                == "record \(damaged.id!) (jiaxing message m2 row 2) has a key in records but no current version row")
+        // Nothing of the batch was written; the intact record is still readable.
+        #expect(try store.versions(of: intact.id!).map(\.provenance.messageID) == ["m1"])
+    }
+}

@@ -11,10 +11,6 @@ import GatewayDispatch
 struct LookupSubjectKeys: Sendable {
     let checker: IdentifierChecker
     let hmac: KeyedHashSHA256
-    static let ricWeights: [Int] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    static let ricCheck: [UInt8] = Array("10X98765432".utf8)
-    static let uscccWeights: [Int] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    static let usccAlphabet: [UInt8] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
     static let prefix: [UInt8] = Array("id:hmac-sha256:".utf8)
     static let documentType: [UInt8] = Array("residentIdCard:".utf8)
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -29,13 +25,16 @@ struct LookupSubjectKeys: Sendable {
         var input = input
         return input.withUTF8 { bytes -> [String]? in
             guard bytes.count == 18 else { return nil }
+            // GatewayCore's tables, read once here rather than through their accessors per digit.
+            let ricWeights = ResidentID.weights
+            let usccWeights = USCC.weights
             var ricSum = 0
             var usccSum = 0
             for i in 0..<17 {
                 let d = Int(bytes[i]) &- 0x30
                 guard d >= 0 && d <= 9 else { return nil }
-                ricSum += d * Self.ricWeights[i]
-                usccSum += d * Self.uscccWeights[i]
+                ricSum += d * ricWeights[i]
+                usccSum += d * usccWeights[i]
             }
             let last = bytes[17]
             guard (last >= 0x30 && last <= 0x39) || last == UInt8(ascii: "X") else { return nil }
@@ -45,7 +44,7 @@ struct LookupSubjectKeys: Sendable {
                 keys.append(key)
             }
             // Only an input whose USCC check character matches can be a valid USCC: the full check decides.
-            if Self.usccAlphabet[(31 - usccSum % 31) % 31] == last {
+            if USCC.alphabet[(31 - usccSum % 31) % 31] == last {
                 let uscc = checker.check(String(decoding: bytes, as: UTF8.self), as: .uscc)
                 if uscc.isValid { keys.append("uscc:" + uscc.normalized) }
             }
@@ -56,7 +55,7 @@ struct LookupSubjectKeys: Sendable {
 
     /// `ResidentID.check` for 17 digits and a digit or X: no leading 0, a birth date from 1880, the check character.
     private func isIdentityNumber(_ b: UnsafeBufferPointer<UInt8>, checkSum: Int) -> Bool {
-        guard b[0] != UInt8(ascii: "0"), Self.ricCheck[checkSum % 11] == b[17] else { return false }
+        guard b[0] != UInt8(ascii: "0"), ResidentID.checkBytes[checkSum % 11] == b[17] else { return false }
         func digits(_ from: Int, _ count: Int) -> Int {
             var v = 0
             for i in from..<(from + count) { v = v * 10 + Int(b[i] - 0x30) }

@@ -74,7 +74,29 @@ public final class MappingWorker: @unchecked Sendable {
     struct Outcome {
         var accepted: [(record: CanonicalRecord, provenance: Provenance)] = []
         var quarantine: [QuarantinedRow] = []
-        var report: [RowReportEntry] = []
+        /// The report's row lines, each ending in a newline: the bytes the `map` CLI writes for the same rows.
+        var report = CanonicalJSONWriter()
+        /// Rows reported, by verdict (the validation report's first line), counted as they are reported.
+        var rows = 0
+        var acceptedRows = 0
+        var rejectedRows = 0
+        var skippedRows = 0
+        /// The first error code of each rejected row, in row order (the quarantine metrics).
+        var rejectedCodes: [String] = []
+
+        /// Writes `row`'s report line and counts it.
+        mutating func report(_ row: RowOutcome) {
+            report.writeReport(row)
+            report.bytes.append(0x0A)
+            rows += 1
+            switch row.verdict {
+            case .accepted: acceptedRows += 1
+            case .rejected:
+                rejectedRows += 1
+                rejectedCodes.append(row.problems.first { $0.severity == .error }?.code ?? "unknown")
+            case .skipped: skippedRows += 1
+            }
+        }
     }
 
     /// Maps one inbound item: stores its records and quarantined rows and returns the outbound items to queue
@@ -91,9 +113,8 @@ public final class MappingWorker: @unchecked Sendable {
         let payload = Array(envelope.payload)
         var outcome = Outcome()
         func reject(_ row: Int, _ location: String, _ raw: [UInt8], _ problems: [Problem]) {
-            outcome.report.append(
-                RowReportEntry(
-                    RowOutcome.external(row: row, location: location, verdict: .rejected, problems: problems, raw: raw)))
+            outcome.report(
+                RowOutcome.external(row: row, location: location, verdict: .rejected, problems: problems, raw: raw))
             outcome.quarantine.append(
                 QuarantinedRow(
                     partner: header.from, messageID: header.messageID, rowNumber: row, raw: raw,
@@ -106,9 +127,9 @@ public final class MappingWorker: @unchecked Sendable {
             // canonical line used to abort the process).
             mapCanonical(
                 payload, header: header, receivedAt: receivedAt,
-                accept: { record, provenance, entry in
+                accept: { record, provenance, row in
                     outcome.accepted.append((record, provenance))
-                    outcome.report.append(entry)
+                    outcome.report(row)
                 }, reject: reject)
         } else if header.schema.hasPrefix("dialect/"), let kind = RecordKind(rawValue: String(header.schema.dropFirst(8))),
             let partner = partners.partner(header.from), partner.dialects[kind] != nil
@@ -123,11 +144,11 @@ public final class MappingWorker: @unchecked Sendable {
                             outcome.accepted.append(
                                 (record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row.row, receivedAt: receivedAt)))
                         }
-                        outcome.report.append(RowReportEntry(row))
+                        outcome.report(row)
                     case .rejected:
                         reject(row.row, row.location, row.raw, row.problems)
                     case .skipped:
-                        outcome.report.append(RowReportEntry(row))
+                        outcome.report(row)
                     }
                 }
             } catch {
@@ -158,10 +179,8 @@ public final class MappingWorker: @unchecked Sendable {
         profile.recordsMapped.add(outcome.accepted.count, ordering: .relaxed)
         let fanOutStart = ExchangeProfile.now()
         defer { profile.add(.fanOut, since: fanOutStart) }
-        let codes = outcome.report.filter { $0.verdict == .rejected }.map { row in
-            row.problems.first { $0.severity == .error }?.code ?? "unknown"
-        }
-        metrics?.rowsMapped(partner: header.from, accepted: outcome.accepted.count, quarantinedCodes: codes)
+        metrics?.rowsMapped(
+            partner: header.from, accepted: outcome.accepted.count, quarantinedCodes: outcome.rejectedCodes)
 
         // Fan-out in batches: per subscribing partner, the lines of this envelope's records in their order, cut
         // into items of at most `fanOutBytes` (one queue row per partner per chunk, not one per record).
@@ -200,16 +219,16 @@ public final class MappingWorker: @unchecked Sendable {
         var deliveries = fanOut.items()
         if partners.partner(header.from) != nil {
             let report = ValidationReport(
-                inReplyTo: header.messageID, rows: outcome.report.count,
-                accepted: outcome.report.filter { $0.verdict == .accepted }.count,
-                rejected: outcome.report.filter { $0.verdict == .rejected }.count,
-                skipped: outcome.report.filter { $0.verdict == .skipped }.count)
-            var lines = [try String(decoding: JSONEncoder.sorted.encode(report), as: UTF8.self)]
-            for row in outcome.report { lines.append(try json.line(row)) }
+                inReplyTo: header.messageID, rows: outcome.rows, accepted: outcome.acceptedRows,
+                rejected: outcome.rejectedRows, skipped: outcome.skippedRows)
+            // The counts' line, then the row lines as written (each with its newline).
+            var payload = Array(try JSONEncoder.sorted.encode(report))
+            payload.reserveCapacity(payload.count + 1 + outcome.report.bytes.count)
+            payload.append(0x0A)
+            payload.append(contentsOf: outcome.report.bytes)
             deliveries.append(
                 QueueItemSubmission(
-                    direction: .outbound, partner: header.from, kind: "validation.report",
-                    payload: Array((lines.joined(separator: "\n") + "\n").utf8)))
+                    direction: .outbound, partner: header.from, kind: "validation.report", payload: payload))
         }
         logger.info(
             "envelope mapped",
@@ -222,7 +241,7 @@ public final class MappingWorker: @unchecked Sendable {
 
     func mapCanonical(
         _ payload: [UInt8], header: GatewayCrypto.EnvelopeHeader, receivedAt: Date,
-        accept: (CanonicalRecord, Provenance, RowReportEntry) -> Void, reject: (Int, String, [UInt8], [Problem]) -> Void
+        accept: (CanonicalRecord, Provenance, RowOutcome) -> Void, reject: (Int, String, [UInt8], [Problem]) -> Void
     ) {
         let validator = RecordValidator(codes: codes, today: today())
         var row = 0
@@ -248,8 +267,8 @@ public final class MappingWorker: @unchecked Sendable {
             } else {
                 accept(
                     record, Provenance(partner: header.from, messageID: header.messageID, rowNumber: row, receivedAt: receivedAt),
-                    RowReportEntry(
-                        RowOutcome.external(row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems)))
+                    RowOutcome.external(
+                        row: row, location: "line \(row)", verdict: .accepted, record: record, problems: problems))
             }
         }
     }

@@ -5,8 +5,12 @@
 /// recognised and upgraded. Published lists mask numbers (`3208191960****6833`): a masked number is not an
 /// error, but it identifies nobody exactly (DOMAIN.md §2).
 public enum ResidentID {
-    static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    static let checkCharacters = Array("10X98765432")
+    /// The weights of the 17 body digits (ISO 7064 MOD 11-2); public for byte-level readers elsewhere (the
+    /// lookup's subject keys) so that the table exists once.
+    public static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    /// The check character's byte for each weighted sum mod 11.
+    public static let checkBytes: [UInt8] = Array("10X98765432".utf8)
+    static let checkCharacters = checkBytes.map { Character(Unicode.Scalar($0)) }
 
     /// The check character for a 17-digit body.
     public static func checkCharacter<S: StringProtocol>(forBody body: S) -> Character? {

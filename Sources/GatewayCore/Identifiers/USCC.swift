@@ -5,7 +5,9 @@
 /// alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` with weights 3^(i−1) mod 31.
 public enum USCC {
     public static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
-    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    /// The weights of the 17 body characters (3^(i−1) mod 31); public for byte-level readers elsewhere (the
+    /// lookup's subject keys) so that the table exists once.
+    public static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
     /// Byte → value in `alphabet`, or -1 (a table, so a check does no search per character).
     static let values: [Int8] = {
