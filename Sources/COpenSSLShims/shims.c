@@ -22,29 +22,37 @@ const char *CG60_SSL_get_cipher_name(const SSL *ssl) { return SSL_get_cipher_nam
 #include <openssl/sha.h>
 
 _Static_assert(sizeof(SHA256_CTX) <= CG60_SHA256_STATE_BYTES, "CG60_SHA256_STATE_BYTES is too small");
+_Static_assert(_Alignof(SHA256_CTX) <= 16, "SHA256_CTX needs more than 16-byte alignment");
 
-void CG60_sha256(const void *data, size_t length, unsigned char *out32) { SHA256(data, length, out32); }
-
-void CG60_hmac_sha256_prepare(const unsigned char *block64, void *inner_state, void *outer_state) {
-    unsigned char pad[64];
-    SHA256_CTX *inner = inner_state, *outer = outer_state;
-    for (int i = 0; i < 64; i++) pad[i] = block64[i] ^ 0x36;
-    SHA256_Init(inner);
-    SHA256_Update(inner, pad, 64);
-    for (int i = 0; i < 64; i++) pad[i] = block64[i] ^ 0x5c;
-    SHA256_Init(outer);
-    SHA256_Update(outer, pad, 64);
-    OPENSSL_cleanse(pad, sizeof pad);
+int CG60_sha256(const void *data, size_t length, unsigned char *out32) {
+    SHA256_CTX work;
+    int ok = SHA256_Init(&work) && SHA256_Update(&work, data, length) && SHA256_Final(out32, &work);
+    OPENSSL_cleanse(&work, sizeof work);
+    if (!ok) memset(out32, 0, 32);
+    return ok;
 }
 
-void CG60_hmac_sha256(const void *inner_state, const void *outer_state, const void *message, size_t length,
-                      unsigned char *out32) {
+int CG60_hmac_sha256_prepare(const unsigned char *block64, void *inner_state, void *outer_state) {
+    unsigned char pad[64];
+    SHA256_CTX *inner = inner_state, *outer = outer_state;
+    int ok;
+    for (int i = 0; i < 64; i++) pad[i] = block64[i] ^ 0x36;
+    ok = SHA256_Init(inner) && SHA256_Update(inner, pad, 64);
+    for (int i = 0; i < 64; i++) pad[i] = block64[i] ^ 0x5c;
+    ok = ok && SHA256_Init(outer) && SHA256_Update(outer, pad, 64);
+    OPENSSL_cleanse(pad, sizeof pad);
+    return ok;
+}
+
+int CG60_hmac_sha256(const void *inner_state, const void *outer_state, const void *message, size_t length,
+                     unsigned char *out32) {
     SHA256_CTX work;
+    int ok;
     memcpy(&work, inner_state, sizeof work);
-    SHA256_Update(&work, message, length);
-    SHA256_Final(out32, &work);
+    ok = SHA256_Update(&work, message, length) && SHA256_Final(out32, &work);
     memcpy(&work, outer_state, sizeof work);
-    SHA256_Update(&work, out32, 32);
-    SHA256_Final(out32, &work);
+    ok = ok && SHA256_Update(&work, out32, 32) && SHA256_Final(out32, &work);
     OPENSSL_cleanse(&work, sizeof work);
+    if (!ok) memset(out32, 0, 32);
+    return ok;
 }

@@ -13,12 +13,19 @@ public final class KeyedHashSHA256: @unchecked Sendable {
 
     /// - Parameter key: any length (a key longer than SHA-256's 64-byte block is hashed first, as RFC 2104 says).
     public init(key: [UInt8]) throws {
-        var block = key.count > 64 ? Digest.hash(key, using: .sha256) : key
-        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var block = [UInt8](repeating: 0, count: 64)
+        var hashed = key.count > 64 ? Digest.hash(key, using: .sha256) : []
+        let material = key.count > 64 ? hashed : key
+        block.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: material, count: material.count)) }
         inner = UnsafeMutableRawPointer.allocate(byteCount: Self.stateBytes, alignment: 16)
         outer = UnsafeMutableRawPointer.allocate(byteCount: Self.stateBytes, alignment: 16)
-        CG60_hmac_sha256_prepare(block, inner, outer)
-        for i in block.indices { block[i] = 0 }
+        let prepared = CG60_hmac_sha256_prepare(block, inner, outer)
+        block.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+        hashed.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+        guard prepared == 1 else {
+            for state in [inner, outer] { state.deallocate() }
+            throw OpenSSL.error("cannot prepare the HMAC pads")
+        }
     }
 
     deinit {
@@ -32,7 +39,9 @@ public final class KeyedHashSHA256: @unchecked Sendable {
     public func authenticate(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws {
         precondition(out.count >= 32, "an HMAC-SHA-256 needs 32 bytes")
         guard let bytes = out.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        CG60_hmac_sha256(inner, outer, message.baseAddress, message.count, bytes)
+        guard CG60_hmac_sha256(inner, outer, message.baseAddress, message.count, bytes) == 1 else {
+            throw OpenSSL.error("HMAC-SHA-256 failed")
+        }
     }
 
     public func authenticate(_ message: [UInt8]) throws -> [UInt8] {
@@ -43,11 +52,12 @@ public final class KeyedHashSHA256: @unchecked Sendable {
 }
 
 extension Digest {
-    /// SHA-256 of `bytes` into `out` (at least 32 bytes) without an EVP context (OpenSSL's low-level one-shot), for
-    /// short per-request inputs such as a bearer token.
-    public static func sha256(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+    /// SHA-256 of `bytes` into `out` (at least 32 bytes) through OpenSSL's low-level SHA-256 on a stack state (no EVP
+    /// context, no algorithm fetch), for short per-request inputs such as a bearer token. False (and `out` zeroed)
+    /// when OpenSSL fails: the caller must then refuse, not compare.
+    public static func sha256(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
         precondition(out.count >= 32, "a SHA-256 digest needs 32 bytes")
-        guard let digest = out.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        CG60_sha256(bytes.baseAddress, bytes.count, digest)
+        guard let digest = out.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        return CG60_sha256(bytes.baseAddress, bytes.count, digest) == 1
     }
 }

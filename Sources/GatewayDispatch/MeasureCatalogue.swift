@@ -69,6 +69,15 @@ public struct MeasureCatalogue: Codable, Sendable {
 
     public func measure(_ code: String) -> Measure? { measures.first { $0.code == code } }
 
+    /// Whether `code` is a non-empty run of ASCII letters, digits, `.`, `_` and `-`.
+    public static func isValidCode(_ code: String) -> Bool {
+        !code.isEmpty
+            && code.utf8.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E
+                    || c == 0x5F || c == 0x2D
+            }
+    }
+
     public static func load(_ url: URL) throws -> MeasureCatalogue {
         let catalogue: MeasureCatalogue
         do {
@@ -78,6 +87,13 @@ public struct MeasureCatalogue: Codable, Sendable {
         }
         var seen = Set<String>()
         for m in catalogue.measures {
+            // Codes travel in notices and the lookup's table (one `code TAB day` line each): letters, digits, `.`,
+            // `_` and `-` only.
+            guard Self.isValidCode(m.code) else {
+                throw DispatchError(
+                    DispatchError.catalogueInvalid,
+                    "\(url.path): measure code \(m.code.debugDescription) must be letters, digits, '.', '_' or '-'")
+            }
             guard seen.insert(m.code).inserted else {
                 throw DispatchError(DispatchError.catalogueInvalid, "\(url.path): measure \(m.code) is listed twice")
             }

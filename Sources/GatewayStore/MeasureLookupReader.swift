@@ -25,7 +25,7 @@ final class MeasureWriteCounter: Sendable {
 /// shared reader (held by scans such as the read API's) and maps the file instead of copying pages.
 /// A small pool: each call takes a free connection or opens one (at most `maxConnections` are kept).
 ///
-/// The read: one row of `measure_lookup` (migration 8, `MeasureLookupTable`), found by the subject key's 32-byte
+/// The read: one row of `measure_lookup` (migration 8, `MeasureLookupTable`), found by the subject key's 33-byte
 /// digest: the subject's active measures and the day each ends, written with the decisions in their transaction.
 ///
 /// Read snapshots: in WAL mode every autocommit SELECT starts and ends a read transaction, which costs two `fcntl`
@@ -152,17 +152,21 @@ public final class MeasureLookupReader: Sendable {
 
     /// The codes of a subject's measures whose code starts with `measurePrefix`, `active` and not ended by
     /// `today` (ISO), distinct and in code order: the eligibility lookup's hot path. One cached statement, the
-    /// subject's 32-byte key bound from the stack, the row's text read in place.
+    /// subject's 33-byte key bound from the stack, the row's text read in place.
     public func activeMeasureCodes(subjectKey: String, measurePrefix: String, today: String) throws -> [String] {
         var prefix = measurePrefix
         var day = today
         return try withSnapshot { box in
             let stmt = try box.activeCodesStatement()
-            defer { sqlite3_reset(stmt) }
-            return try withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { key in
+            return try withUnsafeTemporaryAllocation(byteCount: MeasureLookupTable.keyBytes, alignment: 8) { key in
                 MeasureLookupTable.digest(subjectKey, into: key)
-                // SQLITE_STATIC (nil destructor): the key outlives every step below (the reset runs first).
-                let rc = sqlite3_bind_blob(stmt, 1, key.baseAddress, 32, nil)
+                // SQLITE_STATIC (nil destructor): the key lives until this closure ends, and the statement is reset
+                // and its binding cleared before that.
+                defer {
+                    sqlite3_reset(stmt)
+                    sqlite3_clear_bindings(stmt)
+                }
+                let rc = sqlite3_bind_blob(stmt, 1, key.baseAddress, Int32(MeasureLookupTable.keyBytes), nil)
                 guard rc == SQLITE_OK else {
                     throw StoreError(StoreError.sqlite, "binding the lookup's subject key failed: \(rc)")
                 }
@@ -173,8 +177,10 @@ public final class MeasureLookupReader: Sendable {
                         StoreError.sqlite, "the eligibility lookup's read failed",
                         underlying: String(cString: sqlite3_errstr(step)))
                 }
+                // (The text first, then its length, as SQLite's documentation asks.)
+                guard let text = sqlite3_column_text(stmt, 0) else { return [] }
                 let count = Int(sqlite3_column_bytes(stmt, 0))
-                guard let text = sqlite3_column_text(stmt, 0), count > 0 else { return [] }
+                guard count > 0 else { return [] }
                 return prefix.withUTF8 { p in
                     day.withUTF8 { d in
                         Self.codes(

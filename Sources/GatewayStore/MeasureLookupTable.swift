@@ -2,9 +2,10 @@ import Foundation
 import GatewayCore
 
 /// The eligibility lookup's table `measure_lookup` (migration 8): per subject with at least one active measure
-/// decision, one row keyed by a 32-byte digest of its subject key, holding the active measures and the day each
-/// ends. Written only here, inside the transactions that write `measure_decisions`, so it always says what the
-/// decisions say; read by `MeasureLookupReader`.
+/// decision, one row keyed by a 33-byte digest of its subject key, holding the active measures and the day each
+/// ends. Written only here, inside the transactions that write `measure_decisions` (from the decisions as stored
+/// after the write), so it says what the decisions say; read by `MeasureLookupReader`, compared with the decisions
+/// by `store check --thorough`.
 enum MeasureLookupTable {
     /// The prefix of a natural person's subject key, followed by the keyed hash as 64 lowercase hex digits.
     static let keyedHashPrefix = Array("id:hmac-sha256:".utf8)
@@ -16,24 +17,34 @@ enum MeasureLookupTable {
         static let active = 9
     }
 
-    /// The 32-byte key of `subjectKey` in `measure_lookup`: a natural person's key (`id:hmac-sha256:` and 64
-    /// lowercase hex digits) is its keyed hash's own bytes; any other key (`uscc:…`, `name:…`, an `id:` key of
-    /// another form) is the SHA-256 of its UTF-8. Two keys share a digest only if SHA-256 output equals a keyed
-    /// hash or two SHA-256 outputs collide.
+    /// The key's length: a form byte and 32 bytes.
+    static let keyBytes = 33
+
+    /// The key of `subjectKey` in `measure_lookup`: a form byte, then 32 bytes. A natural person's key
+    /// (`id:hmac-sha256:` and 64 lowercase hex digits) is form 1 and its keyed hash's own bytes; any other key
+    /// (`uscc:…`, `name:…`, an `id:` key of another form) is form 2 and the SHA-256 of its UTF-8. The form byte keeps
+    /// the two spaces apart (an `id:` key spelling out the SHA-256 of a USCC key is another row); within a form,
+    /// two keys share a row only if SHA-256 or the keyed hash collides.
     static func digest(_ subjectKey: String) -> [UInt8] {
-        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { buffer in
+        withUnsafeTemporaryAllocation(byteCount: keyBytes, alignment: 8) { buffer in
             digest(subjectKey, into: buffer)
             return Array(buffer)
         }
     }
 
-    /// `digest(_:)` written into `out` (32 bytes), without allocating for a natural person's key.
+    /// `digest(_:)` written into `out` (`keyBytes`), without allocating for a natural person's key.
     static func digest(_ subjectKey: String, into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= keyBytes, "a lookup key needs \(keyBytes) bytes")
         var key = subjectKey
         key.withUTF8 { utf8 in
-            if decodeKeyedHash(utf8, into: out) { return }
+            let body = UnsafeMutableRawBufferPointer(rebasing: out[1..<keyBytes])
+            if decodeKeyedHash(utf8, into: body) {
+                out[0] = 1
+                return
+            }
+            out[0] = 2
             let hash = SHA256.hash(UnsafeRawBufferPointer(utf8))
-            hash.withUnsafeBytes { out.copyMemory(from: $0) }
+            hash.withUnsafeBytes { body.copyMemory(from: $0) }
         }
     }
 
@@ -68,10 +79,26 @@ enum MeasureLookupTable {
     }
 
     /// The `active` column for these active decisions: one line `measure TAB next_change LF` per distinct pair
-    /// (`next_change` empty for none), sorted. Nil when there is none (the subject has no row).
-    static func activeText(_ active: [(measure: String, nextChange: String?)]) -> String? {
-        guard !active.isEmpty else { return nil }
-        let lines = Set(active.map { $0.measure + "\t" + ($0.nextChange ?? "") + "\n" })
+    /// (`next_change` empty for none), sorted by bytes. Nil when none is in force (the subject has no row).
+    ///
+    /// The same rule as the SQL it replaces (`status = 'active' AND (next_change IS NULL OR next_change > today)`):
+    /// a decision whose next change is the empty text has ended on every day, so it is left out; nil means no end.
+    /// A measure code with a control character (TAB, LF…) cannot be written in this form, and is refused.
+    static func activeText(_ active: [(measure: String, nextChange: String?)]) throws -> String? {
+        var lines = Set<String>()
+        for (measure, next) in active where next != "" {
+            guard !measure.isEmpty, !measure.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }),
+                !(next ?? "").utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+            else {
+                throw StoreError(
+                    StoreError.invalidArgument,
+                    "a measure decision's code \(measure.debugDescription) or next change "
+                        + "\((next ?? "").debugDescription) is empty or holds a control character: the lookup "
+                        + "table cannot hold it")
+            }
+            lines.insert(measure + "\t" + (next ?? "") + "\n")
+        }
+        guard !lines.isEmpty else { return nil }
         return lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined()
     }
 
@@ -104,7 +131,7 @@ enum MeasureLookupTable {
         while try read.step() {
             active.append((read.row.text(0), read.row.optionalText(1)))
         }
-        try write(db, subjectKey: subjectKey, active: activeText(active))
+        try write(db, subjectKey: subjectKey, active: try activeText(active))
     }
 
     /// Migration 8's data step: a row for every subject with an active decision (subjects in key order, so each
@@ -113,7 +140,7 @@ enum MeasureLookupTable {
         var subject: String? = nil
         var active: [(measure: String, nextChange: String?)] = []
         func flush() throws {
-            if let subject { try write(db, subjectKey: subject, active: activeText(active)) }
+            if let subject { try write(db, subjectKey: subject, active: try activeText(active)) }
             active.removeAll(keepingCapacity: true)
         }
         try db.query(
@@ -143,7 +170,7 @@ enum MeasureLookupTable {
         var active: [(measure: String, nextChange: String?)] = []
         func check() throws {
             defer { active.removeAll(keepingCapacity: true) }
-            guard let subject, let want = activeText(active) else { return }
+            guard let subject, let want = try activeText(active) else { return }
             let stored = try db.first("SELECT active FROM measure_lookup WHERE subject = ?1", [.blob(digest(subject))]) {
                 $0.text(0)
             }

@@ -34,20 +34,23 @@ extension SQLiteStore {
         let db = try SQLiteConnection(path: path, create: false, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
         let bytes = try Self.fileBytes(db)
         let pragma = thorough ? "integrity_check" : "quick_check"
-        let problems: [String]
+        var problems: [String]
         do {
-            var found = try Self.integrityProblems(db, pragma: pragma, argument: String(max(1, limit)))
-            if thorough && found.isEmpty {
-                // The lookup's table against the decisions it is made from, in one read snapshot.
-                try db.exec("BEGIN")
-                defer { try? db.exec("COMMIT") }
-                found = try MeasureLookupTable.problems(db, limit: max(1, limit))
-            }
-            problems = found
+            problems = try Self.integrityProblems(db, pragma: pragma, argument: String(max(1, limit)))
         } catch let error as StoreError {
             return IntegrityReport(
                 fileBytes: bytes, thorough: thorough, problems: ["\(pragma) stopped: \(error)"],
                 seconds: Date().timeIntervalSince(started))
+        }
+        if thorough && problems.isEmpty {
+            // The lookup's table against the decisions it is made from, in one read snapshot.
+            do {
+                try db.exec("BEGIN")
+                defer { try? db.exec("COMMIT") }
+                problems = try MeasureLookupTable.problems(db, limit: max(1, limit))
+            } catch {
+                problems = ["comparing measure_lookup with the measure decisions stopped: \(error)"]
+            }
         }
         return IntegrityReport(
             fileBytes: bytes, thorough: thorough, problems: problems, seconds: Date().timeIntervalSince(started))

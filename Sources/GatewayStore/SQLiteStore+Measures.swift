@@ -112,7 +112,7 @@ extension SQLiteStore {
         guard !evaluations.isEmpty else { return [] }
         let nowMillis = Millis.from(now)
         let stale = try committer.write { ctx in try Self.apply(ctx.db, evaluations, nowMillis: nowMillis) }
-        // (Lookups renew their snapshot and drop cached answers on a bump: only when a decision was written.)
+        // (Lookups renew their read snapshot on a bump: only when a decision was written.)
         if stale.count < evaluations.count { MeasureWriteCounter.forStore(path: path).bump() }
         return stale
     }
@@ -137,11 +137,8 @@ extension SQLiteStore {
             for d in e.decisions {
                 try insertDecision(db, d, subjectKey: e.subjectKey, evaluatedOn: e.evaluatedOn, nowMillis: nowMillis)
             }
-            // The lookup's row, from the decisions just written (they replace all of the subject's).
-            try MeasureLookupTable.write(
-                db, subjectKey: e.subjectKey,
-                active: MeasureLookupTable.activeText(
-                    e.decisions.filter { $0.status == "active" }.map { ($0.measure, $0.nextChange) }))
+            // The lookup's row, from the decisions as stored now (two decisions of one key: the last one written).
+            try MeasureLookupTable.refresh(db, subjectKey: e.subjectKey)
             for item in e.notices { try insertQueueItem(db, item, nowMillis: nowMillis) }
         }
         return stale

@@ -235,8 +235,14 @@ public final class SQLiteStore: @unchecked Sendable {
                         try db.exec(Schema.leanRecordsFinish)
                     }
                     if version == Schema.measureLookupVersion {
+                        // The old index goes first, so the new table can take its freed pages. Those pages held
+                        // keyed hashes and codes the decisions keep anyway: they are freed without being zeroed
+                        // (secure_delete is on by default here, and would write the whole index again).
+                        let secureDelete = try db.first("PRAGMA secure_delete") { $0.int(0) } ?? 1
+                        try db.exec("PRAGMA secure_delete = FAST")
+                        try db.exec(Schema.measureLookupDropIndex)
+                        try db.exec("PRAGMA secure_delete = \(secureDelete)")
                         try MeasureLookupTable.fill(db)
-                        try db.exec(Schema.measureLookupFinish)
                     }
                     try db.exec("PRAGMA user_version = \(version)")
                 }

@@ -33,19 +33,70 @@ import Testing
 
     static let keyedHashSubject = "id:hmac-sha256:" + String(repeating: "0123456789abcdef", count: 4)
 
-    /// A natural person's key is its keyed hash's own bytes; any other text (another form of `id:`, upper-case hex,
-    /// a USCC, a name) is the SHA-256 of its UTF-8.
+    /// A natural person's key is form 1 and its keyed hash's own bytes; any other text (another form of `id:`,
+    /// upper-case hex, one bad digit at either end, a USCC, a name) is form 2 and the SHA-256 of its UTF-8.
     @Test func digestForms() {
         // "0123456789abcdef" four times: the bytes 0x01 0x23 0x45 0x67 0x89 0xab 0xcd 0xef, four times.
         let eight: [UInt8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]
         let hexBytes = eight + eight + eight + eight
-        #expect(MeasureLookupTable.digest(Self.keyedHashSubject) == hexBytes)
-        for other in [
-            Self.keyedHashSubject.uppercased(), String(Self.keyedHashSubject.dropLast()), Self.keyedHashSubject + "0",
-            "id:hmac-sha256:" + String(repeating: "g", count: 64), "uscc:91310000132260250X", "name:张三", "",
-        ] {
-            #expect(MeasureLookupTable.digest(other) == SHA256.hash(Array(other.utf8)), "\(other)")
+        #expect(MeasureLookupTable.digest(Self.keyedHashSubject) == [1] + hexBytes)
+        let prefix = "id:hmac-sha256:"
+        let hex: String = String(Self.keyedHashSubject.dropFirst(prefix.count))
+        let head: String = String(hex.dropLast())
+        let tail: String = String(hex.dropFirst())
+        var others: [String] = [Self.keyedHashSubject.uppercased(), String(Self.keyedHashSubject.dropLast())]
+        others.append(Self.keyedHashSubject + "0")
+        others.append(prefix + String(repeating: "g", count: 64))
+        others.append(prefix + "g" + tail)
+        others.append(prefix + head + "A")
+        others.append(prefix + head + "/")
+        others.append("id:hmac-sha257:" + hex)
+        others += ["uscc:91310000132260250X", "name:张三", ""]
+        for other in others {
+            #expect(MeasureLookupTable.digest(other) == [2] + SHA256.hash(Array(other.utf8)), "\(other)")
         }
+        // An `id:` key spelling out the digest of another key is another row.
+        let uscc = "uscc:91310000132260250X"
+        let spelled = "id:hmac-sha256:" + SHA256.hash(Array(uscc.utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(MeasureLookupTable.digest(spelled) != MeasureLookupTable.digest(uscc))
+        #expect(MeasureLookupTable.digest(spelled).dropFirst() == MeasureLookupTable.digest(uscc).dropFirst())
+    }
+
+    /// Two decisions of one key in one evaluation (the later one is stored), and a decision whose next change is the
+    /// empty text (never in force, as the SQL it replaces said) leave the row as the stored decisions say.
+    @Test func duplicateKeysAndEmptyEndDays() throws {
+        let (store, dir) = try Self.temporaryStore("lookup-dup")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reader = MeasureLookupReader(path: store.path)
+        try store.replaceMeasureDecisions([
+            MeasureEvaluation(
+                subjectKey: "id:a",
+                decisions: [
+                    Self.decision("id:a", "g60.travel.scenicDiscount", "active", nil),
+                    Self.decision("id:a", "g60.travel.scenicDiscount", "lifted", nil),
+                    Self.decision("id:a", "g60.travel.priorityLane", "active", ""),
+                ], evaluatedOn: "2026-11-27", notices: [])
+        ])
+        #expect(try reader.activeMeasureCodes(subjectKey: "id:a", measurePrefix: "", today: "2026-11-27").isEmpty)
+        #expect(try Self.expected(store, "id:a", prefix: "", today: "2026-11-27").isEmpty)
+        #expect(try store.checkIntegrity(thorough: true).problems.isEmpty)
+    }
+
+    /// A decision whose measure code holds a control character cannot be put in the lookup's row form: the write is
+    /// refused whole, with the code named.
+    @Test func controlCharactersInCodesAreRefused() throws {
+        let (store, dir) = try Self.temporaryStore("lookup-tab")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for bad in ["g60.travel\tx", "g60.travel\nx", ""] {
+            let error = #expect(throws: StoreError.self) {
+                try store.putMeasureDecisionsInBulk(
+                    [Self.decision("id:a", "g60.travel.ok", "active", nil), Self.decision("id:a", bad, "active", nil)],
+                    evaluatedOn: "2026-11-27")
+            }
+            #expect(error?.code == StoreError.invalidArgument)
+            #expect(error?.message.contains(bad.debugDescription) == true, "\(String(describing: error))")
+        }
+        #expect(try store.measureDecisionCount() == 0)
     }
 
     /// Every way decisions are written (a subject's evaluation replaced, bulk additions, decisions lifted or
@@ -57,15 +108,18 @@ import Testing
         let reader = MeasureLookupReader(path: store.path, maxConnections: 2, maxSnapshotAgeMilliseconds: 0)
         let subjects = [Self.keyedHashSubject, "id:hmac-sha256:" + String(repeating: "f", count: 64), "id:a",
             "uscc:91310000132260250X", "name:某公司"]
-        let measures = ["g60.travel.scenicDiscount", "g60.travel.priorityLane", "g60.spc.flights", "g60.travelx"]
+        let measures = [
+            "g60.travel.scenicDiscount", "g60.travel.priorityLane", "g60.spc.flights", "g60.travelx", "g60.travel.a",
+            "g60.travel.a.b", "g60.travel.a-b",
+        ]
         let statuses = ["active", "active", "suspended", "lifted", "pending"]
-        let days: [String?] = [nil, "2026-11-26", "2026-11-27", "2026-11-28", "2027-01-01"]
+        let days: [String?] = [nil, "2026-11-26", "2026-11-27", "2026-11-28", "2027-01-01", ""]
         var generator = CrashTests.SplitMix(state: 7)
         func randomDecisions(_ subject: String) -> [StoredMeasureDecision] {
-            (0..<Int.random(in: 0...4, using: &generator)).map { i in
+            (0..<Int.random(in: 0...5, using: &generator)).map { _ in
                 Self.decision(
                     subject, measures.randomElement(using: &generator)!, statuses.randomElement(using: &generator)!,
-                    days.randomElement(using: &generator)!, record: "rec\(i)")
+                    days.randomElement(using: &generator)!, record: "rec\(Int.random(in: 0...2, using: &generator))")
             }
         }
         func check(_ step: Int) throws {
@@ -81,7 +135,7 @@ import Testing
             let report = try store.checkIntegrity(thorough: true)
             #expect(report.problems.isEmpty, "step \(step): \(report.problems)")
         }
-        for step in 0..<40 {
+        for step in 0..<60 {
             let subject = subjects.randomElement(using: &generator)!
             if step % 3 == 0 {
                 try store.putMeasureDecisionsInBulk(randomDecisions(subject), evaluatedOn: "2026-11-27")

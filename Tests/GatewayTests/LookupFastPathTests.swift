@@ -30,6 +30,31 @@ import Testing
         }
     }
 
+    /// OpenSSL's low-level SHA-256 into a buffer (the bearer table's) = GatewayCore's plain-Swift SHA-256, at
+    /// lengths around the block and padding boundaries.
+    @Test func opensslSHA256MatchesThePlainSwiftOne() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000] {
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var out = [UInt8](repeating: 0xAA, count: 32)
+            let ok = message.withUnsafeBytes { m in out.withUnsafeMutableBytes { Digest.sha256(m, into: $0) } }
+            #expect(ok)
+            #expect(out == SHA256.hash(message), "length \(length)")
+        }
+    }
+
+    /// Measure codes are letters, digits, `.`, `_` and `-` (they are written into the lookup's rows and notices);
+    /// every code of the shipped catalogue is one.
+    @Test func measureCodesAreChecked() throws {
+        for good in ["g60.spc.flights", "g60.travel.a-b", "A_1"] { #expect(MeasureCatalogue.isValidCode(good), "\(good)") }
+        for bad in ["", "g60 travel", "g60.travel\tx", "g60.travel\n", "景区", "a/b"] {
+            #expect(!MeasureCatalogue.isValidCode(bad), "\(bad.debugDescription)")
+        }
+        let catalogue = try MeasureCatalogue.load(TestSupport.contracts.appendingPathComponent("rules/measures.json"))
+        #expect(!catalogue.measures.isEmpty)
+        #expect(catalogue.measures.allSatisfy { MeasureCatalogue.isValidCode($0.code) })
+    }
+
     /// Byte-level subject keys = `TrustTravel.subjectKeys` for valid numbers, near misses and both readings.
     @Test func byteLevelKeysMatchTheGeneralPath() throws {
         let keyring = SubjectKeyring(key: Array("a node's identity-hash key".utf8))

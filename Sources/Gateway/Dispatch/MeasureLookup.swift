@@ -90,7 +90,7 @@ public struct MeasureLookup: Sendable {
         let keys = try fastKeys?.keys(subject) ?? subjectKeys(subject)
         // Each reading of the subject separately: one subject's punishment suspends only its own incentives.
         if keys.count == 1 {
-            // In code order already (the index's order).
+            // Distinct and in code order already (the lookup table's).
             return try reader.activeMeasureCodes(subjectKey: keys[0], measurePrefix: TrustTravel.measurePrefix, today: date)
         }
         var codes = Set<String>()

@@ -272,12 +272,13 @@ struct BearerTable: Sendable {
     }
 
     func principal(token: Substring.UTF8View) -> HTTPPrincipal? {
-        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { digest in
-            if token.withContiguousStorageIfAvailable({ Digest.sha256(UnsafeRawBufferPointer($0), into: digest) })
-                == nil
-            {
-                Array(token).withUnsafeBytes { Digest.sha256($0, into: digest) }
-            }
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { digest -> HTTPPrincipal? in
+            digest.initializeMemory(as: UInt8.self, repeating: 0)
+            let hashed =
+                token.withContiguousStorageIfAvailable { Digest.sha256(UnsafeRawBufferPointer($0), into: digest) }
+                ?? Array(token).withUnsafeBytes { Digest.sha256($0, into: digest) }
+            // A failed hash matches nobody (never a digest left over from an earlier request).
+            guard hashed else { return nil }
             var found = -1
             for (index, candidate) in digests.enumerated() {
                 var difference: UInt8 = 0
