@@ -122,6 +122,71 @@ import Testing
         }
     }
 
+    /// Records over 1 MiB (one long penalty text, clean or full of escapes; a long list; a long licence content):
+    /// byte for byte what `JSONEncoder` writes, and what the writer wrote before the record walkers were merged
+    /// into one (SHA-256 of its output, recorded from commit c01b968, where such records took the append path).
+    @Test func recordsOverOneMebibyteMatchJSONEncoderAndTheFormerWriter() throws {
+        let subject = Self.subjects[0]
+        let large: [(String, CanonicalRecord.Body, String)] = [
+            (
+                "clean penalty facts",
+                .penalty(
+                    PenaltyDecision(
+                        decisionNumber: "嘉市监罚〔2024〕1号", violationType: "v",
+                        facts: String(repeating: "违法事实ab", count: 110_000), legalBasis: "b",
+                        categories: ["fine"], content: "c", fineAmount: Money(fen: 200_000), decisionDate: Self.date,
+                        validUntil: .longTerm, authority: Self.a, sourceUnit: Self.a)),
+                "f3949ef3ff9ed4ea6578b621371035751975421fc23196b7cd209810ace3d7db"
+            ),
+            (
+                "escaped penalty facts",
+                .penalty(
+                    PenaltyDecision(
+                        decisionNumber: "n", violationType: "v",
+                        facts: String(repeating: "a\n\"\\\u{01}\u{1F}中/", count: 120_000), legalBasis: "b",
+                        categories: [], content: "c", decisionDate: Self.date, validUntil: .date(Self.date),
+                        authority: Self.a, sourceUnit: Self.a, remarks: String(repeating: "\t", count: 5))),
+                "fc8fc0c503ccbaa7fdf645b76d2c9301f94774f16541954b76ac88ef9adcb8b7"
+            ),
+            (
+                "long situation list",
+                .dishonestDebtor(
+                    DishonestDebtorListing(
+                        caseNumber: "c", court: "ct", enforcementBasisNumber: "e", basisIssuer: "b",
+                        caseFilingDate: Self.date, obligation: "o", performance: "none",
+                        situations: (0..<150_000).map { "情形\($0)" }, publishedDate: Self.date, age: 45)),
+                "bc89d67b369cdbd469ac86bbd2da2209abccb8f27c23e00b140a1e2a495475e2"
+            ),
+            (
+                "3 MiB licence content",
+                .license(
+                    LicenseDecision(
+                        documentTitle: "t", decisionNumber: "n", category: "general",
+                        content: String(repeating: "x", count: 3 << 20), decisionDate: Self.date,
+                        validFrom: Self.date, validUntil: .longTerm, authority: Self.a, sourceUnit: Self.a)),
+                "93dd89fd7d6e7bd5b76847897bb878388aeb27ee5782a0e84e5657b5df4d02ff"
+            ),
+        ]
+        for (name, body, digest) in large {
+            var r = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: body)
+            r.assignID(keyring: .demo)
+            var w = CanonicalJSONWriter()
+            w.bytes = [0x41]
+            w.writeRecord(r)
+            #expect(w.bytes.count > 1 << 20, "\(name)")
+            #expect(w.bytes.first == 0x41)
+            let json = Array(w.bytes.dropFirst())
+            #expect(String(decoding: json, as: UTF8.self) == (try Self.reference(r)), "\(name)")
+            #expect(SHA256.hash(json).hexString == digest, "\(name)")
+            // The same writer then writes an ordinary record as a fresh one does.
+            var small = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: Self.bodies[2])
+            small.assignID(keyring: .demo)
+            w.bytes = []
+            w.writeRecord(small)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == (try Self.reference(small)), "after \(name)")
+        }
+    }
+
     @Test func reportEntriesMatchJSONEncoder() throws {
         var accepted = CanonicalRecord(sourcePartner: "p", subject: Self.subjects[0], body: Self.bodies[0])
         accepted.assignID(keyring: .demo)
