@@ -52,7 +52,10 @@ public enum DecimalDigits {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxCount) { buffer in
             guard let base = buffer.baseAddress else { return }
             let count = write(n, to: base)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+            // Byte by byte: `append(contentsOf:)` here made a second specialization of it in GatewayCore, which
+            // the optimizer merged with the one the hot paths call, putting a thunk in front of every other call
+            // (measured: 6 instructions a call, 72 a mapped CSV row).
+            for k in 0..<count { bytes.append(base[k]) }
         }
     }
 }
