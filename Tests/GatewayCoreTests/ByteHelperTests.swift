@@ -37,7 +37,10 @@ import Testing
             for length in 0...17 {
                 let base = Array(filler.prefix(length))
                 #expect(base.withUnsafeBufferPointer { ByteWord.needsJSONEscape($0) } == false)
-                #expect(base.withUnsafeBytes { b in b.baseAddress.map { ByteWord.skipJSONPlainWords($0, from: 0, to: length) } ?? 0 } == length / 8 * 8)
+                #expect(
+                    base.withUnsafeBytes { b in
+                        b.baseAddress.map { ByteWord.skipJSONPlainWords($0, from: 0, to: length) } ?? 0
+                    } == length / 8 * 8)
                 for position in 0..<length {
                     for value in 0...255 {
                         var bytes = base
@@ -48,7 +51,9 @@ import Testing
                             bytes.withUnsafeBufferPointer { ByteWord.needsJSONEscape($0) } == expected,
                             "byte \(value) at \(position) of \(length)")
                         // The skip stops at the word holding the byte, or at the tail when the byte is in the tail.
-                        let skipped = bytes.withUnsafeBytes { ByteWord.skipJSONPlainWords($0.baseAddress!, from: 0, to: length) }
+                        let skipped = bytes.withUnsafeBytes {
+                            ByteWord.skipJSONPlainWords($0.baseAddress!, from: 0, to: length)
+                        }
                         let stop = expected && position < length / 8 * 8 ? position / 8 * 8 : length / 8 * 8
                         #expect(skipped == stop, "byte \(value) at \(position) of \(length)")
                     }

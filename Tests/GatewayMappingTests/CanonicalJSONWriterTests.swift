@@ -96,8 +96,10 @@ import Testing
     @Test func reusedWriterMatchesFreshWriterAndJSONEncoder() throws {
         let control = String(decoding: (0..<0x20).map { UInt8($0) } + Array("\"\\é中/".utf8), as: UTF8.self)
         let c = CanonicalJSONWriter.cursorCapacity
-        let sizes = [0, 10, 2_000, c / 6 - 40, c / 6, c - 900, c + 10, 4 * c + 10, CanonicalJSONWriter.scratchKeepLimit + 10,
-                     100]
+        let sizes = [
+            0, 10, 2_000, c / 6 - 40, c / 6, c - 900, c + 10, 4 * c + 10,
+            CanonicalJSONWriter.scratchKeepLimit + 10, 100,
+        ]
         var reused = CanonicalJSONWriter()
         for subject in Self.subjects {
             for body in Self.bodies {

@@ -422,6 +422,7 @@ extension CanonicalJSONWriter {
         }
     }
 
+    /// A record's canonical JSON as text (what the store keeps and compares versions in).
     public static func recordText(_ r: CanonicalRecord) -> String {
         var w = CanonicalJSONWriter()
         w.writeRecord(r)
