@@ -65,19 +65,15 @@ struct CSVDecoder: RowDecoder {
                 let limit = min(n, i + max(maxRowBytes - raw.count, 0))
                 var j = i
                 if state == .unquoted {
-                    // Eight bytes at a time while none is the delimiter or a line feed (the exact SWAR test for a
-                    // zero byte of `word ^ byte`), then byte by byte up to the one that is.
+                    // Eight bytes at a time while none is the delimiter or a line feed (`ByteWord.equalBytes`),
+                    // then byte by byte up to the one that is.
                     if let base = buf.baseAddress {
-                        let ones: UInt64 = 0x0101_0101_0101_0101
-                        let highs: UInt64 = 0x8080_8080_8080_8080
-                        let d = UInt64(delimiter) &* ones
-                        let lf = UInt64(0x0A) &* ones
+                        let d = ByteWord.repeating(delimiter)
+                        let lf = ByteWord.repeating(0x0A)
                         let words = UnsafeRawPointer(base)
                         while j + 8 <= limit {
-                            let x = words.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                            let a = x ^ d
-                            let b = x ^ lf
-                            if ((a &- ones) & ~a | (b &- ones) & ~b) & highs != 0 { break }
+                            let x = ByteWord.load(words, j)
+                            if ByteWord.equalBytes(x, d) | ByteWord.equalBytes(x, lf) != 0 { break }
                             j += 8
                         }
                     }

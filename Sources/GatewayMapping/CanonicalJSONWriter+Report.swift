@@ -84,24 +84,7 @@ extension CanonicalJSONWriter {
     }
 
     /// An integer in decimal, as `String(n)` writes it, without the intermediate string.
-    mutating func writeDecimal(_ n: Int) {
-        if n < 0 || n >= 1_000_000_000_000 {
-            bytes.append(contentsOf: String(n).utf8)
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var v = n
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[11 - count] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                v /= 10
-                count += 1
-            } while v > 0
-            bytes.append(contentsOf: d[(12 - count)...])
-        }
-    }
+    mutating func writeDecimal(_ n: Int) { DecimalDigits.append(n, to: &bytes) }
 
     public static func reportText(_ e: RowReportEntry) -> String {
         var w = CanonicalJSONWriter()

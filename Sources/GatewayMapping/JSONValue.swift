@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// A small JSON reader over bytes that keeps numbers as their literal text, so an amount such as `0.2` (万元)
 /// reaches `Money` exactly and is never turned into a binary double. Depth and size are bounded by the caller.
 enum JSONValue {
@@ -250,21 +252,9 @@ enum JSONValue {
             i += 1  // opening quote
             let start = i
             // Fast path: no escapes. Eight bytes at a time while none is a quote, a backslash or a control
-            // character (the exact SWAR tests of `CanonicalJSONWriter.needsEscape`), then byte by byte.
+            // character (`ByteWord.skipJSONPlainWords`), then byte by byte.
             if let base = buf.baseAddress {
-                let words = UnsafeRawPointer(base)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let highs: UInt64 = 0x8080_8080_8080_8080
-                while i + 8 <= buf.count {
-                    let x = words.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    let quote = x ^ (ones &* 0x22)
-                    let backslash = x ^ (ones &* 0x5C)
-                    let control = (x &- ones &* 0x20) & ~x
-                    let zeroQuote = (quote &- ones) & ~quote
-                    let zeroBackslash = (backslash &- ones) & ~backslash
-                    if (control | zeroQuote | zeroBackslash) & highs != 0 { break }
-                    i += 8
-                }
+                i = ByteWord.skipJSONPlainWords(UnsafeRawPointer(base), from: i, to: buf.count)
             }
             while i < buf.count, buf[i] != 0x22, buf[i] != 0x5C {
                 guard buf[i] >= 0x20 else { throw fail("a control character inside a string") }

@@ -103,26 +103,15 @@ public struct SourceRow: Sendable {
     /// `"line \(n)"`, written without string interpolation (a small string: no allocation either).
     static func lineLocation(_ n: Int) -> String {
         guard n >= 0, n < 1_000_000_000 else { return "line \(n)" }
-        var digits = 1
-        var rest = n / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
+        let digits = DecimalDigits.count(UInt64(n))
         return String(unsafeUninitializedCapacity: 5 + digits) { b in
-            b[0] = UInt8(ascii: "l")
-            b[1] = UInt8(ascii: "i")
-            b[2] = UInt8(ascii: "n")
-            b[3] = UInt8(ascii: "e")
-            b[4] = UInt8(ascii: " ")
-            var v = n
-            var i = 4 + digits
-            repeat {
-                b[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                v /= 10
-                i -= 1
-            } while i > 4
-            return 5 + digits
+            guard let base = b.baseAddress else { return 0 }
+            base[0] = UInt8(ascii: "l")
+            base[1] = UInt8(ascii: "i")
+            base[2] = UInt8(ascii: "n")
+            base[3] = UInt8(ascii: "e")
+            base[4] = UInt8(ascii: " ")
+            return 5 + DecimalDigits.write(UInt64(n), digits: digits, to: base + 5)
         }
     }
 

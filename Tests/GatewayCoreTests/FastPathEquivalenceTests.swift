@@ -132,7 +132,7 @@ func usccCandidates() -> [String] {
     for filler in [Array("abcdefghijklmnopqrstuvwxyz".utf8), Array("嘉兴市场监督管理局".utf8)] {
         for length in 0...24 {
             let base = Array(filler.prefix(length))
-            #expect(base.withUnsafeBufferPointer { CanonicalJSONWriter.needsEscape($0) } == naive(base))
+            #expect(base.withUnsafeBufferPointer { ByteWord.needsJSONEscape($0) } == naive(base))
             for position in 0..<base.count {
                 for value in 0...255 {
                     var bytes = base
@@ -140,7 +140,7 @@ func usccCandidates() -> [String] {
                     let expected = naive(bytes)
                     if expected { dirty += 1 }
                     #expect(
-                        bytes.withUnsafeBufferPointer { CanonicalJSONWriter.needsEscape($0) } == expected,
+                        bytes.withUnsafeBufferPointer { ByteWord.needsJSONEscape($0) } == expected,
                         "byte \(value) at \(position) of \(length)")
                 }
             }

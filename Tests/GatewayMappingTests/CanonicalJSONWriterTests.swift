@@ -84,21 +84,23 @@ import Testing
                 var r = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: body)
                 r.assignID(keyring: .demo)
                 #expect(try MappingJSON().line(r) == Self.reference(r))
-                #expect(CanonicalJSONWriter.text(.record(r)) == (try Self.reference(r)))
                 r.id = nil
                 #expect(try MappingJSON().line(r) == Self.reference(r))
             }
         }
     }
 
-    /// The cursor path (one scratch buffer) writes the bytes of the append path, after what the buffer holds, for
-    /// every kind, with escapes in every string, and for records around and beyond the scratch buffer's size
-    /// (which take the append path).
-    @Test func cursorPathMatchesAppendPath() throws {
+    /// One writer, reused from record to record (its scratch buffer kept, grown, and freed past 1 MiB), writes after
+    /// what its buffer holds the bytes of a fresh writer and of `JSONEncoder`, for every kind, with escapes in every
+    /// string, and for records around and beyond each size of the scratch buffer.
+    @Test func reusedWriterMatchesFreshWriterAndJSONEncoder() throws {
         let control = String(decoding: (0..<0x20).map { UInt8($0) } + Array("\"\\é中/".utf8), as: UTF8.self)
-        let sizes = [0, 10, 2_000, CanonicalJSONWriter.cursorCapacity / 6 - 40, CanonicalJSONWriter.cursorCapacity / 6,
-                     CanonicalJSONWriter.cursorCapacity - 900, CanonicalJSONWriter.cursorCapacity + 10,
-                     4 * CanonicalJSONWriter.cursorCapacity + 10, CanonicalJSONWriter.cursorLimit + 10]
+        let c = CanonicalJSONWriter.cursorCapacity
+        let sizes = [
+            0, 10, 2_000, c / 6 - 40, c / 6, c - 900, c + 10, 4 * c + 10,
+            CanonicalJSONWriter.scratchKeepLimit + 10, 100,
+        ]
+        var reused = CanonicalJSONWriter()
         for subject in Self.subjects {
             for body in Self.bodies {
                 for size in sizes {
@@ -109,16 +111,80 @@ import Testing
                         p.facts = String(repeating: size % 2 == 0 ? "a" : "\n", count: size)
                         r.body = .penalty(p)
                     }
-                    var fast = CanonicalJSONWriter()
-                    fast.bytes = [0x41, 0x42]
-                    fast.writeRecord(r)
-                    var slow = CanonicalJSONWriter()
-                    slow.bytes = [0x41, 0x42]
-                    slow.writeRecordAppending(r)
-                    #expect(fast.bytes == slow.bytes, "\(body.kind) size \(size)")
-                    #expect(String(decoding: fast.bytes.dropFirst(2), as: UTF8.self) == (try Self.reference(r)))
+                    reused.bytes = [0x41, 0x42]
+                    reused.writeRecord(r)
+                    var fresh = CanonicalJSONWriter()
+                    fresh.writeRecord(r)
+                    #expect(reused.bytes == [0x41, 0x42] + fresh.bytes, "\(body.kind) size \(size)")
+                    #expect(String(decoding: fresh.bytes, as: UTF8.self) == (try Self.reference(r)))
+                    #expect((reused.scratch?.capacity ?? 0) <= CanonicalJSONWriter.scratchKeepLimit)
                 }
             }
+        }
+    }
+
+    /// Records over 1 MiB (one long penalty text, clean or full of escapes; a long list; a long licence content):
+    /// byte for byte what `JSONEncoder` writes, and what the writer wrote before the record walkers were merged
+    /// into one (SHA-256 of its output, recorded from commit c01b968, where such records took the append path).
+    @Test func recordsOverOneMebibyteMatchJSONEncoderAndTheFormerWriter() throws {
+        let subject = Self.subjects[0]
+        let large: [(String, CanonicalRecord.Body, String)] = [
+            (
+                "clean penalty facts",
+                .penalty(
+                    PenaltyDecision(
+                        decisionNumber: "嘉市监罚〔2024〕1号", violationType: "v",
+                        facts: String(repeating: "违法事实ab", count: 110_000), legalBasis: "b",
+                        categories: ["fine"], content: "c", fineAmount: Money(fen: 200_000), decisionDate: Self.date,
+                        validUntil: .longTerm, authority: Self.a, sourceUnit: Self.a)),
+                "f3949ef3ff9ed4ea6578b621371035751975421fc23196b7cd209810ace3d7db"
+            ),
+            (
+                "escaped penalty facts",
+                .penalty(
+                    PenaltyDecision(
+                        decisionNumber: "n", violationType: "v",
+                        facts: String(repeating: "a\n\"\\\u{01}\u{1F}中/", count: 120_000), legalBasis: "b",
+                        categories: [], content: "c", decisionDate: Self.date, validUntil: .date(Self.date),
+                        authority: Self.a, sourceUnit: Self.a, remarks: String(repeating: "\t", count: 5))),
+                "fc8fc0c503ccbaa7fdf645b76d2c9301f94774f16541954b76ac88ef9adcb8b7"
+            ),
+            (
+                "long situation list",
+                .dishonestDebtor(
+                    DishonestDebtorListing(
+                        caseNumber: "c", court: "ct", enforcementBasisNumber: "e", basisIssuer: "b",
+                        caseFilingDate: Self.date, obligation: "o", performance: "none",
+                        situations: (0..<150_000).map { "情形\($0)" }, publishedDate: Self.date, age: 45)),
+                "bc89d67b369cdbd469ac86bbd2da2209abccb8f27c23e00b140a1e2a495475e2"
+            ),
+            (
+                "3 MiB licence content",
+                .license(
+                    LicenseDecision(
+                        documentTitle: "t", decisionNumber: "n", category: "general",
+                        content: String(repeating: "x", count: 3 << 20), decisionDate: Self.date,
+                        validFrom: Self.date, validUntil: .longTerm, authority: Self.a, sourceUnit: Self.a)),
+                "93dd89fd7d6e7bd5b76847897bb878388aeb27ee5782a0e84e5657b5df4d02ff"
+            ),
+        ]
+        for (name, body, digest) in large {
+            var r = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: body)
+            r.assignID(keyring: .demo)
+            var w = CanonicalJSONWriter()
+            w.bytes = [0x41]
+            w.writeRecord(r)
+            #expect(w.bytes.count > 1 << 20, "\(name)")
+            #expect(w.bytes.first == 0x41)
+            let json = Array(w.bytes.dropFirst())
+            #expect(String(decoding: json, as: UTF8.self) == (try Self.reference(r)), "\(name)")
+            #expect(SHA256.hash(json).hexString == digest, "\(name)")
+            // The same writer then writes an ordinary record as a fresh one does.
+            var small = CanonicalRecord(sourcePartner: "p/1", subject: subject, body: Self.bodies[2])
+            small.assignID(keyring: .demo)
+            w.bytes = []
+            w.writeRecord(small)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == (try Self.reference(small)), "after \(name)")
         }
     }
 

@@ -1,14 +1,21 @@
-/// `writeRecord` over a write cursor: the record is written with plain stores into one scratch buffer on the stack
-/// and appended to `bytes` at once. Appending each key and value to the array (a uniqueness and capacity check and
-/// a `memcpy` call per append, about 50 appends a record) was most of the cost of writing a record. The bytes are
-/// those of `writeRecordAppending` (the array-append path, still used for records larger than the scratch buffer);
-/// `CanonicalJSONWriterTests` compares both with `JSONEncoder`.
+/// Canonical records (`writeRecord`): the one walk of a record's fields, members in sorted key order by hand (no
+/// value tree, no sorting per object), written through a cursor with plain stores into one scratch buffer that is
+/// appended to `bytes` at once. (Appending each key and value to the array, a uniqueness and capacity check and a
+/// `memcpy` call per append, about 50 a record, was most of the cost of writing a record.) A new canonical field is
+/// added here, in its key's sorted place: `CanonicalJSONWriterTests` compares the output with `JSONEncoder` for
+/// every kind, with every optional member present and absent, and for records of several MiB, and fails until then.
 extension CanonicalJSONWriter {
-    /// The scratch buffer's first size (records are ≈ 1 KB; a string needs room for six bytes a byte, its worst
-    /// case of escaping). A record that does not fit is written again into a buffer four times the size, up to
-    /// `cursorLimit`; beyond that it takes the append path.
+    /// The scratch buffer's first size (records are ≈ 1 KB). A record that does not fit is written again into a
+    /// buffer four times the size, as often as it takes, so a record of any size takes this path.
     static let cursorCapacity = 4_096
-    static let cursorLimit = 1 << 20
+    /// The largest scratch buffer kept from record to record: a larger one, made for a record over 1 MiB, is freed
+    /// once that record is written.
+    static let scratchKeepLimit = 1 << 20
+
+    /// Writes members of one object, tracking the commas.
+    struct Members {
+        var first = true
+    }
 
     /// The scratch buffer of `writeRecord`, kept by the writer from record to record (copied writers each make
     /// their own: it is only used when uniquely referenced).
@@ -24,8 +31,19 @@ extension CanonicalJSONWriter {
         deinit { base.deallocate() }
     }
 
-    /// A write position in a fixed buffer. Each write first checks the room it needs (a string: six bytes per byte,
-    /// the worst case of escaping); when the buffer is too small it sets `overflow` and writes nothing more.
+    /// The scratch buffer of `capacity` bytes: the one kept, or a new one (kept in its place) when the kept one has
+    /// another size or is shared with a copy of this writer.
+    @inline(__always)
+    mutating func scratchBuffer(capacity: Int) -> Scratch {
+        if scratch?.capacity == capacity, isKnownUniquelyReferenced(&scratch), let kept = scratch { return kept }
+        let made = Scratch(capacity: capacity)
+        scratch = made
+        return made
+    }
+
+    /// A write position in a fixed buffer. Each write first checks the room it needs (a string: its length and
+    /// quotes, and six bytes per byte from its first byte to escape on, the worst case of escaping); when the
+    /// buffer is too small it sets `overflow` and writes nothing more.
     struct Cursor {
         var p: UnsafeMutablePointer<UInt8>
         let end: UnsafeMutablePointer<UInt8>
@@ -91,48 +109,41 @@ extension CanonicalJSONWriter {
             }
         }
 
-        /// The bytes of a string, quoted and escaped. Clean bytes are checked and copied eight at a time (the SWAR
-        /// test of `needsEscape`); from the first word holding a byte to escape on, byte by byte.
+        /// The bytes of a string, quoted and escaped. Clean bytes are checked and copied eight at a time
+        /// (`ByteWord.needsJSONEscape`); from the first word holding a byte to escape on, byte by byte, after a
+        /// second room check for six bytes a byte.
         @inline(__always)
         private mutating func utf8(_ b: UnsafeBufferPointer<UInt8>) {
             let n = b.count
-            guard room(6 * n + 2) else { return }
+            guard room(n + 2) else { return }
             byte(0x22)
             if let base = b.baseAddress {
                 let src = UnsafeRawPointer(base)
                 let dst = UnsafeMutableRawPointer(p)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let highs: UInt64 = 0x8080_8080_8080_8080
                 var i = 0
                 while i + 8 <= n {
-                    let x = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    let quote = x ^ (ones &* 0x22)
-                    let backslash = x ^ (ones &* 0x5C)
-                    let control = (x &- ones &* 0x20) & ~x
-                    let zeroQuote = (quote &- ones) & ~quote
-                    let zeroBackslash = (backslash &- ones) & ~backslash
-                    if (control | zeroQuote | zeroBackslash) & highs != 0 { break }
+                    let x = ByteWord.load(src, i)
+                    if ByteWord.needsJSONEscape(x) { break }
                     dst.storeBytes(of: x, toByteOffset: i, as: UInt64.self)
                     i += 8
                 }
                 if i < n, n - i < 8, n >= 8 {
                     // Fewer than eight bytes left (the loop found no byte to escape): the last word, overlapping
                     // bytes already copied, is tested and stored whole when clean, instead of byte by byte.
-                    let x = src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                    let quote = x ^ (ones &* 0x22)
-                    let backslash = x ^ (ones &* 0x5C)
-                    let control = (x &- ones &* 0x20) & ~x
-                    let zeroQuote = (quote &- ones) & ~quote
-                    let zeroBackslash = (backslash &- ones) & ~backslash
-                    if (control | zeroQuote | zeroBackslash) & highs == 0 {
+                    let x = ByteWord.load(src, n - 8)
+                    if !ByteWord.needsJSONEscape(x) {
                         dst.storeBytes(of: x, toByteOffset: n - 8, as: UInt64.self)
                         i = n
                     }
                 }
                 p += i
-                while i < n {
-                    escaped(base[i])
-                    i += 1
+                if i < n {
+                    // Room so far: the rest and the closing quote; escaped, the rest takes up to six bytes a byte.
+                    guard room(6 * (n - i) + 1) else { return }
+                    repeat {
+                        escaped(base[i])
+                        i += 1
+                    } while i < n
                 }
             }
             byte(0x22)
@@ -226,21 +237,15 @@ extension CanonicalJSONWriter {
         }
 
         /// A whole number in decimal (at most 20 digits; the callers have checked the room).
+        @inline(__always)
         mutating func unsigned(_ value: UInt64) {
-            var digits = 1
-            var rest = value / 10
-            while rest > 0 {
-                digits += 1
-                rest /= 10
-            }
-            var v = value
-            var i = digits - 1
-            repeat {
-                p[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                v /= 10
-                i -= 1
-            } while i >= 0
-            p += digits
+            p += DecimalDigits.write(value, to: p)
+        }
+
+        /// An integer as `String(n)` writes it.
+        mutating func integer(_ n: Int) {
+            guard room(DecimalDigits.maxCount) else { return }
+            p += DecimalDigits.write(n, to: p)
         }
 
         mutating func strings(_ k: StaticString, _ v: [String], _ m: inout Members) {
@@ -306,11 +311,7 @@ extension CanonicalJSONWriter {
                 mark(UInt8(ascii: "{"))
                 if let age = x.age {
                     key("age", &n)
-                    if age >= 0 {
-                        if room(24) { unsigned(UInt64(age)) }
-                    } else {
-                        literal(age)
-                    }
+                    integer(age)
                 }
                 str("basisIssuer", x.basisIssuer, &n)
                 date("caseFilingDate", x.caseFilingDate, &n)
@@ -388,16 +389,6 @@ extension CanonicalJSONWriter {
             mark(UInt8(ascii: "}"))
         }
 
-        /// A negative number as `String(n)` writes it (rare: an age is not negative).
-        mutating func literal(_ n: Int) {
-            let text = String(n)
-            var t = text
-            t.withUTF8 { b in
-                guard let base = b.baseAddress, room(b.count) else { return }
-                copy(base, b.count)
-            }
-        }
-
         mutating func record(_ r: CanonicalRecord) {
             var m = Members()
             mark(UInt8(ascii: "{"))
@@ -413,23 +404,29 @@ extension CanonicalJSONWriter {
         }
     }
 
-    /// One canonical record, keys sorted (see `writeRecordAppending` for the order).
+    /// One canonical record, keys sorted: the body key (`dishonestDebtor`, `license`, `listEntry`, `penalty`,
+    /// `retraction`) falls between `id`/`kind` and `schema` alphabetically, so `Cursor.record` writes it in its place.
+    /// A record of any size: written again into a buffer four times larger while it does not fit.
     public mutating func writeRecord(_ r: CanonicalRecord) {
         var capacity = max(Self.cursorCapacity, scratch?.capacity ?? 0)
-        while capacity <= Self.cursorLimit {
-            if scratch?.capacity != capacity || !isKnownUniquelyReferenced(&scratch) {
-                scratch = Scratch(capacity: capacity)
-            }
-            guard let s = scratch else { break }
+        while true {
+            let s = scratchBuffer(capacity: capacity)
             var c = Cursor(p: s.base, end: s.base + capacity)
             c.record(r)
             if !c.overflow {
                 bytes.append(contentsOf: UnsafeBufferPointer(start: s.base, count: c.p - s.base))
+                if capacity > Self.scratchKeepLimit { scratch = nil }
                 return
             }
             capacity *= 4
         }
-        writeRecordAppending(r)
+    }
+
+    /// A record's canonical JSON as text (what the store keeps and compares versions in).
+    public static func recordText(_ r: CanonicalRecord) -> String {
+        var w = CanonicalJSONWriter()
+        w.writeRecord(r)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 }
 
@@ -444,13 +441,7 @@ extension CanonicalJSONWriter {
 
         public mutating func string(_ s: String) { cursor.string(s) }
 
-        public mutating func integer(_ n: Int) {
-            if n >= 0 {
-                if cursor.room(24) { cursor.unsigned(UInt64(n)) }
-            } else {
-                cursor.literal(n)
-            }
-        }
+        public mutating func integer(_ n: Int) { cursor.integer(n) }
     }
 
     /// Appends the line `body` assembles; appends nothing and returns false when it does not fit the scratch
@@ -458,10 +449,7 @@ extension CanonicalJSONWriter {
     @discardableResult
     public mutating func appendLine(_ body: (inout Line) -> Void) -> Bool {
         let capacity = max(Self.cursorCapacity, scratch?.capacity ?? 0)
-        if scratch?.capacity != capacity || !isKnownUniquelyReferenced(&scratch) {
-            scratch = Scratch(capacity: capacity)
-        }
-        guard let s = scratch else { return false }
+        let s = scratchBuffer(capacity: capacity)
         var line = Line(cursor: Cursor(p: s.base, end: s.base + capacity))
         body(&line)
         if line.cursor.overflow { return false }

@@ -4,9 +4,10 @@
 ///
 /// It mirrors the Codable shape of the model in `Sources/GatewayCore/Model/`; `CanonicalJSONWriterTests` (in
 /// GatewayMappingTests) compares it with `JSONEncoder` on records with every field set and on every fixture record.
-/// When the model gains a field, add it here too (the test fails until then). It lives in GatewayCore so that the
-/// mapping layer (records and row reports) and the record store (the canonical JSON versions are compared in)
-/// share one implementation.
+/// A record's fields are walked in one place, `writeRecord` (`CanonicalJSONWriter+Cursor.swift`): when the model
+/// gains a field, add it there (the test fails until then). `Value` is for other small documents (row reports).
+/// It lives in GatewayCore so that the mapping layer (records and row reports) and the record store (the canonical
+/// JSON versions are compared in) share one implementation.
 public struct CanonicalJSONWriter: Sendable {
     public indirect enum Value: Sendable {
         case string(String)
@@ -32,7 +33,7 @@ public struct CanonicalJSONWriter: Sendable {
         switch value {
         case .string(let s): writeString(s)
         case .bool(let b): bytes.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
-        case .int(let i): bytes.append(contentsOf: String(i).utf8)
+        case .int(let i): DecimalDigits.append(i, to: &bytes)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
@@ -55,38 +56,11 @@ public struct CanonicalJSONWriter: Sendable {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    /// Whether any byte is a control character (< 0x20), `"` or `\\`: eight bytes at a time (the exact SWAR
-    /// tests "some byte is zero / below n"), then the rest one by one.
-    static func needsEscape(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = buffer.count
-        guard let base = buffer.baseAddress else { return false }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var i = 0
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= n {
-            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let quote = x ^ (ones &* 0x22)
-            let backslash = x ^ (ones &* 0x5C)
-            let control = (x &- ones &* 0x20) & ~x
-            let zeroQuote = (quote &- ones) & ~quote
-            let zeroBackslash = (backslash &- ones) & ~backslash
-            if (control | zeroQuote | zeroBackslash) & highs != 0 { return true }
-            i += 8
-        }
-        while i < n {
-            let b = base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C { return true }
-            i += 1
-        }
-        return false
-    }
-
     public mutating func writeString(_ s: String) {
         bytes.append(0x22)
         var s = s
         let clean = s.withUTF8 { buffer -> Bool in
-            if CanonicalJSONWriter.needsEscape(buffer) { return false }
+            if ByteWord.needsJSONEscape(buffer) { return false }
             bytes.append(contentsOf: buffer)
             return true
         }
@@ -135,103 +109,6 @@ extension CanonicalJSONWriter.Value {
     }
 
     public static func s(_ text: String?) -> Self? { text.map { .string($0) } }
-    public static func d(_ date: CivilDate?) -> Self? { date.map { .string($0.description) } }
-    public static func l(_ limit: DateLimit?) -> Self? { limit.map { .string($0.description) } }
-    public static func m(_ money: Money?) -> Self? { money.map { .string($0.yuanText) } }
-    public static func strings(_ list: [String]) -> Self { .array(list.map { .string($0) }) }
-
-    public static func authority(_ a: Authority) -> Self { members([("name", .string(a.name)), ("uscc", s(a.uscc))]) }
-
-    public static func identity(_ p: PersonIdentity?) -> Self? {
-        p.map {
-            members([
-                ("documentType", .string($0.documentType)), ("hash", s($0.hash)), ("masked", .string($0.masked)),
-                ("exact", .bool($0.exact)),
-            ])
-        }
-    }
-
-    public static func subject(_ x: Subject) -> Self {
-        members([
-            ("category", .string(x.category)), ("name", .string(x.name)), ("uscc", s(x.uscc)),
-            ("registrationNumber", s(x.registrationNumber)), ("organizationCode", s(x.organizationCode)),
-            ("taxNumber", s(x.taxNumber)), ("institutionCertificate", s(x.institutionCertificate)),
-            ("socialOrganizationNumber", s(x.socialOrganizationNumber)),
-            ("legalRepresentative", s(x.legalRepresentative)),
-            ("legalRepresentativeIdentity", identity(x.legalRepresentativeIdentity)),
-            ("identity", identity(x.identity)),
-        ])
-    }
-
-    public static func record(_ r: CanonicalRecord) -> Self {
-        let body: (String, Self)
-        switch r.body {
-        case .license(let x):
-            body = (
-                "license",
-                members([
-                    ("documentTitle", .string(x.documentTitle)), ("decisionNumber", .string(x.decisionNumber)),
-                    ("category", .string(x.category)), ("categoryDetail", s(x.categoryDetail)),
-                    ("certificateName", s(x.certificateName)), ("licenseNumber", s(x.licenseNumber)),
-                    ("content", .string(x.content)), ("decisionDate", d(x.decisionDate)), ("validFrom", d(x.validFrom)),
-                    ("validUntil", l(x.validUntil)), ("authority", authority(x.authority)), ("status", s(x.status)),
-                    ("sourceUnit", authority(x.sourceUnit)), ("remarks", s(x.remarks)),
-                ])
-            )
-        case .penalty(let x):
-            body = (
-                "penalty",
-                members([
-                    ("decisionNumber", .string(x.decisionNumber)), ("violationType", .string(x.violationType)),
-                    ("facts", .string(x.facts)), ("legalBasis", .string(x.legalBasis)),
-                    ("categories", strings(x.categories)), ("content", .string(x.content)),
-                    ("fineAmount", m(x.fineAmount)), ("confiscatedAmount", m(x.confiscatedAmount)),
-                    ("suspendedOrRevokedLicense", s(x.suspendedOrRevokedLicense)),
-                    ("decisionDate", d(x.decisionDate)), ("validUntil", l(x.validUntil)),
-                    ("publicityEndDate", d(x.publicityEndDate)), ("authority", authority(x.authority)),
-                    ("sourceUnit", authority(x.sourceUnit)), ("severity", s(x.severity)), ("keyArea", s(x.keyArea)),
-                    ("remarks", s(x.remarks)),
-                ])
-            )
-        case .dishonestDebtor(let x):
-            body = (
-                "dishonestDebtor",
-                members([
-                    ("caseNumber", .string(x.caseNumber)), ("court", .string(x.court)), ("province", s(x.province)),
-                    ("enforcementBasisNumber", .string(x.enforcementBasisNumber)),
-                    ("basisIssuer", .string(x.basisIssuer)), ("caseFilingDate", d(x.caseFilingDate)),
-                    ("obligation", .string(x.obligation)), ("performance", .string(x.performance)),
-                    ("performedPart", s(x.performedPart)), ("unperformedPart", s(x.unperformedPart)),
-                    ("situations", strings(x.situations)), ("publishedDate", d(x.publishedDate)), ("sex", s(x.sex)),
-                    ("age", x.age.map { .int($0) }),
-                ])
-            )
-        case .listEntry(let x):
-            body = (
-                "listEntry",
-                members([
-                    ("listKind", .string(x.listKind)), ("listName", .string(x.listName)), ("listCode", s(x.listCode)),
-                    ("authority", authority(x.authority)), ("basis", .string(x.basis)),
-                    ("documentNumber", s(x.documentNumber)), ("listedDate", d(x.listedDate)),
-                    ("validUntil", l(x.validUntil)),
-                ])
-            )
-        case .retraction(let x):
-            body = (
-                "retraction",
-                members([
-                    ("targetKind", .string(x.targetKind.rawValue)), ("targetNumber", .string(x.targetNumber)),
-                    ("targetRecordId", s(x.targetRecordId)), ("reason", .string(x.reason)),
-                    ("effectiveDate", d(x.effectiveDate)), ("authority", authority(x.authority)),
-                    ("documentNumber", s(x.documentNumber)), ("remarks", s(x.remarks)),
-                ])
-            )
-        }
-        return members([
-            ("schema", .string(CanonicalRecord.schemaName)), ("kind", .string(r.kind.rawValue)), ("id", s(r.id)),
-            ("sourcePartner", .string(r.sourcePartner)), ("subject", subject(r.subject)), (body.0, body.1),
-        ])
-    }
 
     public static func problem(_ p: Problem) -> Self {
         .object([
