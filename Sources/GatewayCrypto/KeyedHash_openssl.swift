@@ -16,7 +16,7 @@ public final class KeyedHashSHA256: @unchecked Sendable {
         var block = [UInt8](repeating: 0, count: 64)
         var hashed = key.count > 64 ? Digest.hash(key, using: .sha256) : []
         let material = key.count > 64 ? hashed : key
-        block.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: material, count: material.count)) }
+        material.withUnsafeBytes { m in block.withUnsafeMutableBytes { $0.copyMemory(from: m) } }
         inner = UnsafeMutableRawPointer.allocate(byteCount: Self.stateBytes, alignment: 16)
         outer = UnsafeMutableRawPointer.allocate(byteCount: Self.stateBytes, alignment: 16)
         let prepared = CG60_hmac_sha256_prepare(block, inner, outer)

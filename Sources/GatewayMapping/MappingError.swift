@@ -40,6 +40,9 @@ extension MappingError {
     public static let xmlMalformed = "mapping.xml.malformed"
     /// An XML document carries a DTD (refused: entity expansion attacks).
     public static let xmlDTDForbidden = "mapping.xml.dtdForbidden"
+    /// An XML document holds a processing instruction with no data (`<?target?>`): refused before parsing, since
+    /// FoundationXML's parser on Linux reads its missing data through a null pointer and the process dies.
+    public static let xmlEmptyProcessingInstruction = "mapping.xml.emptyProcessingInstruction"
     /// The duplicate index's temporary file cannot be created, read or written (the run stops: no silent skip).
     public static let duplicateIndexFailed = "mapping.duplicateIndex.failed"
     /// One row is larger than the dialect's `maxRowBytes`.

@@ -381,7 +381,9 @@ final class ReplayInputStream: InputStream {
     override func open() {}
     override func close() {}
     override var hasBytesAvailable: Bool { offset < pending.count || !ended }
-    override var streamStatus: Stream.Status { hasBytesAvailable ? .open : .atEnd }
+    override var streamStatus: Stream.Status { thrown != nil ? .error : (hasBytesAvailable ? .open : .atEnd) }
+    /// (The parser asks after a failed read; the base class's getter traps on a subclass.)
+    override var streamError: Error? { thrown }
 
     override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength len: Int) -> Int {
         while offset >= pending.count {
@@ -401,10 +403,75 @@ final class ReplayInputStream: InputStream {
             }
         }
         let n = min(len, pending.count - offset)
+        // Scanned before the parser sees them: a processing instruction with no data must never reach it.
+        if let at = pending.withUnsafeBufferPointer({ scanner.scan(UnsafeBufferPointer(rebasing: $0[offset..<offset + n])) }) {
+            thrown = MappingError(
+                MappingError.xmlEmptyProcessingInstruction,
+                "the XML holds a processing instruction with no data (<?target?>) ending at byte \(at + 1) of the "
+                    + "document (after the encoding's conversion to UTF-8): refused, since the XML parser fails on one")
+            ended = true
+            return -1
+        }
         pending.withUnsafeBufferPointer { p in
             if let base = p.baseAddress { buffer.update(from: base + offset, count: n) }
         }
         offset += n
         return n
+    }
+
+    private var scanner = ProcessingInstructionScanner()
+}
+
+/// Finds, across chunks, a processing instruction whose target is followed at once by `?>` (`<?target?>`): libxml2
+/// hands such an instruction's data to FoundationXML as a null pointer, which `XMLParser` on Linux passes to
+/// `strlen` (a crash found by the mapping fuzzer).
+///
+/// Deliberately blind to context: the pattern `<?`, then bytes other than white space, `?`, `>` and `<`, then `?>`,
+/// is looked for everywhere, also in comments, CDATA sections and another instruction's data. libxml2 recovers from
+/// malformed markup in ways a scanner cannot follow (it ended a broken XML declaration at a plain `>`, then called
+/// back for the instruction after it), so a scanner that skipped what it took for a comment or an instruction's data
+/// could be led past the one that crashes. The price: such a pattern inside a comment or CDATA section refuses a
+/// document that would have parsed.
+struct ProcessingInstructionScanner {
+    enum State {
+        case text
+        /// After `<`.
+        case open
+        /// In a would-be target after `<?`.
+        case target
+        /// `?` after the target.
+        case targetQuestion
+    }
+
+    private(set) var state = State.text
+    /// Bytes scanned so far.
+    private(set) var position = 0
+
+    /// Scans `bytes`, the next ones of the document; returns the offset in the document of the `>` that ends an
+    /// instruction with no data, or nil.
+    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        for (i, b) in bytes.enumerated() {
+            if b == 0x3C {  // <
+                state = .open
+                continue
+            }
+            switch state {
+            case .text:
+                break
+            case .open:
+                state = b == 0x3F ? .target : .text
+            case .target:
+                switch b {
+                case 0x3F: state = .targetQuestion
+                case 0x20, 0x09, 0x0A, 0x0D, 0x3E: state = .text
+                default: break
+                }
+            case .targetQuestion:
+                if b == 0x3E { return position + i }
+                state = b == 0x3F ? .targetQuestion : .target
+            }
+        }
+        position += bytes.count
+        return nil
     }
 }
