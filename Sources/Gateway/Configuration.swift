@@ -94,6 +94,10 @@ public struct Configuration: Sendable {
     /// The largest database file whose every page is checked at start (`database.fullCheckMaxMegabytes`, default
     /// 1024); a larger one gets the log head and checkpoints checked, and `g60-gateway store check` does the rest.
     public var fullCheckMaxMegabytes: Int = 1024
+    /// The most SQLite page cache each of the eligibility lookup's read connections may hold
+    /// (`database.lookupCacheMegabytes`, default 256): filled only as pages are read, so it holds about the lookup
+    /// table's hot pages (≈ 115 MB for 1M subjects); a node keeps about one such connection per event loop.
+    public var lookupCacheMegabytes: Int = 256
 
     /// Every key the file may hold.
     static let keys: Set<String> = [
@@ -106,6 +110,7 @@ public struct Configuration: Sendable {
         "workers.mapping", "workers.delivery", "retention.days", "subjectKey.file", "subjectKey.hex",
         "subjectKey.demo", "clients", "log.level", "identityKey.file", "identityKey.hex", "identityKey.demo",
         "delivery.timeoutSeconds", "workers.leaseSeconds", "database.fullCheckMaxMegabytes",
+        "database.lookupCacheMegabytes",
     ]
 
     /// Loads and checks `file` (nil: defaults and environment only), relative paths resolved against the file's
@@ -277,6 +282,7 @@ public struct Configuration: Sendable {
         let lease = r.double("workers.leaseSeconds", default: 0, range: 0...86_400)
         if lease > 0 { config.leaseSeconds = lease }
         config.fullCheckMaxMegabytes = r.int("database.fullCheckMaxMegabytes", default: 1024, range: 0...16_777_216)
+        config.lookupCacheMegabytes = r.int("database.lookupCacheMegabytes", default: 256, range: 1...65_536)
         if let lease = config.leaseSeconds, lease <= config.deliveryTimeoutSeconds {
             r.fail("workers.leaseSeconds", "must be above delivery.timeoutSeconds (a lease must outlast a delivery)")
         }

@@ -50,6 +50,8 @@ public final class MeasureLookupReader: Sendable {
     nonisolated(unsafe) private let timer: DispatchSourceTimer
     /// Monotonic nanoseconds (injected by tests).
     private let clock: @Sendable () -> UInt64
+    /// Each connection's page cache ceiling (`PRAGMA cache_size` in KiB, given negated).
+    let cacheKibibytes: Int
 
     final class ConnectionBox: @unchecked Sendable {
         let connection: SQLiteConnection
@@ -88,13 +90,22 @@ public final class MeasureLookupReader: Sendable {
     }
 
     /// - Parameter path: an existing store (opened by an `SQLiteStore`, which ran the migrations).
-    public convenience init(path: String, maxConnections: Int = 8, maxSnapshotAgeMilliseconds: Int = 50) {
+    /// - Parameter cacheMegabytes: the most SQLite page cache each connection may hold (filled only as pages are
+    ///   read). SQLite here maps at most 2 GB of the file, and in a larger store the lookup's table may lie beyond:
+    ///   its pages are then served from this cache, not read again from the file.
+    public convenience init(
+        path: String, maxConnections: Int = 8, maxSnapshotAgeMilliseconds: Int = 50, cacheMegabytes: Int = 256
+    ) {
         self.init(
             path: path, maxConnections: maxConnections, maxSnapshotAgeMilliseconds: maxSnapshotAgeMilliseconds,
-            clock: { DispatchTime.now().uptimeNanoseconds })
+            cacheMegabytes: cacheMegabytes, clock: { DispatchTime.now().uptimeNanoseconds })
     }
 
-    init(path: String, maxConnections: Int, maxSnapshotAgeMilliseconds: Int, clock: @escaping @Sendable () -> UInt64) {
+    init(
+        path: String, maxConnections: Int, maxSnapshotAgeMilliseconds: Int, cacheMegabytes: Int = 256,
+        clock: @escaping @Sendable () -> UInt64
+    ) {
+        self.cacheKibibytes = max(1, cacheMegabytes) * 1024
         self.path = path
         self.maxConnections = maxConnections
         self.maxSnapshotAge = UInt64(max(0, maxSnapshotAgeMilliseconds)) * 1_000_000
@@ -127,7 +138,8 @@ public final class MeasureLookupReader: Sendable {
             box = free
         } else {
             let connection = try SQLiteConnection(path: path, create: false, readOnly: true)
-            try connection.exec("PRAGMA mmap_size=4294967296; PRAGMA cache_size=-262144; PRAGMA query_only=1")
+            try connection.exec(
+                "PRAGMA mmap_size=4294967296; PRAGMA cache_size=-\(cacheKibibytes); PRAGMA query_only=1")
             box = ConnectionBox(connection)
         }
         defer { pool.withLock { if $0.count < maxConnections { $0.append(box) } } }
@@ -149,6 +161,11 @@ public final class MeasureLookupReader: Sendable {
     }
 
     static let activeCodesSQL = "SELECT active FROM measure_lookup WHERE subject = ?1"
+
+    /// A pooled connection's `PRAGMA cache_size` (tests).
+    func cacheSizeForTesting() throws -> Int64? {
+        try withSnapshot { box in try box.connection.first("PRAGMA cache_size") { $0.int(0) } }
+    }
 
     /// The codes of a subject's measures whose code starts with `measurePrefix`, `active` and not ended by
     /// `today` (ISO), distinct and in code order: the eligibility lookup's hot path. One cached statement, the

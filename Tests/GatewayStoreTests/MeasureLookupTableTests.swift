@@ -197,6 +197,14 @@ import Testing
                 == ["g60.travel.priorityLane", "g60.travel.scenicDiscount"])
     }
 
+    /// The lookup connections' page-cache ceiling is the one asked for (the node's `database.lookupCacheMegabytes`).
+    @Test func lookupConnectionsTakeTheirCacheCeiling() throws {
+        let (store, dir) = try Self.temporaryStore("lookup-cache")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try MeasureLookupReader(path: store.path, cacheMegabytes: 3).cacheSizeForTesting() == -3 * 1024)
+        #expect(try MeasureLookupReader(path: store.path).cacheSizeForTesting() == -256 * 1024)
+    }
+
     /// `store check --thorough` names a subject whose row says something else, a subject with no row, and rows
     /// for no subject.
     @Test func thoroughCheckFindsDisagreements() throws {

@@ -53,6 +53,7 @@ let minimal = """
     #expect(config.subjectKeyIsDemo)
     #expect(config.databasePath.hasSuffix("/g60-gateway.sqlite"))
     #expect(config.fullCheckMaxMegabytes == 1024)
+    #expect(config.lookupCacheMegabytes == 256)
 }
 
 @Test func environmentOverridesEverySetting() throws {
@@ -60,7 +61,7 @@ let minimal = """
         file: try writeConfig(minimal),
         environment: [
             "G60_RETRY_MAX_ATTEMPTS": "3", "G60_LISTEN_HTTP": "127.0.0.1:9999", "G60_LOG_LEVEL": "debug",
-            "G60_DATABASE_FULL_CHECK_MAX_MEGABYTES": "64",
+            "G60_DATABASE_FULL_CHECK_MAX_MEGABYTES": "64", "G60_DATABASE_LOOKUP_CACHE_MEGABYTES": "32",
             "G60_CLIENTS": #"[{"id":"ops","scopes":["operate"],"tokenSha256":"\#(String(repeating: "a", count: 64))"}]"#,
         ])
     #expect(config.retry.maxAttempts == 3)
@@ -68,6 +69,7 @@ let minimal = """
     #expect(config.logLevel == .debug)
     #expect(config.clients.map(\.id) == ["ops"])
     #expect(config.fullCheckMaxMegabytes == 64)
+    #expect(config.lookupCacheMegabytes == 32)
 }
 
 @Test func everyProblemIsReportedWithItsKeyAndSource() throws {

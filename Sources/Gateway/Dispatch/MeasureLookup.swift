@@ -24,14 +24,14 @@ public struct MeasureLookup: Sendable {
 
     public init(
         store: SQLiteStore, catalogue: MeasureCatalogue, checker: IdentifierChecker, keyring: SubjectKeyring,
-        today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }
+        cacheMegabytes: Int = 256, today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }
     ) {
         self.store = store
         self.catalogue = catalogue
         self.checker = checker
         self.keyring = keyring
         self.today = today
-        self.reader = MeasureLookupReader(path: store.path)
+        self.reader = MeasureLookupReader(path: store.path, cacheMegabytes: cacheMegabytes)
         self.fastKeys = try? LookupSubjectKeys(checker: checker, keyring: keyring)
     }
 

@@ -12,6 +12,7 @@ extension GatewayService {
     public func measureLookup() -> MeasureLookup {
         MeasureLookup(
             store: store, catalogue: dispatcher.engine.catalogue,
-            checker: IdentifierChecker(authorities: codes.usccAuthorities), keyring: configuration.keyring)
+            checker: IdentifierChecker(authorities: codes.usccAuthorities), keyring: configuration.keyring,
+            cacheMegabytes: configuration.lookupCacheMegabytes)
     }
 }
