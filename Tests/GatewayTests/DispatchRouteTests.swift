@@ -221,4 +221,21 @@ final class RouteHarness {
         #expect(q("subject=x=y") == "x=y")
         #expect(q("subject=%zz") == nil)
     }
+
+    /// The path and query split at the first `?`, also after multi-byte characters and in a bridged (non-native)
+    /// target string.
+    @Test func pathAndQuerySplitAtTheFirstQuestionMark() {
+        func head(_ target: String) -> HTTPRequestHead {
+            HTTPRequestHead(method: "GET", target: target, minorVersion: 1, headers: HTTPHeaders(), keepAlive: true)
+        }
+        for (target, path, query) in [
+            ("/v1/subjects/张三/measures?subject=x?y", "/v1/subjects/张三/measures", "subject=x?y"),
+            ("/v1/x", "/v1/x", nil), ("/v1/x?", "/v1/x", ""), ("?a=1", "", "a=1"), ("/é?z=张", "/é", "z=张"),
+        ] as [(String, String, String?)] {
+            #expect(head(target).path == path, "\(target)")
+            #expect(head(target).query.map(String.init) == query, "\(target)")
+            let bridged = String(NSString(string: target))
+            #expect(head(bridged).path == path, "bridged \(target)")
+        }
+    }
 }
