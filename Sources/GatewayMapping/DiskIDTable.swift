@@ -66,10 +66,7 @@ final class DiskIDTable {
 
     /// Looks `key` up in the table of `fd`; writes it with `row` into the first free slot when absent.
     private func place(_ key: RunState.IDKey, row: UInt32, fd: Int32, capacity: Int) throws(Failure) -> Int? {
-        let k0 = UInt32(truncatingIfNeeded: key.high >> 32)
-        let k1 = UInt32(truncatingIfNeeded: key.high)
-        let k2 = UInt32(truncatingIfNeeded: key.low >> 32)
-        let k3 = UInt32(truncatingIfNeeded: key.low)
+        let slot = IDSlot(key)
         var i = Int(truncatingIfNeeded: key.low.multipliedFullWidth(by: UInt64(capacity)).high)
         var probed = 0
         while probed < capacity {
@@ -79,15 +76,11 @@ final class DiskIDTable {
                 let p = probe + 5 * j
                 let r = p[4]
                 if r == 0 {
-                    p[0] = k0
-                    p[1] = k1
-                    p[2] = k2
-                    p[3] = k3
-                    p[4] = row
+                    slot.store(row: row, at: p)
                     try writeFully(fd, p, slots: 1, at: i + j)
                     return nil
                 }
-                if p[3] == k3, p[2] == k2, p[1] == k1, p[0] == k0 { return Int(r) }
+                if slot.isIn(p) { return Int(r) }
             }
             probed += n
             i += n
@@ -109,9 +102,7 @@ final class DiskIDTable {
                 try readFully(fd, buffer, slots: n, at: s)
                 for j in 0..<n where buffer[5 * j + 4] != 0 {
                     let p = buffer + 5 * j
-                    let key = RunState.IDKey(
-                        high: UInt64(p[0]) << 32 | UInt64(p[1]), low: UInt64(p[2]) << 32 | UInt64(p[3]))
-                    _ = try place(key, row: p[4], fd: newFD, capacity: newCapacity)
+                    _ = try place(IDSlot.key(at: p), row: p[4], fd: newFD, capacity: newCapacity)
                 }
                 s += n
             }
@@ -125,29 +116,33 @@ final class DiskIDTable {
     }
 
     private func readFully(_ fd: Int32, _ p: UnsafeMutablePointer<UInt32>, slots: Int, at slot: Int) throws(Failure) {
-        let bytes = slots * Self.slotBytes
-        var done = 0
-        while done < bytes {
-            let r = pread(fd, UnsafeMutableRawPointer(p) + done, bytes - done, off_t((slot * Self.slotBytes) + done))
-            if r < 0, errno == EINTR { continue }
-            guard r > 0 else {
-                throw Failure(
-                    message: r == 0
-                        ? "reading the table on disk ended early at byte \(slot * Self.slotBytes + done)"
-                        : "cannot read the table on disk: \(String(cString: strerror(errno)))")
-            }
-            done += r
+        try transfer(slots: slots, at: slot, reading: true) { done, count, offset in
+            pread(fd, UnsafeMutableRawPointer(p) + done, count, offset)
         }
     }
 
     private func writeFully(_ fd: Int32, _ p: UnsafeMutablePointer<UInt32>, slots: Int, at slot: Int) throws(Failure) {
+        try transfer(slots: slots, at: slot, reading: false) { done, count, offset in
+            pwrite(fd, UnsafeRawPointer(p) + done, count, offset)
+        }
+    }
+
+    /// Moves `slots` slots from slot `slot` on with `io(bytes done, bytes left, file offset)` (a `pread` or
+    /// `pwrite`), until all have moved: again after EINTR and after a short count; an error or an early end fails.
+    private func transfer(
+        slots: Int, at slot: Int, reading: Bool, _ io: (Int, Int, off_t) -> Int
+    ) throws(Failure) {
         let bytes = slots * Self.slotBytes
         var done = 0
         while done < bytes {
-            let r = pwrite(fd, UnsafeRawPointer(p) + done, bytes - done, off_t((slot * Self.slotBytes) + done))
+            let r = io(done, bytes - done, off_t((slot * Self.slotBytes) + done))
             if r < 0, errno == EINTR { continue }
             guard r > 0 else {
-                throw Failure(message: "cannot write the table on disk: \(String(cString: strerror(errno)))")
+                if r == 0 && reading {
+                    throw Failure(message: "reading the table on disk ended early at byte \(slot * Self.slotBytes + done)")
+                }
+                throw Failure(
+                    message: "cannot \(reading ? "read" : "write") the table on disk: \(String(cString: strerror(errno)))")
             }
             done += r
         }

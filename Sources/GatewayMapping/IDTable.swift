@@ -6,6 +6,40 @@
 /// no allocation per entry. The table is at most 4/5 full and grows by a quarter when it gets there, so it is
 /// 64–80 % full: 25–31 bytes per entry (a table that doubles at ¾ is 37.5–75 % full: 27–53 bytes). Growing
 /// rehashes one shard at a time (see `RunState.seen`), so the old and new slots of one shard only live together.
+/// The slot layout both duplicate-index tables use (`IDTable` in memory, `DiskIDTable` on disk): five 32-bit words,
+/// the id's four (high to low), then the first row (0: the slot is free).
+struct IDSlot {
+    let k0, k1, k2, k3: UInt32
+
+    @inline(__always)
+    init(_ key: RunState.IDKey) {
+        k0 = UInt32(truncatingIfNeeded: key.high >> 32)
+        k1 = UInt32(truncatingIfNeeded: key.high)
+        k2 = UInt32(truncatingIfNeeded: key.low >> 32)
+        k3 = UInt32(truncatingIfNeeded: key.low)
+    }
+
+    /// Whether the slot at `p` holds this id.
+    @inline(__always)
+    func isIn(_ p: UnsafeMutablePointer<UInt32>) -> Bool { p[3] == k3 && p[2] == k2 && p[1] == k1 && p[0] == k0 }
+
+    /// Writes this id and `row` into the slot at `p`.
+    @inline(__always)
+    func store(row: UInt32, at p: UnsafeMutablePointer<UInt32>) {
+        p[0] = k0
+        p[1] = k1
+        p[2] = k2
+        p[3] = k3
+        p[4] = row
+    }
+
+    /// The id held by the slot at `p`.
+    @inline(__always)
+    static func key(at p: UnsafeMutablePointer<UInt32>) -> RunState.IDKey {
+        RunState.IDKey(high: UInt64(p[0]) << 32 | UInt64(p[1]), low: UInt64(p[2]) << 32 | UInt64(p[3]))
+    }
+}
+
 struct IDTable {
     /// The slots, five 32-bit words each; a class so that the table owns one buffer (copied on write).
     private final class Slots {
@@ -46,7 +80,7 @@ struct IDTable {
         let w = slots.words
         for s in 0..<slots.capacity where w[5 * s + 4] != 0 {
             let p = w + 5 * s
-            try body(RunState.IDKey(high: UInt64(p[0]) << 32 | UInt64(p[1]), low: UInt64(p[2]) << 32 | UInt64(p[3])), p[4])
+            try body(IDSlot.key(at: p), p[4])
         }
     }
 
@@ -59,24 +93,17 @@ struct IDTable {
         }
         let capacity = slots.capacity
         let w = slots.words
-        let k0 = UInt32(truncatingIfNeeded: key.high >> 32)
-        let k1 = UInt32(truncatingIfNeeded: key.high)
-        let k2 = UInt32(truncatingIfNeeded: key.low >> 32)
-        let k3 = UInt32(truncatingIfNeeded: key.low)
+        let slot = IDSlot(key)
         var i = Self.home(key.low, capacity)
         while true {
             let p = w + 5 * i
             let r = p[4]
             if r == 0 {
-                p[0] = k0
-                p[1] = k1
-                p[2] = k2
-                p[3] = k3
-                p[4] = UInt32(truncatingIfNeeded: row)
+                slot.store(row: UInt32(truncatingIfNeeded: row), at: p)
                 count += 1
                 return nil
             }
-            if p[3] == k3, p[2] == k2, p[1] == k1, p[0] == k0 { return Int(r) }
+            if slot.isIn(p) { return Int(r) }
             i += 1
             if i == capacity { i = 0 }
         }

@@ -99,7 +99,7 @@ enum MeasureLookupTable {
             lines.insert(measure + "\t" + (next ?? "") + "\n")
         }
         guard !lines.isEmpty else { return nil }
-        return lines.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }.joined()
+        return lines.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.joined()
     }
 
     /// Sets the subject's row to `active` (as `activeText` gives it), or removes it for nil. Inside the caller's
@@ -134,13 +134,15 @@ enum MeasureLookupTable {
         try write(db, subjectKey: subjectKey, active: try activeText(active))
     }
 
-    /// Migration 8's data step: a row for every subject with an active decision (subjects in key order, so each
-    /// one's decisions come together).
-    static func fill(_ db: SQLiteConnection) throws {
+    /// Calls `body` with every subject that has an active decision and its `active` text (`activeText`, nil when
+    /// none of them is in force), walking the decisions in subject key order (each subject's come together).
+    private static func forEachSubject(
+        _ db: SQLiteConnection, _ body: (_ subjectKey: String, _ active: String?) throws -> Void
+    ) throws {
         var subject: String? = nil
         var active: [(measure: String, nextChange: String?)] = []
         func flush() throws {
-            if let subject { try write(db, subjectKey: subject, active: try activeText(active)) }
+            if let subject { try body(subject, try activeText(active)) }
             active.removeAll(keepingCapacity: true)
         }
         try db.query(
@@ -159,6 +161,11 @@ enum MeasureLookupTable {
         try flush()
     }
 
+    /// Migration 8's data step: a row for every subject with an active decision in force.
+    static func fill(_ db: SQLiteConnection) throws {
+        try forEachSubject(db) { subject, active in try write(db, subjectKey: subject, active: active) }
+    }
+
     /// Subjects whose `measure_lookup` row disagrees with their stored decisions (missing or different), and rows
     /// for no subject with an active decision, at most `limit` of them, described for an operator (`store check
     /// --thorough`). Memory stays flat: each subject's row is looked up by its key as the decisions are walked,
@@ -166,11 +173,8 @@ enum MeasureLookupTable {
     static func problems(_ db: SQLiteConnection, limit: Int = 10) throws -> [String] {
         var problems: [String] = []
         var matched = 0
-        var subject: String? = nil
-        var active: [(measure: String, nextChange: String?)] = []
-        func check() throws {
-            defer { active.removeAll(keepingCapacity: true) }
-            guard let subject, let want = try activeText(active) else { return }
+        try forEachSubject(db) { subject, want in
+            guard let want else { return }
             let stored = try db.first("SELECT active FROM measure_lookup WHERE subject = ?1", [.blob(digest(subject))]) {
                 $0.text(0)
             }
@@ -184,20 +188,6 @@ enum MeasureLookupTable {
                 problems.append("measure_lookup: no row for subject \(subject), whose decisions say \(want.debugDescription)")
             }
         }
-        try db.query(
-            """
-            SELECT subject_key, measure, next_change FROM measure_decisions WHERE status = 'active'
-            ORDER BY subject_key
-            """
-        ) { row in
-            let key = row.text(0)
-            if key != subject {
-                try check()
-                subject = key
-            }
-            active.append((row.text(1), row.optionalText(2)))
-        }
-        try check()
         let rows = try db.first("SELECT count(*) FROM measure_lookup") { Int($0.int(0)) } ?? 0
         if rows > matched && problems.count < limit {
             problems.append("measure_lookup: \(rows - matched) row(s) for no subject with an active decision")

@@ -186,6 +186,15 @@ import Testing
 }
 
 @Suite struct IDTableTests {
+    /// The id of row `row` (≥ 1) in the duplicate-index tests: every fourth repeats an earlier one, every seventh
+    /// shares its low bits (the slot index) with the others of its kind; `x` is the generator's state.
+    static func collidingKey(row: Int, x: inout UInt64) -> RunState.IDKey {
+        x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        if row % 4 == 0 { return RunState.IDKey(high: UInt64(row / 2), low: UInt64(row / 2) << 20) }
+        if row % 7 == 0 { return RunState.IDKey(high: x, low: 42) }
+        return RunState.IDKey(high: x, low: x >> 3)
+    }
+
     /// The open-addressing table answers as a dictionary would, through several growths, also when ids collide in
     /// their low bits (the slot index).
     @Test func findsEveryEarlierIDAndOnlyThose() {
@@ -193,16 +202,7 @@ import Testing
         var reference: [RunState.IDKey: Int32] = [:]
         var x: UInt64 = 0x9E37_79B9_7F4A_7C15
         for row in Int32(1)...5000 {
-            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            // Every fourth id repeats an earlier one; a run of ids shares its low bits.
-            let key: RunState.IDKey
-            if row % 4 == 0 {
-                key = RunState.IDKey(high: UInt64(row / 2), low: UInt64(row / 2) << 20)
-            } else if row % 7 == 0 {
-                key = RunState.IDKey(high: x, low: 42)
-            } else {
-                key = RunState.IDKey(high: x, low: x >> 3)
-            }
+            let key = Self.collidingKey(row: Int(row), x: &x)
             let expected = reference[key].map(Int.init)
             if expected == nil { reference[key] = row }
             #expect(table.firstRow(key, row: row) == expected)

@@ -145,15 +145,7 @@ import Testing
         var reference: [RunState.IDKey: UInt32] = [:]
         var x: UInt64 = 0x9E37_79B9_7F4A_7C15
         for row in UInt32(1)...3000 {
-            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let key: RunState.IDKey
-            if row % 4 == 0 {
-                key = RunState.IDKey(high: UInt64(row / 2), low: UInt64(row / 2) << 20)
-            } else if row % 7 == 0 {
-                key = RunState.IDKey(high: x, low: 42)
-            } else {
-                key = RunState.IDKey(high: x, low: x >> 3)
-            }
+            let key = IDTableTests.collidingKey(row: Int(row), x: &x)
             let expected = reference[key].map(Int.init)
             if expected == nil { reference[key] = row }
             #expect(try table.firstRow(key, row: row) == expected)

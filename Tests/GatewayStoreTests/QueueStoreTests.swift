@@ -6,6 +6,12 @@ import Testing
 @Suite struct QueueStoreTests {
     let policy = RetryPolicy(maxAttempts: 2, maxAge: 86_400, baseDelay: 10, maxDelay: 100, jitter: 0)
 
+    /// An outbound `records` batch for `partner` with this order key.
+    func batch(_ partner: String, orderKey: String?) -> QueueItemSubmission {
+        QueueItemSubmission(
+            direction: .outbound, partner: partner, kind: "records", orderKey: orderKey, payload: Array("[]".utf8))
+    }
+
     private func makeStore(_ dir: TempDirectory, _ clock: TestClock) throws -> SQLiteStore {
         try SQLiteStore(path: dir.path("s.db"), options: Fixture.options(clock: clock, policy: policy))
     }
@@ -151,10 +157,6 @@ import Testing
         defer { dir.cleanup() }
         let clock = TestClock()
         let store = try makeStore(dir, clock)
-        func batch(_ partner: String, orderKey: String?) -> QueueItemSubmission {
-            QueueItemSubmission(
-                direction: .outbound, partner: partner, kind: "records", orderKey: orderKey, payload: Array("[]".utf8))
-        }
         let ids = try store.enqueue([
             batch("huzhou", orderKey: nil),
             batch("huzhou", orderKey: QueueItemSubmission.afterEarlierRecords),
@@ -281,10 +283,6 @@ extension QueueStoreTests {
         defer { dir.cleanup() }
         let clock = TestClock()
         let store = try makeStore(dir, clock)
-        func batch(_ partner: String, orderKey: String?) -> QueueItemSubmission {
-            QueueItemSubmission(
-                direction: .outbound, partner: partner, kind: "records", orderKey: orderKey, payload: Array("[]".utf8))
-        }
         /// Leases `ids` alone (by partner) and fails them twice: dead (maxAttempts 2).
         func kill(_ ids: [Int64], partner: String) throws {
             for _ in 0..<2 {

@@ -42,17 +42,23 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(repeating: 0x41, count: 8192))
     }
 
+    /// A store with 200 logged envelopes, checkpointed into the file, and a raw connection to it.
+    private static func storeWithLog(_ path: String) throws -> (SQLiteStore, SQLiteConnection) {
+        let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
+        for i in 0..<200 {
+            _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "x", count: 500)))
+        }
+        let raw = try SQLiteConnection(path: path, create: false)
+        try raw.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        return (store, raw)
+    }
+
     @Test func refusesDamagedDatabase() throws {
         let dir = try TempDirectory()
         defer { dir.cleanup() }
         let path = dir.path("s.db")
         do {
-            let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
-            for i in 0..<200 {
-                _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "x", count: 500)))
-            }
-            let raw = try SQLiteConnection(path: path, create: false)
-            try raw.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            _ = try Self.storeWithLog(path)
         }
         // Overwrite a page in the middle of the file with garbage (the header page stays intact).
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -74,12 +80,8 @@ import Testing
         var logPage: Int64 = 0
         var headPage: Int64 = 0
         do {
-            let store = try SQLiteStore(path: path, options: Fixture.options(clock: TestClock()))
-            for i in 0..<200 {
-                _ = try store.append(Fixture.envelope("m\(i)", body: String(repeating: "x", count: 500)))
-            }
-            let raw = try SQLiteConnection(path: path, create: false)
-            try raw.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            let (store, raw) = try Self.storeWithLog(path)
+            defer { withExtendedLifetime(store) {} }
             logPage = try #require(
                 try raw.first("SELECT pageno FROM dbstat WHERE name = 'message_log' AND pagetype = 'leaf' LIMIT 1 OFFSET 5") {
                     $0.int(0)
