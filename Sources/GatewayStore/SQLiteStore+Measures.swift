@@ -196,14 +196,14 @@ extension SQLiteStore {
         for chunk in stride(from: 0, to: decisions.count, by: 10_000) {
             let slice = decisions[chunk..<min(decisions.count, chunk + 10_000)]
             try committer.write { ctx in
-                var subjects: [String] = []
+                var subjects = Set<String>()
                 for d in slice {
                     try Self.insertDecision(
                         ctx.db, d, subjectKey: d.subjectKey, evaluatedOn: evaluatedOn, nowMillis: nowMillis)
-                    if subjects.last != d.subjectKey { subjects.append(d.subjectKey) }
+                    subjects.insert(d.subjectKey)
                 }
                 // (Decisions add to what a subject had: its lookup row is made from all of them as stored now.)
-                for subject in Set(subjects) { try MeasureLookupTable.refresh(ctx.db, subjectKey: subject) }
+                for subject in subjects { try MeasureLookupTable.refresh(ctx.db, subjectKey: subject) }
             }
         }
         MeasureWriteCounter.forStore(path: path).bump()
